@@ -1,0 +1,4 @@
+/**
+ * The flanneld-compatible example agent, the one-command demo cluster and embedding examples.
+ */
+package io.overlaynet.examples;

@@ -1,0 +1,39 @@
+package io.overlaynet;
+
+import java.util.Objects;
+
+/**
+ * A lease appeared, changed or went away (flannel's {@code lease.Event}).
+ *
+ * <p>A changed lease (same subnet, new attributes, e.g. a restarted node's new VTEP MAC) is
+ * reported as {@link Type#ADDED} again; backends apply it with replace semantics.
+ *
+ * @param type added (or changed) or removed
+ * @param lease the lease; for a removal, the last attributes known for that subnet
+ */
+public record LeaseEvent(Type type, Lease lease) {
+
+  /** The kind of event. */
+  public enum Type {
+    /** The lease was created or its attributes changed. */
+    ADDED,
+    /** The lease was deleted or expired. */
+    REMOVED
+  }
+
+  /** Checks the components. */
+  public LeaseEvent {
+    Objects.requireNonNull(type, "type");
+    Objects.requireNonNull(lease, "lease");
+  }
+
+  /** Returns an ADDED event. */
+  public static LeaseEvent added(Lease lease) {
+    return new LeaseEvent(Type.ADDED, lease);
+  }
+
+  /** Returns a REMOVED event. */
+  public static LeaseEvent removed(Lease lease) {
+    return new LeaseEvent(Type.REMOVED, lease);
+  }
+}

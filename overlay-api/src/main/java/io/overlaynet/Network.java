@@ -1,0 +1,26 @@
+package io.overlaynet;
+
+/**
+ * A registered backend on this node (flannel's {@code backend.Network}): it knows the node's lease
+ * and MTU and applies the other nodes' leases to the data plane.
+ *
+ * <p>It receives lease changes as a {@link LeaseListener}: a snapshot, then batches of events.
+ * Only remote leases are passed in (the runtime filters out the node's own). Applying is
+ * idempotent (replace semantics), so a replayed event or a restart is harmless.
+ *
+ * <p>{@link #close()} stops the backend's threads. Like flanneld it leaves routes, neighbour
+ * entries and kernel devices in place so traffic keeps flowing while the agent restarts; a
+ * backend whose device cannot outlive the process (the udp TUN device) removes it.
+ */
+public interface Network extends LeaseListener, AutoCloseable {
+
+  /** Returns this node's lease. */
+  Lease lease();
+
+  /** Returns the MTU containers should use ({@code FLANNEL_MTU}). */
+  int mtu();
+
+  /** Stops the backend promptly; idempotent. */
+  @Override
+  void close();
+}

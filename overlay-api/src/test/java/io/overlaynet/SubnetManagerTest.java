@@ -1,0 +1,330 @@
+package io.overlaynet;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.overlaynet.ip.Ip4;
+import io.overlaynet.ip.Ip4Net;
+import io.overlaynet.ip.Ip6Net;
+import io.overlaynet.store.InMemoryStore;
+import io.overlaynet.store.Store;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The flannel lease model over the in-memory store (reference §2.3–2.5, B6, B8). */
+class SubnetManagerTest {
+
+  static final String PREFIX = "/coreos.com/network";
+  static final String SUBNETS = PREFIX + "/subnets/";
+  static final String CONFIG = "{\"Network\":\"10.5.0.0/16\",\"Backend\":{\"Type\":\"vxlan\"}}";
+
+  final InMemoryStore store = InMemoryStore.create();
+  final List<SubnetManager> managers = new ArrayList<>();
+
+  @AfterEach
+  void close() {
+    managers.forEach(SubnetManager::close);
+    store.close();
+  }
+
+  SubnetManager manager(SubnetManagerOptions options) {
+    SubnetManager sm = SubnetManager.overStore(store, options);
+    managers.add(sm);
+    return sm;
+  }
+
+  SubnetManager manager() {
+    return manager(SubnetManagerOptions.DEFAULT);
+  }
+
+  void config(String json) {
+    store.put(PREFIX + "/config", json, Store.NO_TTL);
+  }
+
+  static LeaseAttrs node(int n) {
+    return LeaseAttrs.of(Ip4.parse("192.0.2." + n));
+  }
+
+  static String json(int n) {
+    return LeaseCodec.toJson(node(n));
+  }
+
+  @Test
+  void missingConfigSaysWhatToDo() {
+    NetworkConfigException e = assertThrows(NetworkConfigNotFoundException.class, () -> manager().networkConfig());
+    assertTrue(e.getMessage().startsWith("flannel config not found in etcd store. Did you create your config using"
+        + " etcdv3 API?"), e.getMessage());
+    assertTrue(e.getMessage().contains("/coreos.com/network/config"));
+  }
+
+  @Test
+  void acquiresACompatibleSubnetAndWritesFlannelsValueWithTtl() {
+    config(CONFIG);
+    Instant before = Instant.now();
+    Lease lease = manager().acquireLease(node(11));
+    NetworkConfig c = manager().networkConfig();
+    assertTrue(c.isCompatible(lease.subnet()), lease.subnet().toString());
+    assertEquals(json(11), store.get(SUBNETS + lease.key()).orElseThrow().value());
+    Instant exp = lease.expiration().orElseThrow();
+    assertTrue(!exp.isBefore(before.plus(Duration.ofHours(24))) && exp.isBefore(Instant.now().plus(Duration.ofHours(25))));
+  }
+
+  @Test
+  void reacquiringWithTheSamePublicIpReusesTheLease() {
+    config(CONFIG);
+    Lease first = manager().acquireLease(node(11));
+    LeaseAttrs newer = node(11).withBackend("vxlan", "{\"VNI\":1,\"VtepMAC\":\"02:00:00:00:00:0b\"}");
+    Lease again = manager().acquireLease(newer);
+    assertEquals(first.subnet(), again.subnet());
+    assertEquals(LeaseCodec.toJson(newer), store.get(SUBNETS + again.key()).orElseThrow().value());
+    assertEquals(1, store.list(SUBNETS).entries().size());
+  }
+
+  @Test
+  void anIncompatibleOwnLeaseIsReplaced() {
+    config("{\"Network\":\"10.5.0.0/16\",\"SubnetLen\":25}");
+    store.put(SUBNETS + "10.5.9.0-24", json(11), Store.NO_TTL);
+    Lease lease = manager().acquireLease(node(11));
+    assertEquals(25, lease.subnet().prefixLength());
+    assertTrue(store.get(SUBNETS + "10.5.9.0-24").isEmpty(), "the incompatible lease must be deleted");
+  }
+
+  @Test
+  void previousSubnetIsReusedWhenFree() {
+    config(CONFIG);
+    Ip4Net prev = Ip4Net.parse("10.5.60.0/24");
+    Lease lease = manager(SubnetManagerOptions.DEFAULT.withPreviousSubnet(Optional.of(prev))).acquireLease(node(12));
+    assertEquals(prev, lease.subnet());
+  }
+
+  @Test
+  void previousSubnetHeldByAnotherNodeIsNotReused() {
+    config(CONFIG);
+    store.put(SUBNETS + "10.5.60.0-24", json(13), Store.NO_TTL);
+    Ip4Net prev = Ip4Net.parse("10.5.60.0/24");
+    Lease lease = manager(SubnetManagerOptions.DEFAULT.withPreviousSubnet(Optional.of(prev))).acquireLease(node(12));
+    assertNotEquals(prev, lease.subnet());
+    assertEquals(json(13), store.get(SUBNETS + "10.5.60.0-24").orElseThrow().value(), "the holder keeps its lease");
+  }
+
+  @Test
+  void previousSubnetOutsideTheConfigIsIgnored() {
+    config(CONFIG);
+    Ip4Net prev = Ip4Net.parse("10.9.60.0/24");
+    Lease lease = manager(SubnetManagerOptions.DEFAULT.withPreviousSubnet(Optional.of(prev))).acquireLease(node(12));
+    assertTrue(manager().networkConfig().isCompatible(lease.subnet()));
+  }
+
+  @Test
+  void ownLeaseByPublicIpWinsOverThePreviousSubnet() {
+    config(CONFIG);
+    store.put(SUBNETS + "10.5.67.0-24", json(12), Store.NO_TTL);
+    SubnetManagerOptions opts = SubnetManagerOptions.DEFAULT.withPreviousSubnet(Optional.of(Ip4Net.parse("10.5.60.0/24")));
+    assertEquals(Ip4Net.parse("10.5.67.0/24"), manager(opts).acquireLease(node(12)).subnet());
+  }
+
+  @Test
+  void exhaustionNamesTheRange() {
+    config("{\"Network\":\"10.5.0.0/24\",\"SubnetLen\":26}");
+    SubnetManager sm = manager();
+    Set<Ip4Net> got = Set.of(sm.acquireLease(node(1)).subnet(), sm.acquireLease(node(2)).subnet(),
+        sm.acquireLease(node(3)).subnet());
+    assertEquals(3, got.size());
+    LeaseException e = assertThrows(LeaseException.class, () -> sm.acquireLease(node(4)));
+    assertEquals("out of subnets: every /26 in 10.5.0.64 ... 10.5.0.192 of 10.5.0.0/24 is leased", e.getMessage());
+  }
+
+  @Test
+  void malformedLeasesAreSkippedAndDoNotBlockAllocation() {
+    config("{\"Network\":\"10.5.0.0/24\",\"SubnetLen\":26}");
+    store.put(SUBNETS + "10.5.0.64-26", "garbage{", Store.NO_TTL);
+    store.put(SUBNETS + "not-a-key", json(9), Store.NO_TTL);
+    store.put(SUBNETS + "10.5.0.128-26", json(8), Store.NO_TTL);
+    Lease lease = manager().acquireLease(node(11));
+    // The garbage entry's key still exists, so create-if-absent on it fails; the manager must
+    // then move on to the one truly free subnet rather than give up.
+    assertEquals(Ip4Net.parse("10.5.0.192/26"), lease.subnet());
+  }
+
+  @Test
+  void dualStackLeaseUsesBothKeyParts() {
+    config("{\"Network\":\"10.5.0.0/16\",\"EnableIPv6\":true,\"IPv6Network\":\"fc00::/48\"}");
+    Lease lease = manager().acquireLease(node(11));
+    Ip6Net v6 = lease.ipv6Subnet().orElseThrow();
+    assertEquals(64, v6.prefixLength());
+    assertTrue(store.get(SUBNETS + lease.subnet().address() + "-24&" + v6.address() + "-64").isPresent());
+  }
+
+  @Test
+  void watchDeliversSnapshotThenEveryEventOfABatch() throws Exception {
+    config(CONFIG);
+    store.put(SUBNETS + "10.5.1.0-24", json(1), Store.NO_TTL);
+    Recorder rec = new Recorder();
+    try (SubnetManager.LeaseWatch w = manager().watchLeases(rec)) {
+      assertEquals(List.of(Ip4Net.parse("10.5.1.0/24")), rec.snapshot.stream().map(Lease::subnet).toList());
+      // Three leases in one store revision: flanneld v0.20.2 programmed only the first (B8).
+      store.putAll(Map.of(SUBNETS + "10.5.221.0-24", json(21), SUBNETS + "10.5.222.0-24", json(22),
+          SUBNETS + "10.5.223.0-24", json(23)), Store.NO_TTL);
+      rec.await(3);
+      assertEquals(Set.of("10.5.221.0/24", "10.5.222.0/24", "10.5.223.0/24"), rec.subnets(LeaseEvent.Type.ADDED));
+      // Removed in one revision, as revoking one etcd lease does: all three must be reported.
+      store.deleteAll(List.of(SUBNETS + "10.5.221.0-24", SUBNETS + "10.5.222.0-24", SUBNETS + "10.5.223.0-24"));
+      rec.await(6);
+      assertEquals(Set.of("10.5.221.0/24", "10.5.222.0/24", "10.5.223.0/24"), rec.subnets(LeaseEvent.Type.REMOVED));
+      LeaseEvent removed = rec.events.stream()
+          .filter(e -> e.type() == LeaseEvent.Type.REMOVED && e.lease().subnet().equals(Ip4Net.parse("10.5.221.0/24")))
+          .findFirst().orElseThrow();
+      assertEquals(node(21), removed.lease().attrs(), "a removal carries the last known attributes");
+    }
+  }
+
+  @Test
+  void malformedEventIsSkippedAndOthersInTheBatchStillArrive() throws Exception {
+    config(CONFIG);
+    Recorder rec = new Recorder();
+    try (SubnetManager.LeaseWatch w = manager().watchLeases(rec)) {
+      store.putAll(Map.of(SUBNETS + "10.5.7.0-24", "{bad", SUBNETS + "garbage-key", json(2),
+          SUBNETS + "10.5.8.0-24", json(8)), Store.NO_TTL);
+      rec.await(1);
+      Thread.sleep(100);
+      assertEquals(Set.of("10.5.8.0/24"), rec.subnets(LeaseEvent.Type.ADDED));
+      assertEquals(1, rec.events.size());
+    }
+  }
+
+  @Test
+  void compactionLeadsToARelistAndACorrectDiff() throws Exception {
+    config(CONFIG);
+    store.put(SUBNETS + "10.5.1.0-24", json(1), Store.NO_TTL);
+    store.put(SUBNETS + "10.5.2.0-24", json(2), Store.NO_TTL);
+    store.put(SUBNETS + "10.5.3.0-24", json(3), Store.NO_TTL);
+    Recorder rec = new Recorder();
+    try (SubnetManager.LeaseWatch w = manager().watchLeases(rec)) {
+      store.pauseWatches();
+      store.delete(SUBNETS + "10.5.1.0-24");                       // removed while we were away
+      store.put(SUBNETS + "10.5.2.0-24", json(22), Store.NO_TTL);  // changed
+      store.put(SUBNETS + "10.5.4.0-24", json(4), Store.NO_TTL);   // added
+      store.put(SUBNETS + "10.5.5.0-24", json(5), Store.NO_TTL);
+      store.delete(SUBNETS + "10.5.5.0-24");                       // came and went: no event
+      store.compact(store.revision());
+      store.resumeWatches();
+      rec.await(3);
+      Thread.sleep(200);
+      assertEquals(Set.of("10.5.1.0/24"), rec.subnets(LeaseEvent.Type.REMOVED));
+      assertEquals(Set.of("10.5.2.0/24", "10.5.4.0/24"), rec.subnets(LeaseEvent.Type.ADDED));
+      assertEquals(3, rec.events.size(), "unchanged 10.5.3.0/24 must not be reported: " + rec.events);
+      // And the watch goes on from the re-listed revision.
+      store.put(SUBNETS + "10.5.6.0-24", json(6), Store.NO_TTL);
+      rec.await(4);
+      assertEquals("10.5.6.0/24", rec.events.get(3).lease().subnet().toString());
+    }
+  }
+
+  @Test
+  void keeperRenewsBeforeExpiryAndReportsLoss() throws Exception {
+    config(CONFIG);
+    SubnetManagerOptions opts = SubnetManagerOptions.DEFAULT.withLeaseTtl(Duration.ofSeconds(3))
+        .withRenewMargin(Duration.ofMillis(2500));
+    SubnetManager sm = manager(opts);
+    Lease lease = sm.acquireLease(node(11));
+    CountDownLatch renewed = new CountDownLatch(2);
+    CountDownLatch lost = new CountDownLatch(1);
+    try (SubnetManager.LeaseWatch k = sm.keepLease(lease, new LeaseKeeperListener() {
+      @Override
+      public void onRenewed(Lease l) {
+        renewed.countDown();
+      }
+
+      @Override
+      public void onLost(Lease l) {
+        lost.countDown();
+      }
+    })) {
+      // With a 3 s TTL renewed 2.5 s early the key would expire after 3 s without renewal.
+      assertTrue(renewed.await(5, TimeUnit.SECONDS), "the lease was not renewed twice");
+      Thread.sleep(3200);
+      assertTrue(store.get(SUBNETS + lease.key()).isPresent(), "a kept lease must not expire");
+      store.delete(SUBNETS + lease.key());
+      assertTrue(lost.await(5, TimeUnit.SECONDS), "deleting the lease must be reported as lost");
+    }
+  }
+
+  @Test
+  void concurrentAcquirersOnOneStoreGetDistinctSubnets() throws Exception {
+    config("{\"Network\":\"10.5.0.0/16\"}");
+    int n = 64;
+    List<Ip4Net> got = new CopyOnWriteArrayList<>();
+    List<Throwable> errors = new CopyOnWriteArrayList<>();
+    CountDownLatch go = new CountDownLatch(1);
+    List<Thread> threads = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      SubnetManager sm = manager();
+      LeaseAttrs attrs = LeaseAttrs.of(Ip4.parse("192.0.2.0").plus(i + 1));
+      Thread t = new Thread(() -> {
+        try {
+          go.await();
+          got.add(sm.acquireLease(attrs).subnet());
+        } catch (Throwable e) {
+          errors.add(e);
+        }
+      });
+      t.start();
+      threads.add(t);
+    }
+    go.countDown();
+    for (Thread t : threads) {
+      t.join(30_000);
+    }
+    assertEquals(List.of(), errors);
+    assertEquals(n, got.size());
+    assertEquals(n, Set.copyOf(got).size(), "two nodes got the same subnet: " + got);
+  }
+
+  static void awaitTrue(BooleanSupplier c, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!c.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(what);
+      }
+      Thread.sleep(10);
+    }
+  }
+
+  static final class Recorder implements LeaseListener {
+    final List<Lease> snapshot = new CopyOnWriteArrayList<>();
+    final List<LeaseEvent> events = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void onSnapshot(List<Lease> leases) {
+      snapshot.addAll(leases);
+    }
+
+    @Override
+    public void onEvents(List<LeaseEvent> batch) {
+      events.addAll(batch);
+    }
+
+    void await(int n) throws InterruptedException {
+      awaitTrue(() -> events.size() >= n, "expected " + n + " lease events, got " + events);
+    }
+
+    Set<String> subnets(LeaseEvent.Type type) {
+      return events.stream().filter(e -> e.type() == type).map(e -> e.lease().subnet().toString())
+          .collect(Collectors.toSet());
+    }
+  }
+}
