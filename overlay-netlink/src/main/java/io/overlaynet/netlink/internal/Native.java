@@ -1,0 +1,56 @@
+package io.overlaynet.netlink.internal;
+
+import jnr.ffi.LibraryLoader;
+
+/**
+ * Loads libc once and hands out the binding; remembers why loading failed so capability probes
+ * can explain it. Internal usage only.
+ */
+public final class Native {
+
+  private static final LibC LIBC;
+  private static final jnr.ffi.Runtime RUNTIME;
+  private static final Throwable LOAD_FAILURE;
+
+  static {
+    LibC libc = null;
+    jnr.ffi.Runtime runtime = null;
+    Throwable failure = null;
+    try {
+      if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")) {
+        throw new UnsupportedOperationException("netlink needs Linux, not " + System.getProperty("os.name"));
+      }
+      libc = LibraryLoader.create(LibC.class).load("c");
+      runtime = jnr.ffi.Runtime.getRuntime(libc);
+    } catch (Throwable t) {
+      failure = t;
+    }
+    LIBC = libc;
+    RUNTIME = runtime;
+    LOAD_FAILURE = failure;
+  }
+
+  private Native() {}
+
+  /**
+   * Returns the libc binding.
+   *
+   * @throws UnsupportedOperationException if libc could not be bound (not Linux, jnr missing)
+   */
+  public static LibC libc() {
+    if (LIBC == null) {
+      throw new UnsupportedOperationException("libc binding unavailable: " + LOAD_FAILURE, LOAD_FAILURE);
+    }
+    return LIBC;
+  }
+
+  /** Returns why libc could not be bound, or null. */
+  public static Throwable loadFailure() {
+    return LOAD_FAILURE;
+  }
+
+  /** Returns errno of the calling thread's last native call. */
+  public static int errno() {
+    return RUNTIME.getLastError();
+  }
+}

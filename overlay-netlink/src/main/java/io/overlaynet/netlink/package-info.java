@@ -1,0 +1,10 @@
+/**
+ * rtnetlink, TUN devices and network namespaces for the JVM, with verbs that mirror iproute2.
+ *
+ * <p>Entry points: {@link io.overlaynet.netlink.NetlinkHandle} (links, addresses, routes,
+ * neighbours, bridge FDB, subscriptions), {@link io.overlaynet.netlink.NetNs},
+ * {@link io.overlaynet.netlink.TunDevice}, {@link io.overlaynet.netlink.Sysctl} and the
+ * capability probes in {@link io.overlaynet.netlink.Netlink}. The wire codec is in
+ * {@code io.overlaynet.netlink.codec}; {@code io.overlaynet.netlink.internal} is not API.
+ */
+package io.overlaynet.netlink;

@@ -1,0 +1,129 @@
+package io.overlaynet.netlink;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import io.overlaynet.ip.Ip4;
+import io.overlaynet.netlink.testing.FreshNetNsExtension;
+import io.overlaynet.netlink.testing.Ip;
+import io.overlaynet.testing.Prerequisites;
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** TUN devices: naming by template, packets both ways, close waking a blocked reader, multi-queue. */
+@Tag("privileged")
+@ExtendWith(FreshNetNsExtension.class)
+class TunIT {
+
+  @BeforeEach
+  void needTun() {
+    Prerequisites.require(TunDevice.isAvailable(), "/dev/net/tun", "modprobe tun: " + Netlink.tun().unavailabilityCause());
+  }
+
+  @Test
+  void pingThroughTun(NetNs ns) throws Exception {
+    try (TunDevice tun = TunDevice.create("flannel%d", TunOptions.DEFAULT); NetlinkHandle h = NetlinkHandle.open()) {
+      assertEquals("flannel0", tun.name());
+      JsonObject j = Ip.one(ns.name(), "ip", "-d", "-j", "link", "show", "dev", "flannel0");
+      assertEquals("tun", j.getAsJsonObject("linkinfo").get("info_kind").getAsString());
+      Link link = h.linkByName("flannel0");
+      h.linkSetMtu(link.index(), 1472);
+      h.addrAdd(Address.of(link.index(), "10.9.0.1/24"));
+      h.linkSetUp(link.index());
+
+      // An ICMP echo request from 10.9.0.2 written into the TUN; the kernel answers through it.
+      ByteBuffer out = ByteBuffer.allocateDirect(2048);
+      out.put(Packets.icmpEcho(Ip4.parse("10.9.0.2"), Ip4.parse("10.9.0.1"), 0x1234, 1)).flip();
+      assertEquals(28 + 8, tun.write(out));
+      ByteBuffer in = ByteBuffer.allocateDirect(2048);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (System.nanoTime() < deadline) {
+        in.clear();
+        int n = tun.read(in, 1000);
+        if (n >= 28 && (in.get(0) >> 4) == 4 && in.get(9) == 1 && in.get(20) == 0) { // IPv4, ICMP, echo reply
+          assertEquals(Ip4.parse("10.9.0.2"), Ip4.fromBytes(bytes(in, 16, 4)));
+          assertEquals(0x1234, Short.toUnsignedInt(in.getShort(24)));
+          return;
+        }
+      }
+      throw new AssertionError("no echo reply read from the TUN device");
+    }
+  }
+
+  private static byte[] bytes(ByteBuffer b, int off, int len) {
+    byte[] out = new byte[len];
+    b.get(off, out);
+    return out;
+  }
+
+  @Test
+  void closeWakesBlockedReader(NetNs ns) throws Exception {
+    TunDevice tun = TunDevice.create("tunw%d", TunOptions.DEFAULT);
+    CompletableFuture<Integer> reader = CompletableFuture.supplyAsync(() -> {
+      try {
+        return tun.read(ByteBuffer.allocateDirect(2048));
+      } catch (NetlinkException e) {
+        throw new IllegalStateException(e);
+      }
+    }, r -> new Thread(r, "tun-reader").start());
+    Thread.sleep(200);
+    assertFalse(reader.isDone());
+    long start = System.nanoTime();
+    tun.close();
+    assertEquals(-1, reader.get(1, TimeUnit.SECONDS));
+    assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(1));
+    tun.close(); // idempotent
+    assertThrows(NetlinkException.class, () -> tun.write(ByteBuffer.allocateDirect(40)));
+    assertEquals(-1, tun.read(ByteBuffer.allocateDirect(64), 10));
+  }
+
+  @Test
+  void multiQueueAndNamedDevice(NetNs ns) throws Exception {
+    try (TunDevice q0 = TunDevice.create("mq0", TunOptions.DEFAULT.withMultiQueue(true));
+        TunDevice q1 = q0.openQueue()) {
+      assertEquals("mq0", q1.name());
+      assertTrue(q0.options().multiQueue());
+      assertEquals(0, q1.read(ByteBuffer.allocateDirect(64), 50), "no packet: timeout returns 0");
+    }
+    try (NetNs other = NetNs.createUnnamed(); TunDevice t = TunDevice.createIn(other, "tun7", TunOptions.DEFAULT);
+        NetlinkHandle h = NetlinkHandle.openIn(other)) {
+      assertEquals("tun7", h.linkByName(t.name()).name());
+      assertThrows(IllegalStateException.class, t::openQueue);
+    }
+  }
+
+  /** Builds IPv4 packets for the tests. */
+  static final class Packets {
+    private Packets() {}
+
+    static byte[] icmpEcho(Ip4 src, Ip4 dst, int id, int seq) {
+      ByteBuffer b = ByteBuffer.allocate(36);
+      b.put((byte) 0x45).put((byte) 0).putShort((short) 36).putShort((short) 1).putShort((short) 0)
+          .put((byte) 64).put((byte) 1).putShort((short) 0).put(src.toBytes()).put(dst.toBytes());
+      b.putShort(10, (short) checksum(b.array(), 0, 20));
+      b.put((byte) 8).put((byte) 0).putShort((short) 0).putShort((short) id).putShort((short) seq)
+          .putInt(0x6f766c79);
+      b.putShort(22, (short) checksum(b.array(), 20, 16));
+      return b.array();
+    }
+
+    static int checksum(byte[] a, int off, int len) {
+      int sum = 0;
+      for (int i = off; i < off + len; i += 2) {
+        sum += ((a[i] & 0xff) << 8) | (i + 1 < off + len ? a[i + 1] & 0xff : 0);
+      }
+      while ((sum >> 16) != 0) {
+        sum = (sum & 0xffff) + (sum >> 16);
+      }
+      return ~sum & 0xffff;
+    }
+  }
+}

@@ -1,0 +1,147 @@
+package io.overlaynet.netlink.internal;
+
+import static io.overlaynet.netlink.codec.NetlinkConstants.NLM_F_CREATE;
+import static io.overlaynet.netlink.codec.NetlinkConstants.NLM_F_EXCL;
+import static io.overlaynet.netlink.codec.NetlinkConstants.NLM_F_REPLACE;
+import static io.overlaynet.netlink.codec.RtnlConstants.RTM_DELROUTE;
+import static io.overlaynet.netlink.codec.RtnlConstants.RTM_NEWADDR;
+import static io.overlaynet.netlink.codec.RtnlConstants.RTM_NEWNEIGH;
+import static io.overlaynet.netlink.codec.RtnlConstants.RTM_NEWROUTE;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.overlaynet.ip.Ip4;
+import io.overlaynet.ip.Ip6;
+import io.overlaynet.ip.IpNet;
+import io.overlaynet.ip.MacAddress;
+import io.overlaynet.netlink.Address;
+import io.overlaynet.netlink.BridgeInfo;
+import io.overlaynet.netlink.FdbEntry;
+import io.overlaynet.netlink.Link;
+import io.overlaynet.netlink.LinkAttrs;
+import io.overlaynet.netlink.Neighbor;
+import io.overlaynet.netlink.Route;
+import io.overlaynet.netlink.RouteType;
+import io.overlaynet.netlink.Scope;
+import io.overlaynet.netlink.VethInfo;
+import io.overlaynet.netlink.VxlanInfo;
+import io.overlaynet.netlink.codec.Codec;
+import io.overlaynet.netlink.codec.NlMessage;
+import io.overlaynet.netlink.codec.NlMessageWriter;
+import io.overlaynet.netlink.codec.RtAttrs;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+
+/** Requests as iproute2 would send them (golden bytes) and value → message → value round trips. */
+class RtnlMessagesTest {
+
+  private static NlMessage one(Consumer<NlMessageWriter> enc) {
+    ByteBuffer b = Codec.allocate(4096);
+    enc.accept(new NlMessageWriter(b));
+    List<NlMessage> msgs = NlMessage.split(b.flip());
+    assertEquals(1, msgs.size());
+    return msgs.get(0);
+  }
+
+  private static String hex(Consumer<NlMessageWriter> enc) {
+    ByteBuffer b = Codec.allocate(4096);
+    enc.accept(new NlMessageWriter(b));
+    b.flip();
+    byte[] out = new byte[b.remaining()];
+    b.get(out);
+    return HexFormat.of().formatHex(out);
+  }
+
+  @Test
+  void flannelRouteGolden() {
+    assumeTrue(ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN);
+    // ip route replace 10.5.2.0/24 via 10.5.2.0 dev flannel.1 onlink   (flannel.1 = index 5)
+    Route r = Route.builder(IpNet.parse("10.5.2.0/24")).withGateway(Ip4.parse("10.5.2.0")).withLinkIndex(5)
+        .withOnlink(true).build();
+    assertEquals(Scope.UNIVERSE, r.scope());
+    assertEquals("34000000" + "1800" + "0505" + "07000000" + "00000000"   // len 52, RTM_NEWROUTE, REQ|ACK|REPLACE|CREATE
+        + "02" + "18" + "00" + "00" + "fe" + "03" + "00" + "01" + "04000000" // inet /24 main boot universe unicast onlink
+        + "0800" + "0100" + "0a050200"                                        // RTA_DST 10.5.2.0
+        + "0800" + "0500" + "0a050200"                                        // RTA_GATEWAY 10.5.2.0
+        + "0800" + "0400" + "05000000",                                       // RTA_OIF 5
+        hex(w -> RtnlMessages.route(w, 7, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, r)));
+  }
+
+  @Test
+  void routeDeleteMatchesAnyScopeAndProtocol() {
+    Route r = Route.builder(IpNet.parse("10.5.2.0/24")).withLinkIndex(5).build();
+    NlMessage m = one(w -> RtnlMessages.route(w, 1, RTM_DELROUTE, 0, r));
+    ByteBuffer p = m.payload();
+    io.overlaynet.netlink.codec.RtMsg rtm = io.overlaynet.netlink.codec.RtMsg.decode(p);
+    assertEquals(255, rtm.scope());
+    assertEquals(0, rtm.protocol());
+  }
+
+  @Test
+  void routesRoundTrip() {
+    List<Route> routes = List.of(
+        Route.builder(IpNet.parse("10.5.2.0/24")).withGateway(Ip4.parse("10.5.2.0")).withLinkIndex(5)
+            .withOnlink(true).build(),
+        Route.builder(IpNet.parse("0.0.0.0/0")).withGateway(Ip4.parse("192.0.2.1")).build(),
+        Route.builder(IpNet.parse("10.9.0.0/16")).withType(RouteType.BLACKHOLE).build(),
+        Route.builder(IpNet.parse("10.7.0.0/16")).withLinkIndex(3).withTable(1000).withPriority(20)
+            .withPrefSrc(Ip4.parse("10.7.0.1")).build(),
+        Route.builder(IpNet.parse("fd00:99::/64")).withGateway(Ip6.parse("fd00::1")).withLinkIndex(2).build());
+    for (Route r : routes) {
+      assertEquals(r, RtnlMessages.decodeRoute(one(w -> RtnlMessages.route(w, 1, RTM_NEWROUTE, 0, r))));
+    }
+  }
+
+  @Test
+  void linksRoundTrip() {
+    VxlanInfo vx = VxlanInfo.builder(1).withLocal(Ip4.parse("192.0.2.11")).withVtepDevIndex(2).withPort(8472)
+        .withLearning(false).withGbp(true).withTtl(5).withAgeing(300).build();
+    Link spec = Link.of(LinkAttrs.builder("flannel.1").withMtu(1450)
+        .withHardwareAddr(MacAddress.parse("d2:65:d5:8b:00:6f")).build(), vx);
+    Link read = RtnlMessages.decodeLink(one(w -> RtnlMessages.linkAdd(w, 1, NLM_F_CREATE | NLM_F_EXCL, spec)));
+    assertEquals(vx, read.info());
+    assertEquals("flannel.1", read.name());
+    assertEquals(1450, read.attrs().mtu());
+    assertEquals(spec.attrs().hardwareAddr(), read.attrs().hardwareAddr());
+
+    VxlanInfo v6 = VxlanInfo.builder(7).withLocal(Ip6.parse("fd00::11")).withGroup(Ip6.parse("ff05::100")).build();
+    assertEquals(v6, RtnlMessages.decodeLink(one(w -> RtnlMessages.linkAdd(w, 1, 0, Link.of("v6", v6)))).info());
+    assertEquals(BridgeInfo.DEFAULT,
+        RtnlMessages.decodeLink(one(w -> RtnlMessages.linkAdd(w, 1, 0, Link.of("br0", BridgeInfo.DEFAULT)))).info());
+  }
+
+  @Test
+  void vethPeerIsANestedIfinfomsg() {
+    Link veth = Link.of("vhost", VethInfo.peer("vctn").withPeerMtu(1450));
+    NlMessage m = one(w -> RtnlMessages.linkAdd(w, 1, 0, veth));
+    ByteBuffer p = m.payload();
+    io.overlaynet.netlink.codec.IfInfoMsg.decode(p);
+    RtAttrs data = RtAttrs.decode(p, p.remaining()).nested(18).nested(2);
+    ByteBuffer peer = ByteBuffer.wrap(data.bytes(1)).order(ByteOrder.nativeOrder());
+    io.overlaynet.netlink.codec.IfInfoMsg.decode(peer);
+    RtAttrs peerAttrs = RtAttrs.decode(peer, peer.remaining());
+    assertEquals("vctn", peerAttrs.string(3, null));
+    assertEquals(1450, peerAttrs.u32(4, 0));
+  }
+
+  @Test
+  void addressesNeighboursFdbRoundTrip() {
+    Address a = Address.of(4, "10.5.7.1/24").withBroadcast(Ip4.parse("10.5.7.255")).withLabel("cbr0");
+    assertEquals(a, RtnlMessages.decodeAddress(one(w -> RtnlMessages.addr(w, 1, RTM_NEWADDR, 0, a))));
+    Address p2p = Address.of(4, "10.5.96.0/32").withPeer(Ip4.parse("10.5.96.1"));
+    assertEquals(p2p, RtnlMessages.decodeAddress(one(w -> RtnlMessages.addr(w, 1, RTM_NEWADDR, 0, p2p))));
+    Address v6 = Address.of(4, "fd00::1/64").withFlags(Address.NODAD | 0x100);
+    assertEquals(v6, RtnlMessages.decodeAddress(one(w -> RtnlMessages.addr(w, 1, RTM_NEWADDR, 0, v6))));
+
+    Neighbor n = Neighbor.permanent(3, Ip4.parse("10.5.60.0"), MacAddress.parse("92:dc:75:59:97:4a"));
+    assertEquals(n, RtnlMessages.decodeNeighbor(one(w -> RtnlMessages.neigh(w, 1, RTM_NEWNEIGH, 0, n))));
+
+    FdbEntry e = new FdbEntry(3, MacAddress.parse("92:dc:75:59:97:4a"), Ip4.parse("192.0.2.12"), Neighbor.PERMANENT,
+        FdbEntry.SELF, 0, 10, 42, 4789);
+    assertEquals(e, RtnlMessages.decodeFdb(one(w -> RtnlMessages.fdb(w, 1, RTM_NEWNEIGH, 0, e))));
+  }
+}
