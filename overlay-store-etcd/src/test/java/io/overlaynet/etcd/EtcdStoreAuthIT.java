@@ -1,0 +1,71 @@
+package io.overlaynet.etcd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.overlaynet.etcd.testing.EtcdExtension;
+import io.overlaynet.etcd.testing.WatchRecorder;
+import io.overlaynet.store.Store;
+import io.overlaynet.store.StoreException;
+import io.overlaynet.store.StoreUnavailableException;
+import java.time.Duration;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** etcd with {@code auth enable}: flanneld's --etcd-username / --etcd-password. */
+@SuppressWarnings("try") // try-with-resources for watches that are only closed
+class EtcdStoreAuthIT {
+
+  @RegisterExtension static final EtcdExtension ETCD = new EtcdExtension();
+
+  private static final String PASSWORD = "s3cret-overlay";
+
+  @BeforeAll
+  static void enableAuth() {
+    ETCD.server().enableAuth(PASSWORD);
+  }
+
+  @Test
+  void theRightCredentialsReadWriteCreateAndWatch() throws Exception {
+    assertTrue(ETCD.options().username().isPresent());
+    try (EtcdStore store = EtcdStore.connect(ETCD.options())) {
+      String prefix = "/auth-" + System.nanoTime() + "/";
+      long rev = store.list(prefix).revision();
+      WatchRecorder rec = new WatchRecorder();
+      try (Store.Watch w = store.watch(prefix, rev + 1, rec)) {
+        assertTrue(store.create(prefix + "a", "1", Duration.ofHours(24)).isPresent());
+        assertEquals(Optional.empty(), store.create(prefix + "a", "2", Duration.ofHours(24)));
+        rec.awaitCount(1, Duration.ofSeconds(10));
+      }
+      assertEquals("1", store.get(prefix + "a").orElseThrow().value());
+    }
+  }
+
+  @Test
+  void aWrongPasswordIsAnErrorThatSaysSoNotAnOutage() {
+    EtcdOptions wrong = ETCD.options().withCredentials("root", "wrong");
+    try (EtcdStore store = EtcdStore.connect(wrong)) {
+      StoreException e = assertThrows(StoreException.class, () -> store.get("/auth/x"));
+      assertFalse(e instanceof StoreUnavailableException, "not retryable: " + e);
+      assertTrue(e.getMessage().contains("authentication failed"), e.getMessage());
+    }
+  }
+
+  @Test
+  void noCredentialsAreRefused() {
+    EtcdOptions none = EtcdOptions.DEFAULT.withEndpoints(ETCD.endpoint()).withRequestTimeout(Duration.ofSeconds(3));
+    try (EtcdStore store = EtcdStore.connect(none)) {
+      StoreException e = assertThrows(StoreException.class, () -> store.put("/auth/x", "v", Store.NO_TTL));
+      assertFalse(e instanceof StoreUnavailableException, "not retryable: " + e);
+    }
+  }
+
+  @Test
+  void passwordNeverAppearsInOptionsToString() {
+    assertFalse(ETCD.options().toString().contains(PASSWORD));
+  }
+}

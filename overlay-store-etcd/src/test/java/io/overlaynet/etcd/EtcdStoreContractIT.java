@@ -1,0 +1,32 @@
+package io.overlaynet.etcd;
+
+import io.overlaynet.etcd.testing.EtcdExtension;
+import io.overlaynet.store.Store;
+import io.overlaynet.store.StoreContractTest;
+import java.time.Duration;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The store contract from overlay-api, against a real etcd. */
+class EtcdStoreContractIT extends StoreContractTest {
+
+  @RegisterExtension static final EtcdExtension ETCD = new EtcdExtension();
+
+  @Override
+  protected Store newStore() {
+    return EtcdStore.connect(ETCD.options());
+  }
+
+  @Override
+  protected void compact(long revision) {
+    ETCD.server().compact(revision);
+  }
+
+  /**
+   * etcd rounds a lease TTL up to its minimum (1.5 × election timeout = 1.5 s with the defaults,
+   * granted as 2 s) and checks expiry every 500 ms.
+   */
+  @Override
+  protected Duration shortTtl() {
+    return Duration.ofSeconds(2);
+  }
+}
