@@ -10,7 +10,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -89,7 +89,7 @@ public final class SubnetFile {
     } catch (NoSuchFileException e) {
       return Optional.empty();
     }
-    Map<String, String> vars = parseEnv(text);
+    Map<String, String> vars = parseVariables(text);
     Optional<Ip4Net> network = value(vars, "FLANNEL_NETWORK", path, Ip4Net::parse);
     Optional<Ip4Net> subnet = value(vars, "FLANNEL_SUBNET", path, Ip4Net::parse);
     Optional<Ip6Net> network6 = value(vars, "FLANNEL_IPV6_NETWORK", path, Ip6Net::parse);
@@ -117,9 +117,12 @@ public final class SubnetFile {
     }
   }
 
-  /** Parses {@code KEY=VALUE} lines as a shell would source them: comments, export, quotes. */
-  static Map<String, String> parseEnv(String text) {
-    Map<String, String> vars = new HashMap<>();
+  /**
+   * Parses {@code KEY=VALUE} lines as a shell sourcing them would, for the simple cases flannel's
+   * files use: comments, blank lines, {@code export}, single or double quotes.
+   */
+  public static Map<String, String> parseVariables(String text) {
+    Map<String, String> vars = new LinkedHashMap<>();
     for (String line : text.split("\n")) {
       String l = line.trim();
       if (l.isEmpty() || l.startsWith("#")) {

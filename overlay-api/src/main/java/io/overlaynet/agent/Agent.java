@@ -1,0 +1,529 @@
+package io.overlaynet.agent;
+
+import io.overlaynet.Backend;
+import io.overlaynet.BackendContext;
+import io.overlaynet.ExternalInterface;
+import io.overlaynet.Lease;
+import io.overlaynet.LeaseEvent;
+import io.overlaynet.LeaseKeeperListener;
+import io.overlaynet.LeaseListener;
+import io.overlaynet.Network;
+import io.overlaynet.NetworkConfig;
+import io.overlaynet.NetworkConfigException;
+import io.overlaynet.SubnetEnv;
+import io.overlaynet.SubnetFile;
+import io.overlaynet.SubnetManager;
+import io.overlaynet.SubnetManagerOptions;
+import io.overlaynet.ip.Ip4Net;
+import io.overlaynet.ip.Ip6Net;
+import io.overlaynet.store.Store;
+import io.overlaynet.store.StoreException;
+import io.overlaynet.traffic.ForwardSpec;
+import io.overlaynet.traffic.MasqSpec;
+import io.overlaynet.traffic.TrafficManager;
+import io.overlaynet.traffic.TrafficOptions;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The overlay agent of one node, assembled from a {@link SubnetManager}, a {@link Backend} and
+ * {@link AgentOptions}: what flanneld's {@code main.go} does, as an object an orchestrator can run
+ * in-process.
+ *
+ * <p>{@link #start()} runs flannel's sequence: read the network config (waiting while it is absent
+ * or invalid), choose the external interface, register the backend (device + lease), install the
+ * ip-masq and forward rules if asked, write {@code subnet.env}, then watch every lease and keep the
+ * node's own one renewed. {@link #close()} stops promptly and, like flanneld, leaves routes and
+ * devices in place so traffic keeps flowing across a restart. If the node's own lease disappears
+ * from the store the agent stops by itself and says why.
+ *
+ * <pre>{@code
+ * try (Store store = InMemoryStore.create();
+ *      Agent agent = Agent.builder()
+ *          .store(store, "/coreos.com/network")
+ *          .options(AgentOptions.DEFAULT.withInterfaces(List.of("eth0")))
+ *          .build()) {
+ *   Lease lease = agent.start();
+ *   agent.stopped().join();   // until closed, or the lease is lost
+ * }
+ * }</pre>
+ *
+ * <p>Work that touches the kernel runs on a thread from the builder's {@link ThreadFactory}, so an
+ * agent can be run for another network namespace by giving it a factory whose threads live there.
+ */
+public final class Agent implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(Agent.class);
+
+  private final Function<AgentOptions, SubnetManager> managerFactory;
+  private final boolean ownsManager;
+  private final Optional<Backend> backend;
+  private final AgentOptions options;
+  private final AgentListener listener;
+  private final HostNetwork hostNetwork;
+  private final Optional<ExternalInterface> fixedInterface;
+  private final ThreadFactory threadFactory;
+  private final Function<AgentOptions, TrafficManager> trafficFactory;
+
+  private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+  private final AtomicBoolean closing = new AtomicBoolean();
+  private final Object sleeper = new Object();
+  private final List<AutoCloseable> resources = new ArrayList<>();
+  private volatile Thread starter;
+  private volatile SubnetManager manager;
+  private volatile Network network;
+  private volatile Lease lease;
+  private volatile ExternalInterface externalInterface;
+
+  private Agent(Builder b) {
+    this.managerFactory = b.managerFactory;
+    this.ownsManager = b.ownsManager;
+    this.backend = Optional.ofNullable(b.backend);
+    this.options = b.options;
+    this.listener = b.listener;
+    this.hostNetwork = b.hostNetwork != null ? b.hostNetwork : HostNetwork.system();
+    this.fixedInterface = Optional.ofNullable(b.externalInterface);
+    this.threadFactory = b.threadFactory;
+    this.trafficFactory = b.trafficFactory;
+  }
+
+  /** Returns a builder; a subnet manager or a store is required. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Starts the agent and waits until it is ready: the backend is up, the lease held and
+   * {@code subnet.env} written. While the network config is missing or invalid it waits and
+   * retries (as flanneld does); {@link #close()} from another thread ends the wait.
+   *
+   * @return this node's lease
+   * @throws AgentException if the agent cannot start (no interface, unknown backend, the backend
+   *     failed, or it was closed meanwhile); the message says why
+   */
+  public Lease start() {
+    CompletableFuture<Lease> ready = new CompletableFuture<>();
+    Thread t = threadFactory.newThread(() -> {
+      try {
+        ready.complete(startUp());
+      } catch (Throwable e) {
+        ready.completeExceptionally(e);
+      }
+    });
+    t.setName("overlaynet-agent-start");
+    starter = t;
+    t.start();
+    try {
+      return ready.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      close();
+      throw new AgentException("interrupted while starting", e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      close();
+      if (cause instanceof AgentException ae) {
+        throw ae;
+      }
+      throw new AgentException("failed to start: " + cause.getMessage(), cause);
+    } finally {
+      starter = null;
+    }
+  }
+
+  private Lease startUp() throws Exception {
+    SubnetEnv previous = previousSubnetFile(options);
+    AgentOptions opts = options;
+    manager = managerFactory.apply(opts);
+    if (ownsManager) {
+      own(manager);
+    }
+    NetworkConfig config = awaitConfig();
+    log.info("Found network config - Backend type: {}", config.backend().type());
+    ExternalInterface ext = fixedInterface.orElseGet(() -> InterfaceSelector.select(hostNetwork, opts));
+    externalInterface = ext;
+    Backend be = backend.or(() -> Backend.byType(config.backend().type()))
+        .orElseThrow(() -> new AgentException("unknown backend type: " + config.backend().type()
+            + " (is its jar, e.g. overlay-backend-" + config.backend().type().replace("-", "") + ", on the class path?)"));
+    checkOpen();
+    Network net;
+    try {
+      net = be.register(new BackendContext(manager, config, ext));
+    } catch (Exception e) {
+      throw new AgentException("Error registering network: " + e.getMessage(), e);
+    }
+    network = net;
+    own(net);
+    lease = net.lease();
+    listener.onLeaseAcquired(lease);
+    checkOpen();
+
+    setUpTrafficRules(config, previous);
+    writeSubnetFile(config, net);
+
+    own(manager.watchLeases(new PeerRelay(net, lease)));
+    own(manager.keepLease(lease, new Keeper()));
+    log.info("Running backend {}; watching for new subnet leases", be.type());
+    listener.onReady(lease);
+    return lease;
+  }
+
+  private static final SubnetEnv NO_PREVIOUS =
+      new SubnetEnv(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), 0, false);
+
+  /** Reads the subnet file a previous run left, as flanneld does at start; problems only warn. */
+  static SubnetEnv previousSubnetFile(AgentOptions o) {
+    if (o.subnetFile().isEmpty()) {
+      return NO_PREVIOUS;
+    }
+    try {
+      return SubnetFile.read(o.subnetFile().get()).orElse(NO_PREVIOUS);
+    } catch (IOException e) {
+      log.warn("Cannot read the previous subnet file {}: {}", o.subnetFile().get(), e.toString());
+      return NO_PREVIOUS;
+    }
+  }
+
+  /** Keeps {@code r} to close on stop; closes it at once if the agent is already stopping. */
+  private <T extends AutoCloseable> T own(T r) throws Exception {
+    synchronized (resources) {
+      if (!closing.get()) {
+        resources.add(r);
+        return r;
+      }
+    }
+    r.close();
+    throw new AgentException("the agent was closed while starting");
+  }
+
+  private NetworkConfig awaitConfig() {
+    while (true) {
+      checkOpen();
+      try {
+        return manager.networkConfig();
+      } catch (NetworkConfigException | StoreException e) {
+        log.warn("Couldn't fetch network config: {} (retrying in {} ms)", e.getMessage(),
+            options.configRetry().toMillis());
+        listener.onError(e);
+      }
+      sleep(options.configRetry());
+    }
+  }
+
+  private void setUpTrafficRules(NetworkConfig config, SubnetEnv previous) throws Exception {
+    if (!options.ipMasq() && !options.forwardRules()) {
+      return;
+    }
+    try {
+      TrafficManager traffic = own(trafficFactory.apply(options));
+      if (options.ipMasq()) {
+        log.info("Setting up masking rules");
+        Optional<Ip6Net> net6 = config.enableIpv6() ? Optional.of(config.ipv6Network()) : Optional.empty();
+        traffic.setupMasqRules(new MasqSpec(config.network(), lease.subnet(), previous.network(), previous.subnet(),
+            net6, lease.ipv6Subnet(), previous.ipv6Network(), previous.ipv6Subnet()));
+      }
+      if (options.forwardRules()) {
+        log.info("Setting up forward rules");
+        traffic.setupForwardRules(new ForwardSpec(
+            config.enableIpv4() ? Optional.of(config.network()) : Optional.<Ip4Net>empty(),
+            config.enableIpv6() ? Optional.of(config.ipv6Network()) : Optional.<Ip6Net>empty()));
+      }
+    } catch (AgentException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new AgentException("Failed to set up firewall rules: " + e.getMessage(), e);
+    }
+  }
+
+  private void writeSubnetFile(NetworkConfig config, Network net) {
+    if (options.subnetFile().isEmpty()) {
+      return;
+    }
+    SubnetEnv env = new SubnetEnv(
+        config.enableIpv4() ? Optional.of(config.network()) : Optional.empty(),
+        config.enableIpv4() ? Optional.of(lease.subnet()) : Optional.empty(),
+        config.enableIpv6() ? Optional.of(config.ipv6Network()) : Optional.empty(),
+        lease.ipv6Subnet(), net.mtu(), options.ipMasq());
+    try {
+      SubnetFile.write(options.subnetFile().get(), env);
+    } catch (IOException e) {
+      throw new AgentException("Failed to write subnet file " + options.subnetFile().get() + ": " + e.getMessage(), e);
+    }
+    log.info("Wrote subnet file to {}", options.subnetFile().get());
+  }
+
+  /** Returns this node's lease once started. */
+  public Optional<Lease> lease() {
+    return Optional.ofNullable(lease);
+  }
+
+  /** Returns the registered backend network once started. */
+  public Optional<Network> network() {
+    return Optional.ofNullable(network);
+  }
+
+  /** Returns the chosen external interface once started. */
+  public Optional<ExternalInterface> externalInterface() {
+    return Optional.ofNullable(externalInterface);
+  }
+
+  /**
+   * Returns a future that completes when the agent has stopped: normally after {@link #close()},
+   * exceptionally with the reason when it stopped by itself (e.g. its lease was lost).
+   */
+  public CompletableFuture<Void> stopped() {
+    return stopped;
+  }
+
+  /**
+   * Stops the agent promptly: watches, renewal and firewall resync end and the backend's threads
+   * stop. Routes, devices, rules and the lease in the store are left as they are. Idempotent.
+   */
+  @Override
+  public void close() {
+    shutdown(null);
+  }
+
+  private void shutdown(Throwable cause) {
+    if (!closing.compareAndSet(false, true)) {
+      return;
+    }
+    synchronized (sleeper) {
+      sleeper.notifyAll();
+    }
+    Thread t = starter;
+    if (t != null && t != Thread.currentThread()) {
+      try {
+        t.join(TimeUnit.SECONDS.toMillis(2));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    List<AutoCloseable> toClose;
+    synchronized (resources) {
+      toClose = new ArrayList<>(resources);
+      resources.clear();
+    }
+    for (int i = toClose.size() - 1; i >= 0; i--) {
+      try {
+        toClose.get(i).close();
+      } catch (Exception e) {
+        log.warn("Error while stopping {}: {}", toClose.get(i), e.toString());
+      }
+    }
+    log.info("Exiting cleanly...");
+    listener.onStopped(cause);
+    if (cause == null) {
+      stopped.complete(null);
+    } else {
+      stopped.completeExceptionally(cause);
+    }
+  }
+
+  private void checkOpen() {
+    if (closing.get()) {
+      throw new AgentException("the agent was closed while starting");
+    }
+  }
+
+  private void sleep(Duration d) {
+    long deadline = System.nanoTime() + d.toNanos();
+    synchronized (sleeper) {
+      while (!closing.get()) {
+        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        if (left <= 0) {
+          return;
+        }
+        try {
+          sleeper.wait(left);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new AgentException("interrupted while waiting for the network config", e);
+        }
+      }
+    }
+  }
+
+  /** Passes remote leases to the backend, and tells the listener. */
+  private final class PeerRelay implements LeaseListener {
+    private final Network net;
+    private final Lease own;
+
+    PeerRelay(Network net, Lease own) {
+      this.net = net;
+      this.own = own;
+    }
+
+    private boolean remote(Lease l) {
+      return !l.subnet().equals(own.subnet()) || !l.ipv6Subnet().equals(own.ipv6Subnet());
+    }
+
+    @Override
+    public void onSnapshot(List<Lease> leases) {
+      List<Lease> remote = leases.stream().filter(this::remote).toList();
+      net.onSnapshot(remote);
+      for (Lease l : remote) {
+        log.info("Subnet added: {} via {}", l.subnet(), l.attrs().publicIp());
+        listener.onPeerAdded(l);
+      }
+    }
+
+    @Override
+    public void onEvents(List<LeaseEvent> events) {
+      List<LeaseEvent> remote = events.stream().filter(e -> remote(e.lease())).toList();
+      if (remote.isEmpty()) {
+        return;
+      }
+      net.onEvents(remote);
+      for (LeaseEvent e : remote) {
+        if (e.type() == LeaseEvent.Type.ADDED) {
+          log.info("Subnet added: {} via {}", e.lease().subnet(), e.lease().attrs().publicIp());
+          listener.onPeerAdded(e.lease());
+        } else {
+          log.info("Subnet removed: {}", e.lease().subnet());
+          listener.onPeerRemoved(e.lease());
+        }
+      }
+    }
+
+    @Override
+    public void onError(Throwable error) {
+      listener.onError(error);
+    }
+  }
+
+  /** Relays the keeper's news and stops the agent when the lease is lost. */
+  private final class Keeper implements LeaseKeeperListener {
+    @Override
+    public void onRenewed(Lease renewed) {
+      lease = renewed;
+      listener.onLeaseRenewed(renewed);
+    }
+
+    @Override
+    public void onRenewFailed(Throwable error, Instant retryAt) {
+      listener.onError(error);
+    }
+
+    @Override
+    public void onLost(Lease lost) {
+      log.error("Lease has been revoked. Shutting down daemon.");
+      listener.onLeaseLost(lost);
+      // Stop on another thread: this callback runs on the subnet manager's thread, which close() stops.
+      Thread t = new Thread(() -> shutdown(new AgentException("the lease " + lost.subnet()
+          + " was deleted or expired in the store")), "overlaynet-agent-stop");
+      t.setDaemon(true);
+      t.start();
+    }
+  }
+
+  /** Assembles an {@link Agent}. */
+  public static final class Builder {
+    private Function<AgentOptions, SubnetManager> managerFactory;
+    private boolean ownsManager;
+    private Backend backend;
+    private AgentOptions options = AgentOptions.DEFAULT;
+    private AgentListener listener = new AgentListener() {};
+    private HostNetwork hostNetwork;
+    private ExternalInterface externalInterface;
+    private ThreadFactory threadFactory = Thread::new;
+    private Function<AgentOptions, TrafficManager> trafficFactory =
+        o -> TrafficManager.iptables(TrafficOptions.DEFAULT.withResyncPeriod(o.resyncPeriod()));
+
+    private Builder() {}
+
+    /** Uses this subnet manager (not closed by the agent). */
+    public Builder subnetManager(SubnetManager manager) {
+      Objects.requireNonNull(manager, "manager");
+      this.managerFactory = o -> manager;
+      this.ownsManager = false;
+      return this;
+    }
+
+    /**
+     * Uses flannel's lease model over {@code store} under {@code prefix} (e.g.
+     * {@code /coreos.com/network}); the previous subnet is read from the subnet file and the renew
+     * margin from the options. The store is not closed by the agent.
+     */
+    public Builder store(Store store, String prefix) {
+      Objects.requireNonNull(store, "store");
+      Objects.requireNonNull(prefix, "prefix");
+      this.managerFactory = o -> {
+        SubnetManagerOptions smo = SubnetManagerOptions.DEFAULT.withPrefix(prefix).withRenewMargin(o.renewMargin());
+        SubnetEnv prev = previousSubnetFile(o);
+        smo = smo.withPreviousSubnet(prev.subnet()).withPreviousIpv6Subnet(prev.ipv6Subnet());
+        log.info("Created subnet manager with previous subnet: {}", prev.subnet().map(Object::toString).orElse("None"));
+        return SubnetManager.overStore(store, smo);
+      };
+      this.ownsManager = true;
+      return this;
+    }
+
+    /** Uses this backend instead of the one named by the config's {@code Backend.Type}. */
+    public Builder backend(Backend backend) {
+      this.backend = Objects.requireNonNull(backend, "backend");
+      return this;
+    }
+
+    /** Sets the options (default {@link AgentOptions#DEFAULT}). */
+    public Builder options(AgentOptions options) {
+      this.options = Objects.requireNonNull(options, "options");
+      return this;
+    }
+
+    /** Sets the listener. */
+    public Builder listener(AgentListener listener) {
+      this.listener = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
+
+    /** Reads interfaces and routes from {@code host} (default {@link HostNetwork#system()}). */
+    public Builder hostNetwork(HostNetwork host) {
+      this.hostNetwork = Objects.requireNonNull(host, "host");
+      return this;
+    }
+
+    /** Skips interface selection and uses {@code iface}. */
+    public Builder externalInterface(ExternalInterface iface) {
+      this.externalInterface = Objects.requireNonNull(iface, "iface");
+      return this;
+    }
+
+    /** Creates the thread that starts the backend (e.g. one inside a network namespace). */
+    public Builder threadFactory(ThreadFactory factory) {
+      this.threadFactory = Objects.requireNonNull(factory, "factory");
+      return this;
+    }
+
+    /** Replaces the iptables traffic manager (e.g. one that runs iptables in a namespace). */
+    public Builder trafficManager(Function<AgentOptions, TrafficManager> factory) {
+      this.trafficFactory = Objects.requireNonNull(factory, "factory");
+      return this;
+    }
+
+    /**
+     * Builds the agent; nothing runs until {@link Agent#start()}.
+     *
+     * @throws IllegalStateException if neither a subnet manager nor a store was given
+     */
+    public Agent build() {
+      if (managerFactory == null) {
+        throw new IllegalStateException("an agent needs a subnet manager or a store");
+      }
+      return new Agent(this);
+    }
+  }
+}

@@ -1,0 +1,40 @@
+package io.overlaynet.agent;
+
+import io.overlaynet.Lease;
+
+/**
+ * Hears what the {@link Agent} does, for embedders (metrics, readiness, node status). Every
+ * method has an empty default. Calls come from the agent's threads and should return quickly.
+ *
+ * <pre>{@code
+ * Agent agent = Agent.builder()...listener(new AgentListener() {
+ *   public void onReady(Lease lease) { markNodeReady(lease.subnet()); }
+ * }).build();
+ * }</pre>
+ */
+public interface AgentListener {
+
+  /** This node's lease was acquired (or re-found). */
+  default void onLeaseAcquired(Lease lease) {}
+
+  /** This node's lease was renewed. */
+  default void onLeaseRenewed(Lease lease) {}
+
+  /** This node's lease was deleted or expired in the store; the agent is stopping. */
+  default void onLeaseLost(Lease lease) {}
+
+  /** A remote node's lease was programmed (also for a changed lease). */
+  default void onPeerAdded(Lease lease) {}
+
+  /** A remote node's lease was removed from the data plane. */
+  default void onPeerRemoved(Lease lease) {}
+
+  /** The data plane is up and {@code subnet.env} is written. */
+  default void onReady(Lease lease) {}
+
+  /** Something failed that the agent retries or survives (store unreachable, bad config...). */
+  default void onError(Throwable error) {}
+
+  /** The agent stopped; {@code cause} is null after a requested stop. */
+  default void onStopped(Throwable cause) {}
+}

@@ -1,0 +1,227 @@
+package io.overlaynet.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.overlaynet.Backend;
+import io.overlaynet.BackendContext;
+import io.overlaynet.ExternalInterface;
+import io.overlaynet.Lease;
+import io.overlaynet.LeaseAttrs;
+import io.overlaynet.LeaseCodec;
+import io.overlaynet.LeaseEvent;
+import io.overlaynet.Network;
+import io.overlaynet.ip.Ip4;
+import io.overlaynet.store.InMemoryStore;
+import io.overlaynet.store.Store;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The agent's start-up sequence, peer relay, lease loss and stop, over a fake backend. */
+class AgentTest {
+
+  static final String PREFIX = "/coreos.com/network";
+  final InMemoryStore store = InMemoryStore.create();
+
+  @TempDir
+  Path dir;
+
+  @AfterEach
+  void closeStore() {
+    store.close();
+  }
+
+  Agent.Builder agent(int host, FakeBackend backend) {
+    ExternalInterface ext = ExternalInterface.ipv4("eth0", 2, 1500, Ip4.parse("192.0.2." + host));
+    return Agent.builder().store(store, PREFIX).backend(backend).externalInterface(ext)
+        .options(AgentOptions.DEFAULT.withForwardRules(false).withSubnetFile(dir.resolve("h" + host + "/subnet.env"))
+            .withConfigRetry(Duration.ofMillis(50)));
+  }
+
+  void config() {
+    store.put(PREFIX + "/config", "{\"Network\":\"10.5.0.0/16\",\"Backend\":{\"Type\":\"fake\"}}", Store.NO_TTL);
+  }
+
+  @Test
+  void startsWritesSubnetFileAndRelaysOnlyRemoteLeases() throws Exception {
+    config();
+    store.put(PREFIX + "/subnets/10.5.9.0-24", LeaseCodec.toJson(LeaseAttrs.of(Ip4.parse("192.0.2.99"))), Store.NO_TTL);
+    FakeBackend backend = new FakeBackend();
+    List<String> heard = new CopyOnWriteArrayList<>();
+    try (Agent a = agent(11, backend).listener(new AgentListener() {
+      @Override
+      public void onReady(Lease lease) {
+        heard.add("ready " + lease.subnet());
+      }
+
+      @Override
+      public void onPeerAdded(Lease lease) {
+        heard.add("peer+ " + lease.subnet());
+      }
+
+      @Override
+      public void onPeerRemoved(Lease lease) {
+        heard.add("peer- " + lease.subnet());
+      }
+    }).build()) {
+      Lease lease = a.start();
+      String env = Files.readString(dir.resolve("h11/subnet.env"));
+      assertEquals("FLANNEL_NETWORK=10.5.0.0/16\nFLANNEL_SUBNET=" + lease.subnet().address().plus(1) + "/24\n"
+          + "FLANNEL_MTU=1490\nFLANNEL_IPMASQ=false\n", env);
+      FakeNetwork net = backend.network;
+      assertEquals(List.of("10.5.9.0/24"), net.snapshot.stream().map(l -> l.subnet().toString()).toList(),
+          "the snapshot holds the remote lease only");
+      // A second node joins, then leaves.
+      try (Agent b = agent(12, new FakeBackend()).build()) {
+        Lease other = b.start();
+        awaitTrue(() -> heard.contains("peer+ " + other.subnet()));
+        assertTrue(net.events.stream().noneMatch(e -> e.lease().subnet().equals(lease.subnet())),
+            "the node's own lease must not reach its backend");
+        store.delete(PREFIX + "/subnets/" + other.key());
+        awaitTrue(() -> heard.contains("peer- " + other.subnet()));
+      }
+      assertTrue(heard.contains("ready " + lease.subnet()));
+    }
+  }
+
+  @Test
+  void waitsForTheConfigThenStarts() throws Exception {
+    try (Agent a = agent(11, new FakeBackend()).build()) {
+      new Thread(() -> {
+        sleep(300);
+        config();
+      }).start();
+      Lease lease = a.start();
+      assertTrue(lease.subnet().toString().startsWith("10.5."));
+    }
+  }
+
+  @Test
+  void closeEndsTheWaitForAConfigPromptly() throws Exception {
+    Agent a = agent(11, new FakeBackend()).build();
+    new Thread(() -> {
+      sleep(200);
+      a.close();
+    }).start();
+    long t0 = System.nanoTime();
+    AgentException e = assertThrows(AgentException.class, a::start);
+    assertTrue(e.getMessage().contains("closed"), e.getMessage());
+    assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(2));
+  }
+
+  @Test
+  void restartKeepsTheSubnet() throws Exception {
+    config();
+    Lease first;
+    try (Agent a = agent(11, new FakeBackend()).build()) {
+      first = a.start();
+    }
+    store.delete(PREFIX + "/subnets/" + first.key()); // even with the lease gone, subnet.env brings it back
+    try (Agent a = agent(11, new FakeBackend()).build()) {
+      assertEquals(first.subnet(), a.start().subnet());
+    }
+  }
+
+  @Test
+  void losingTheLeaseStopsTheAgentWithAReason() throws Exception {
+    config();
+    FakeBackend backend = new FakeBackend();
+    Agent a = agent(11, backend).build();
+    Lease lease = a.start();
+    store.delete(PREFIX + "/subnets/" + lease.key());
+    ExecutionException e = assertThrows(ExecutionException.class, () -> a.stopped().get(5, TimeUnit.SECONDS));
+    assertTrue(e.getCause().getMessage().contains("deleted or expired"), e.getCause().getMessage());
+    assertTrue(backend.network.closed);
+  }
+
+  @Test
+  void unknownBackendIsAClearError() {
+    store.put(PREFIX + "/config", "{\"Network\":\"10.5.0.0/16\",\"Backend\":{\"Type\":\"warp\"}}", Store.NO_TTL);
+    Agent a = Agent.builder().store(store, PREFIX)
+        .externalInterface(ExternalInterface.ipv4("eth0", 2, 1500, Ip4.parse("192.0.2.11")))
+        .options(AgentOptions.DEFAULT.withoutSubnetFile().withForwardRules(false)).build();
+    AgentException e = assertThrows(AgentException.class, a::start);
+    assertTrue(e.getMessage().startsWith("unknown backend type: warp"), e.getMessage());
+    assertTrue(a.stopped().isDone());
+  }
+
+  static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  static void awaitTrue(java.util.function.BooleanSupplier c) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!c.getAsBoolean()) {
+      assertTrue(System.nanoTime() < deadline, "condition not met in time");
+      Thread.sleep(10);
+    }
+  }
+
+  static final class FakeBackend implements Backend {
+    volatile FakeNetwork network;
+
+    @Override
+    public String type() {
+      return "fake";
+    }
+
+    @Override
+    public Network register(BackendContext ctx) {
+      Lease lease = ctx.subnetManager().acquireLease(
+          LeaseAttrs.of(ctx.externalInterface().extAddr()).withBackend("fake", null));
+      network = new FakeNetwork(lease, ctx.externalInterface().mtu() - 10);
+      return network;
+    }
+  }
+
+  static final class FakeNetwork implements Network {
+    final Lease lease;
+    final int mtu;
+    final List<Lease> snapshot = new CopyOnWriteArrayList<>();
+    final List<LeaseEvent> events = new CopyOnWriteArrayList<>();
+    volatile boolean closed;
+
+    FakeNetwork(Lease lease, int mtu) {
+      this.lease = lease;
+      this.mtu = mtu;
+    }
+
+    @Override
+    public Lease lease() {
+      return lease;
+    }
+
+    @Override
+    public int mtu() {
+      return mtu;
+    }
+
+    @Override
+    public void onSnapshot(List<Lease> leases) {
+      snapshot.addAll(leases);
+    }
+
+    @Override
+    public void onEvents(List<LeaseEvent> batch) {
+      events.addAll(batch);
+    }
+
+    @Override
+    public void close() {
+      closed = true;
+    }
+  }
+}
