@@ -24,6 +24,9 @@ public interface LibC {
   /** Binds a socket: {@code bind(2)}. */
   int bind(int fd, @In ByteBuffer addr, int addrLen);
 
+  /** Connects a socket: {@code connect(2)}. */
+  int connect(int fd, @In ByteBuffer addr, int addrLen);
+
   /** Reads a socket's bound address: {@code getsockname(2)}. */
   int getsockname(int fd, @Out ByteBuffer addr, @In @Out ByteBuffer addrLen);
 
