@@ -168,6 +168,16 @@ final class JetcdStore implements EtcdStore {
     return watch;
   }
 
+  /** Test hook: disconnects every live watch of this store until {@link #resumeWatchesForTest}. */
+  void suspendWatchesForTest() {
+    List.copyOf(watches).forEach(JetcdWatch::suspendForTest);
+  }
+
+  /** Test hook: lets every suspended watch resume from its last delivered revision + 1. */
+  void resumeWatchesForTest() {
+    List.copyOf(watches).forEach(JetcdWatch::resumeForTest);
+  }
+
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
