@@ -33,6 +33,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -123,11 +124,24 @@ public final class Agent implements AutoCloseable {
         ready.completeExceptionally(e);
       }
     });
-    t.setName("overlaynet-agent-start");
     starter = t;
     t.start();
     try {
-      return ready.get();
+      while (true) {
+        try {
+          return ready.get(1, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+          // A thread factory whose thread dies before running the task (say, it could not enter
+          // its namespace) would otherwise leave us waiting for ever.
+          if (!t.isAlive() && !ready.isDone()) {
+            throw new AgentException("the agent's start thread " + t.getName() + " ended without starting it"
+                + " (see its uncaught exception)");
+          }
+        }
+      }
+    } catch (AgentException e) {
+      close();
+      throw e;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       close();
@@ -439,7 +453,7 @@ public final class Agent implements AutoCloseable {
     private AgentListener listener = new AgentListener() {};
     private HostNetwork hostNetwork;
     private ExternalInterface externalInterface;
-    private ThreadFactory threadFactory = Thread::new;
+    private ThreadFactory threadFactory = r -> new Thread(r, "overlaynet-agent-start");
     private Function<AgentOptions, TrafficManager> trafficFactory =
         o -> TrafficManager.iptables(TrafficOptions.DEFAULT.withResyncPeriod(o.resyncPeriod()));
 

@@ -154,6 +154,16 @@ class AgentTest {
     assertTrue(a.stopped().isDone());
   }
 
+  @Test
+  void aThreadFactoryWhoseThreadDiesIsReportedNotAwaitedForEver() {
+    config();
+    Agent a = agent(11, new FakeBackend()).threadFactory(r -> new Thread(() -> {
+      throw new IllegalStateException("cannot enter the namespace");
+    }, "broken-start")).build();
+    AgentException e = assertThrows(AgentException.class, a::start);
+    assertTrue(e.getMessage().contains("broken-start"), e.getMessage());
+  }
+
   static void sleep(long ms) {
     try {
       Thread.sleep(ms);

@@ -7,6 +7,7 @@ import io.overlaynet.netlink.internal.FileDescriptor;
 import io.overlaynet.netlink.internal.NativeErrors;
 import io.overlaynet.netlink.internal.NsSupport;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +16,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -265,6 +267,27 @@ public final class NetNs implements AutoCloseable {
       throw rethrow(e.getCause());
     }
     return t;
+  }
+
+  /**
+   * Returns a factory of platform threads that enter this namespace before running their task,
+   * e.g. for {@code Agent.builder().threadFactory(...)}: whatever the task creates (sockets,
+   * devices, further threads) lives in this namespace. If entering fails, the task does not run
+   * and the thread ends with the error.
+   */
+  public ThreadFactory threadFactory() {
+    return task -> {
+      Thread t = new Thread(() -> {
+        try {
+          NsSupport.setns(fd, toString());
+        } catch (NetlinkException e) {
+          throw new UncheckedIOException("cannot enter " + this, e);
+        }
+        task.run();
+      }, "netns-" + (name != null ? name : "fd" + fd.intValue()) + "-" + THREADS.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
   }
 
   @SuppressWarnings("unchecked")
