@@ -1,0 +1,109 @@
+package io.overlaynet.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.overlaynet.agent.AgentOptions;
+import io.overlaynet.etcd.EtcdOptions;
+import io.overlaynet.ip.Ip4;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** flanneld's flags, defaults, Go-style spelling and FLANNELD_* variables (reference §5.1). */
+class FlagsTest {
+
+  static OverlayAgent parse(Map<String, String> env, String... args) {
+    CommandLine cl = OverlayAgent.commandLine(env);
+    cl.parseArgs(args);
+    return cl.getCommand();
+  }
+
+  @Test
+  void defaultsAreFlanneldsDefaults() {
+    OverlayAgent a = parse(Map.of());
+    AgentOptions o = a.agentOptions();
+    EtcdOptions e = a.etcdOptions();
+    assertEquals(List.of(URI.create("http://127.0.0.1:4001"), URI.create("http://127.0.0.1:2379")), e.endpoints());
+    assertEquals("/coreos.com/network", e.keyPrefix());
+    assertEquals(Optional.of(Path.of("/run/flannel/subnet.env")), o.subnetFile());
+    assertEquals(Duration.ofMinutes(60), o.renewMargin());
+    assertEquals(Duration.ofSeconds(5), o.resyncPeriod());
+    assertFalse(o.ipMasq());
+    assertTrue(o.forwardRules());
+    assertEquals(List.of(), o.interfaces());
+  }
+
+  @Test
+  void flagsInGoAndGnuSpelling() {
+    OverlayAgent a = parse(Map.of(), "-etcd-endpoints=http://192.0.2.10:23790", "--iface=192.0.2.11", "-iface", "eth1",
+        "--ip-masq", "--iptables-forward-rules=false", "-subnet-file=/run/flannel/h1.env",
+        "--subnet-lease-renew-margin", "30", "--public-ip=203.0.113.9", "--iface-regex=^10\\..*", "-v=2");
+    AgentOptions o = a.agentOptions();
+    assertEquals(List.of(URI.create("http://192.0.2.10:23790")), a.etcdOptions().endpoints());
+    assertEquals(List.of("192.0.2.11", "eth1"), o.interfaces());
+    assertTrue(o.ipMasq());
+    assertFalse(o.forwardRules());
+    assertEquals(Optional.of(Path.of("/run/flannel/h1.env")), o.subnetFile());
+    assertEquals(Duration.ofMinutes(30), o.renewMargin());
+    assertEquals(Optional.of(Ip4.parse("203.0.113.9")), o.publicIp());
+    assertEquals("^10\\..*", o.interfaceRegexes().get(0).pattern());
+  }
+
+  @Test
+  void environmentFillsFlagsNotGivenAndTheCommandLineWins() {
+    Map<String, String> env = Map.of("FLANNELD_ETCD_ENDPOINTS", "http://192.0.2.10:2379", "FLANNELD_IFACE", "eth9",
+        "FLANNELD_IP_MASQ", "true", "FLANNELD_ETCD_PREFIX", "/from/env", "FLANNELD_SUBNET_LEASE_RENEW_MARGIN", "10");
+    OverlayAgent a = parse(env, "--etcd-prefix=/from/flag");
+    assertEquals(List.of(URI.create("http://192.0.2.10:2379")), a.etcdOptions().endpoints());
+    assertEquals("/from/flag", a.etcdOptions().keyPrefix());
+    assertEquals(List.of("eth9"), a.agentOptions().interfaces());
+    assertTrue(a.agentOptions().ipMasq());
+    assertEquals(Duration.ofMinutes(10), a.agentOptions().renewMargin());
+  }
+
+  @Test
+  void badInputIsOneClearLineAndANonZeroStatus() {
+    assertEquals(List.of("overlay-agent: Unknown option: '--no-such-flag' (see --help)"),
+        runErr(2, "--no-such-flag"));
+    assertEquals(List.of("overlay-agent: Invalid subnet-lease-renew-margin option, out of acceptable range (1..1439): 0"),
+        runErr(1, "--subnet-lease-renew-margin=0"));
+    assertEquals(List.of("overlay-agent: Invalid --public-ip 10.0.0.300: not an IP address"),
+        runErr(1, "--public-ip=10.0.0.300"));
+  }
+
+  @Test
+  void versionPrintsAndExitsZero() {
+    StringWriter out = new StringWriter();
+    CommandLine cl = OverlayAgent.commandLine(Map.of());
+    cl.setOut(new PrintWriter(out));
+    assertEquals(0, cl.execute("--version"));
+    assertEquals(OverlayAgent.VERSION, out.toString().trim());
+  }
+
+  static List<String> runErr(int expectedStatus, String... args) {
+    StringWriter err = new StringWriter();
+    CommandLine cl = OverlayAgent.commandLine(Map.of());
+    cl.setErr(new PrintWriter(err, true));
+    java.io.PrintStream saved = System.err;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(captured, true));
+    int rc;
+    try {
+      rc = cl.execute(args);
+    } finally {
+      System.setErr(saved);
+    }
+    assertEquals(expectedStatus, rc);
+    String text = err + captured.toString();
+    return text.lines().filter(l -> !l.isBlank() && !l.contains("] WARN ") && !l.contains("] INFO ")).toList();
+  }
+}
