@@ -133,6 +133,20 @@ public final class OverlayAgent implements Callable<Integer> {
   @Option(names = {"-v", "--v"}, hidden = true, description = "klog verbosity (accepted for compatibility; ignored)")
   int verbosity;
 
+  // klog flags that existing flanneld units pass (e.g. -log_dir=/var/log -logtostderr): accepted
+  // so that a unit works after changing only the binary path; logs always go to stderr.
+  @Option(names = {"-logtostderr", "--logtostderr", "-alsologtostderr", "--alsologtostderr"}, hidden = true,
+      arity = "0..1", fallbackValue = "true")
+  List<Boolean> klogSwitches = new ArrayList<>();
+
+  @Option(names = {"-log_dir", "--log_dir", "-log_file", "--log_file", "-vmodule", "--vmodule",
+      "-log_backtrace_at", "--log_backtrace_at", "-stderrthreshold", "--stderrthreshold"}, hidden = true)
+  List<String> klogValues = new ArrayList<>();
+
+  @Option(names = {"--kube-subnet-mgr", "-kube-subnet-mgr"}, hidden = true, arity = "0..1", fallbackValue = "true",
+      defaultValue = "false")
+  boolean kubeSubnetManager;
+
   /** Runs the command line with the process environment; returns the exit status. */
   public static int run(String... args) {
     return commandLine(System.getenv()).execute(args);
@@ -172,6 +186,9 @@ public final class OverlayAgent implements Callable<Integer> {
 
   /** Validates the flags and builds the agent options; exits with one line on bad input. */
   AgentOptions agentOptions() {
+    if (kubeSubnetManager) {
+      throw new AgentException("--kube-subnet-mgr is not supported: overlaynet's agent runs in etcd mode");
+    }
     if (renewMarginMinutes < 1 || renewMarginMinutes > 1439) {
       throw new AgentException("Invalid subnet-lease-renew-margin option, out of acceptable range (1..1439): "
           + renewMarginMinutes);

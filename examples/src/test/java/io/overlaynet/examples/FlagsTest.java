@@ -59,6 +59,15 @@ class FlagsTest {
   }
 
   @Test
+  void aSeedsSystemdUnitLineParses() {
+    // ExecStart of seed 004, with klog flags flanneld accepted.
+    OverlayAgent a = parse(Map.of(), "-etcd-endpoints=http://172.32.100.71:2379", "-etcd-prefix=/sky-mobi.com/network",
+        "-subnet-file=/run/flannel/subnet.env", "-log_dir=/var/log", "-logtostderr");
+    assertEquals("/sky-mobi.com/network", a.etcdOptions().keyPrefix());
+    assertEquals(Optional.of(Path.of("/run/flannel/subnet.env")), a.agentOptions().subnetFile());
+  }
+
+  @Test
   void environmentFillsFlagsNotGivenAndTheCommandLineWins() {
     Map<String, String> env = Map.of("FLANNELD_ETCD_ENDPOINTS", "http://192.0.2.10:2379", "FLANNELD_IFACE", "eth9",
         "FLANNELD_IP_MASQ", "true", "FLANNELD_ETCD_PREFIX", "/from/env", "FLANNELD_SUBNET_LEASE_RENEW_MARGIN", "10");
@@ -78,6 +87,8 @@ class FlagsTest {
         runErr(1, "--subnet-lease-renew-margin=0"));
     assertEquals(List.of("overlay-agent: Invalid --public-ip 10.0.0.300: not an IP address"),
         runErr(1, "--public-ip=10.0.0.300"));
+    assertEquals(List.of("overlay-agent: --kube-subnet-mgr is not supported: overlaynet's agent runs in etcd mode"),
+        runErr(1, "--kube-subnet-mgr"));
   }
 
   @Test
