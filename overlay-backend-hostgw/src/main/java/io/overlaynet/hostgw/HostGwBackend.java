@@ -1,0 +1,110 @@
+package io.overlaynet.hostgw;
+
+import io.overlaynet.Backend;
+import io.overlaynet.BackendContext;
+import io.overlaynet.ExternalInterface;
+import io.overlaynet.Lease;
+import io.overlaynet.LeaseAttrs;
+import io.overlaynet.Network;
+import io.overlaynet.NetworkConfigException;
+import io.overlaynet.netlink.NetlinkException;
+import io.overlaynet.netlink.NetlinkHandle;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code host-gw} backend: no device and no encapsulation; each remote subnet is routed via
+ * the remote node's public IP on the underlay interface ({@code ip route replace 10.5.90.0/24 via
+ * 192.0.2.12 dev eth0}), as flanneld does. Needs every node on one layer-2 network, and refuses
+ * NAT (a public IP that is not the interface's address). Routes deleted from outside come back
+ * within {@link HostGwOptions#routeCheckInterval()}. The lease carries
+ * {@code BackendType "host-gw"} and no backend data.
+ *
+ * <pre>{@code
+ * Backend hostGw = Backend.byType("host-gw").orElseThrow();        // through ServiceLoader
+ * Backend quick = HostGwBackend.create(HostGwOptions.DEFAULT.withRouteCheckInterval(Duration.ofSeconds(2)));
+ * }</pre>
+ *
+ * <p>{@link #register} must run on a thread inside the node's network namespace: the netlink
+ * socket and the route check thread are created there.
+ */
+public final class HostGwBackend implements Backend {
+
+  private static final Logger log = LoggerFactory.getLogger(HostGwBackend.class);
+
+  /** The flannel type name. */
+  public static final String TYPE = "host-gw";
+
+  /** flannel's error for a node behind NAT ({@code pkg/backend/hostgw/hostgw.go}). */
+  public static final String NAT_ERROR =
+      "your PublicIP differs from interface IP, meaning that probably you're on a NAT, which is not supported by"
+          + " host-gw backend";
+
+  private final HostGwOptions options;
+  private final NetlinkOpener opener;
+
+  /** Opens the netlink handle; a seam for unit tests with a fake kernel. */
+  interface NetlinkOpener {
+    NetlinkHandle open() throws NetlinkException;
+  }
+
+  HostGwBackend(HostGwOptions options, NetlinkOpener opener) {
+    this.options = Objects.requireNonNull(options, "options");
+    this.opener = Objects.requireNonNull(opener, "opener");
+  }
+
+  /** Returns a host-gw backend with {@link HostGwOptions#DEFAULT}. */
+  public static HostGwBackend create() {
+    return create(HostGwOptions.DEFAULT);
+  }
+
+  /** Returns a host-gw backend with {@code options}. */
+  public static HostGwBackend create(HostGwOptions options) {
+    return new HostGwBackend(options, NetlinkHandle::open);
+  }
+
+  /** Returns {@code host-gw}. */
+  @Override
+  public String type() {
+    return TYPE;
+  }
+
+  /**
+   * Acquires the lease and starts the route check; routes come with the lease events.
+   *
+   * @throws IllegalStateException with flannel's message if the public IP is not the interface's address (NAT)
+   * @throws NetworkConfigException if IPv4 is disabled
+   * @throws NetlinkException if the netlink socket cannot be opened
+   * @throws Exception what the subnet manager throws when acquiring the lease
+   */
+  @Override
+  public Network register(BackendContext context) throws Exception {
+    ExternalInterface ext = context.externalInterface();
+    if (!ext.extAddr().equals(ext.ifaceAddr())) {
+      throw new IllegalStateException(NAT_ERROR);
+    }
+    if (!context.config().enableIpv4()) {
+      throw new NetworkConfigException("the host-gw backend of overlaynet supports IPv4 only; EnableIPv4 is false");
+    }
+    if (context.config().enableIpv6()) {
+      log.warn("EnableIPv6 is set but this host-gw backend programs IPv4 routes only");
+    }
+    NetlinkHandle nl = opener.open();
+    try {
+      Lease lease = context.subnetManager().acquireLease(LeaseAttrs.of(ext.extAddr()).withBackend(TYPE, null));
+      HostGwNetwork network = new HostGwNetwork(nl, lease, ext.index(), ext.mtu(), options);
+      network.start();
+      log.info("Watching for new subnet leases");
+      return network;
+    } catch (Exception | Error e) {
+      nl.close();
+      throw e;
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "HostGwBackend{" + options + "}";
+  }
+}

@@ -1,0 +1,277 @@
+package io.overlaynet.hostgw;
+
+import io.overlaynet.Lease;
+import io.overlaynet.LeaseEvent;
+import io.overlaynet.Network;
+import io.overlaynet.ip.Ip4Net;
+import io.overlaynet.netlink.Family;
+import io.overlaynet.netlink.NetlinkException;
+import io.overlaynet.netlink.NetlinkHandle;
+import io.overlaynet.netlink.NetlinkNotFoundException;
+import io.overlaynet.netlink.Route;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The registered host-gw backend of one node: a route {@code <subnet> via <public IP> dev
+ * <underlay>} per remote lease, as flanneld's {@code route_network.go}, with its periodic check
+ * that re-adds routes deleted from outside.
+ *
+ * <p>Kernel writes happen under one lock, so lease callbacks and the route check never
+ * interleave; the netlink socket lives in the registering thread's namespace and works from any
+ * thread.
+ */
+final class HostGwNetwork implements Network {
+
+  private static final Logger log = LoggerFactory.getLogger(HostGwNetwork.class);
+
+  private final NetlinkHandle nl;
+  private final Lease lease;
+  private final int linkIndex;
+  private final int mtu;
+  private final HostGwOptions options;
+
+  private final Object lock = new Object();
+  /** The wanted routes by subnet; guarded by {@link #lock}. */
+  private final Map<Ip4Net, Route> routes = new LinkedHashMap<>();
+  /** Subnets already warned about for a foreign backend type; guarded by {@link #lock}. */
+  private final Set<String> ignored = new HashSet<>();
+
+  private final Object signal = new Object();
+  private volatile boolean closed;
+  private Thread checker;
+
+  HostGwNetwork(NetlinkHandle nl, Lease lease, int linkIndex, int mtu, HostGwOptions options) {
+    this.nl = nl;
+    this.lease = lease;
+    this.linkIndex = linkIndex;
+    this.mtu = mtu;
+    this.options = options;
+  }
+
+  /** Starts the route check thread (from the registering thread, so it shares its namespace). */
+  void start() {
+    checker = new Thread(this::checkLoop, "overlaynet-hostgw-routecheck");
+    checker.setDaemon(true);
+    checker.start();
+  }
+
+  @Override
+  public Lease lease() {
+    return lease;
+  }
+
+  @Override
+  public int mtu() {
+    return mtu;
+  }
+
+  @Override
+  public void onSnapshot(List<Lease> leases) {
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      Map<Ip4Net, Route> fresh = new LinkedHashMap<>();
+      for (Lease l : leases) {
+        Route r = toRoute(l);
+        if (r != null) {
+          fresh.put(l.subnet(), r);
+        }
+      }
+      for (Map.Entry<Ip4Net, Route> old : routes.entrySet()) {
+        Route now = fresh.get(old.getKey());
+        if (now == null || !RouteTable.same(now, old.getValue())) {
+          deleteQuietly(old.getValue());
+        }
+      }
+      routes.clear();
+      routes.putAll(fresh);
+      program(fresh.values());
+    }
+  }
+
+  @Override
+  public void onEvents(List<LeaseEvent> events) {
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      // Only the last event per subnet matters: every write has replace semantics.
+      Map<Ip4Net, LeaseEvent> last = new LinkedHashMap<>();
+      for (LeaseEvent e : events) {
+        last.remove(e.lease().subnet());
+        last.put(e.lease().subnet(), e);
+      }
+      List<Route> added = new ArrayList<>();
+      for (LeaseEvent e : last.values()) {
+        Ip4Net subnet = e.lease().subnet();
+        if (e.type() == LeaseEvent.Type.REMOVED) {
+          Route known = routes.remove(subnet);
+          Route r = known != null ? known : routeFor(e.lease());
+          if (known != null || "host-gw".equals(e.lease().attrs().backendType())) {
+            log.debug("Subnet removed: {}", subnet);
+            deleteQuietly(r);
+          }
+          continue;
+        }
+        Route r = toRoute(e.lease());
+        Route old = r == null ? routes.remove(subnet) : routes.put(subnet, r);
+        if (old != null && r == null) {
+          deleteQuietly(old); // the node switched to another backend type
+        }
+        if (r != null) {
+          added.add(r);
+        }
+      }
+      program(added);
+    }
+  }
+
+  /** Returns the route for a host-gw lease, or null (warning once) for another backend type. */
+  private Route toRoute(Lease l) {
+    if (l.subnet().equals(lease.subnet()) || l.subnet().isEmpty()) {
+      return null; // our own lease (the agent filters it, a direct user may not) or v6-only
+    }
+    String type = l.attrs().backendType();
+    if (!"host-gw".equals(type)) {
+      if (ignored.add(l.subnet() + "/" + type)) {
+        log.warn("Ignoring non-host-gw subnet: type={}, subnet={}", type, l.subnet());
+      }
+      return null;
+    }
+    ignored.removeIf(k -> k.startsWith(l.subnet() + "/"));
+    return routeFor(l);
+  }
+
+  private Route routeFor(Lease l) {
+    return Route.builder(l.subnet()).withGateway(l.attrs().publicIp()).withLinkIndex(linkIndex).build();
+  }
+
+  /**
+   * Adds routes with one table dump and one pipelined batch: differing routes to the same
+   * destinations that a replace would not overwrite are deleted first, as flannel's
+   * {@code routeAdd} does.
+   */
+  private void program(Collection<Route> list) {
+    if (list.isEmpty()) {
+      return;
+    }
+    try {
+      for (Route c : RouteTable.conflicting(list, nl.routeList(Family.V4))) {
+        log.info("Deleting existing route to {} via {}: it differs from flannel's", c.dst(), c.gateway());
+        deleteQuietly(c);
+      }
+    } catch (NetlinkException e) {
+      log.warn("could not list routes: {}", e.getMessage());
+    }
+    try {
+      nl.routeReplaceAll(new ArrayList<>(list));
+    } catch (NetlinkException batchFailure) {
+      // Find out which ones failed: replace is idempotent, so redoing the good ones is harmless.
+      for (Route r : list) {
+        try {
+          nl.routeReplace(r);
+        } catch (NetlinkException e) {
+          log.error("Error adding route to {} via {}: {}", r.dst(), r.gateway(), e.getMessage());
+        }
+      }
+    }
+  }
+
+  private void deleteQuietly(Route r) {
+    try {
+      nl.routeDel(r);
+    } catch (NetlinkNotFoundException e) {
+      // already gone: what we wanted
+    } catch (NetlinkException e) {
+      if (!closed) {
+        log.error("Error deleting route to {}: {}", r.dst(), e.getMessage());
+      }
+    }
+  }
+
+  private void checkLoop() {
+    long interval = options.routeCheckInterval().toMillis();
+    while (!closed) {
+      synchronized (signal) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(interval);
+        while (!closed) {
+          long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+          if (left <= 0) {
+            break;
+          }
+          try {
+            signal.wait(left);
+          } catch (InterruptedException e) {
+            return; // close() interrupts: stop
+          }
+        }
+      }
+      try {
+        checkRoutes();
+      } catch (NetlinkException | RuntimeException e) {
+        if (!closed) {
+          log.warn("route check failed: {}", e.getMessage());
+        }
+      }
+    }
+  }
+
+  /**
+   * Re-adds every wanted route missing from the kernel table (flannel's {@code checkSubnetExistInV4Routes}).
+   * Package-private so tests can run it at once.
+   *
+   * @throws NetlinkException if the table cannot be read
+   */
+  void checkRoutes() throws NetlinkException {
+    synchronized (lock) {
+      if (closed || routes.isEmpty()) {
+        return;
+      }
+      for (Route r : RouteTable.missing(routes.values(), nl.routeList(Family.V4))) {
+        try {
+          nl.routeReplace(r);
+          log.info("Route recovered {} : {}", r.dst(), r.gateway());
+        } catch (NetlinkException e) {
+          log.warn("Error recovering route to {} via {}: {}", r.dst(), r.gateway(), e.getMessage());
+        }
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    synchronized (signal) {
+      signal.notifyAll();
+    }
+    Thread t = checker;
+    if (t != null && t != Thread.currentThread()) {
+      t.interrupt();
+      try {
+        t.join(TimeUnit.SECONDS.toMillis(2));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    // Like flanneld: routes stay, so traffic survives an agent restart.
+    nl.close();
+  }
+
+  @Override
+  public String toString() {
+    return "HostGwNetwork{lease=" + lease.subnet() + ", dev index " + linkIndex + ", mtu=" + mtu + "}";
+  }
+}

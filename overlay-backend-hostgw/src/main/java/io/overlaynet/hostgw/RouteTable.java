@@ -1,0 +1,55 @@
+package io.overlaynet.hostgw;
+
+import io.overlaynet.ip.Ip4Net;
+import io.overlaynet.netlink.Route;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Comparisons between the wanted host-gw routes and the kernel's main table, read with one dump.
+ * Pure logic, unit-tested without a kernel.
+ */
+final class RouteTable {
+
+  private RouteTable() {}
+
+  /** Returns whether {@code have} is the route {@code want} (destination, gateway, device). */
+  static boolean same(Route want, Route have) {
+    return want.dst().equals(have.dst()) && Objects.equals(want.gateway(), have.gateway())
+        && want.linkIndex() == have.linkIndex();
+  }
+
+  /** Returns the wanted routes the table lacks (deleted by hand, or never added). */
+  static List<Route> missing(Collection<Route> wanted, List<Route> table) {
+    List<Route> out = new ArrayList<>();
+    for (Route w : wanted) {
+      if (table.stream().noneMatch(h -> same(w, h))) {
+        out.add(w);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Returns the routes to the same destinations as wanted ones that differ and would survive a
+   * {@code replace} (another metric or table entry): flannel deletes those before adding its own.
+   * Routes with metric 0 in the main table are left out: {@code replace} overwrites them in place.
+   */
+  static List<Route> conflicting(Collection<Route> wanted, List<Route> table) {
+    List<Route> out = new ArrayList<>();
+    for (Route h : table) {
+      if (h.priority() == 0 || !(h.dst() instanceof Ip4Net)) {
+        continue;
+      }
+      for (Route w : wanted) {
+        if (w.dst().equals(h.dst()) && !same(w, h)) {
+          out.add(h);
+          break;
+        }
+      }
+    }
+    return out;
+  }
+}

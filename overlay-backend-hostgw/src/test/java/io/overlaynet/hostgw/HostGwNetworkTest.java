@@ -1,0 +1,185 @@
+package io.overlaynet.hostgw;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.overlaynet.Backend;
+import io.overlaynet.BackendContext;
+import io.overlaynet.ExternalInterface;
+import io.overlaynet.Lease;
+import io.overlaynet.LeaseAttrs;
+import io.overlaynet.LeaseEvent;
+import io.overlaynet.ip.Ip4;
+import io.overlaynet.ip.Ip4Net;
+import io.overlaynet.netlink.Route;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class HostGwNetworkTest {
+
+  private static final String CONFIG = "{\"Network\":\"10.5.0.0/16\",\"Backend\":{\"Type\":\"host-gw\"}}";
+  private static final ExternalInterface EXT = ExternalInterface.ipv4("eth0", 2, 1500, Ip4.parse("192.0.2.11"));
+
+  private final FakeNetlink nl = new FakeNetlink().withUnderlay(Ip4.parse("192.0.2.11"));
+  private final List<HostGwNetwork> opened = new ArrayList<>();
+  private StubSubnetManager sm;
+
+  @AfterEach
+  void closeAll() {
+    opened.forEach(HostGwNetwork::close);
+  }
+
+  private HostGwNetwork register(HostGwOptions options) throws Exception {
+    sm = new StubSubnetManager(CONFIG, "10.5.83.0/24");
+    HostGwNetwork n = (HostGwNetwork) new HostGwBackend(options, () -> nl).register(new BackendContext(sm, sm.config, EXT));
+    opened.add(n);
+    return n;
+  }
+
+  private HostGwNetwork register() throws Exception {
+    return register(HostGwOptions.DEFAULT.withRouteCheckInterval(Duration.ofHours(1)));
+  }
+
+  private static Lease lease(String subnet, String ip) {
+    return Lease.of(Ip4Net.parse(subnet), LeaseAttrs.of(Ip4.parse(ip)).withBackend("host-gw", null));
+  }
+
+  private static final Lease H2 = lease("10.5.90.0/24", "192.0.2.12");
+  private static final Lease H3 = lease("10.5.85.0/24", "192.0.2.13");
+
+  private boolean routed(Lease l) {
+    return nl.routes.stream().anyMatch(r -> r.dst().equals(l.subnet()) && l.attrs().publicIp().equals(r.gateway())
+        && r.linkIndex() == 2 && !r.isOnlink());
+  }
+
+  @Test
+  void publishesHostGwLeaseWithoutBackendData() throws Exception {
+    HostGwNetwork n = register();
+    LeaseAttrs attrs = sm.acquired.get(0);
+    assertEquals("host-gw", attrs.backendType());
+    assertEquals(Optional.empty(), attrs.backendData());
+    assertEquals(Ip4.parse("192.0.2.11"), attrs.publicIp());
+    assertEquals(1500, n.mtu(), "no encapsulation: the underlay MTU");
+    assertTrue(nl.links.size() == 1, "no device is created");
+  }
+
+  @Test
+  void refusesNatWithFlannelsMessage() {
+    StubSubnetManager stub = new StubSubnetManager(CONFIG, "10.5.83.0/24");
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> HostGwBackend.create()
+        .register(new BackendContext(stub, stub.config, EXT.withExtAddr(Ip4.parse("203.0.113.7")))));
+    assertEquals("your PublicIP differs from interface IP, meaning that probably you're on a NAT, which is not"
+        + " supported by host-gw backend", e.getMessage());
+    assertTrue(stub.acquired.isEmpty(), "no lease is taken");
+  }
+
+  @Test
+  void routesEveryRemoteLeaseViaItsPublicIp() throws Exception {
+    HostGwNetwork n = register();
+    n.onSnapshot(List.of(H2, H3, n.lease()));
+    assertTrue(routed(H2));
+    assertTrue(routed(H3));
+    assertEquals(2, nl.routes.size(), "not the node's own lease");
+    assertEquals(1, nl.routeBatches.get());
+  }
+
+  @Test
+  void removalDeletesTheRoute() throws Exception {
+    HostGwNetwork n = register();
+    n.onSnapshot(List.of(H2, H3));
+    n.onEvents(List.of(LeaseEvent.removed(H2)));
+    assertFalse(routed(H2));
+    assertTrue(routed(H3));
+    n.onEvents(List.of(LeaseEvent.removed(H2)));
+  }
+
+  @Test
+  void differingRouteIsReplaced() throws Exception {
+    HostGwNetwork n = register();
+    nl.routeReplace(Route.builder(H2.subnet()).withGateway(Ip4.parse("192.0.2.99")).withLinkIndex(2).build());
+    nl.routeReplace(Route.builder(H3.subnet()).withGateway(Ip4.parse("192.0.2.98")).withLinkIndex(2)
+        .withPriority(50).build());
+    n.onSnapshot(List.of(H2, H3));
+    assertTrue(routed(H2));
+    assertTrue(routed(H3));
+    assertEquals(2, nl.routes.size(), "the differing routes are gone: " + nl.routes);
+  }
+
+  @Test
+  void otherBackendTypesAreIgnored() throws Exception {
+    HostGwNetwork n = register();
+    Lease vxlan = Lease.of(Ip4Net.parse("10.5.60.0/24"), LeaseAttrs.of(Ip4.parse("192.0.2.14"))
+        .withBackend("vxlan", "{\"VNI\":1,\"VtepMAC\":\"02:00:00:00:00:01\"}"));
+    n.onSnapshot(List.of(vxlan));
+    n.onEvents(List.of(LeaseEvent.added(vxlan), LeaseEvent.removed(vxlan)));
+    assertTrue(nl.routes.isEmpty());
+  }
+
+  @Test
+  void routeCheckRestoresRoutesDeletedFromOutside() throws Exception {
+    HostGwNetwork n = register();
+    n.onSnapshot(List.of(H2, H3));
+    nl.routeDel(Route.builder(H2.subnet()).withGateway(H2.attrs().publicIp()).withLinkIndex(2).build());
+    n.checkRoutes();
+    assertTrue(routed(H2));
+  }
+
+  @Test
+  void periodicCheckRunsByItself() throws Exception {
+    HostGwNetwork n = register(HostGwOptions.DEFAULT.withRouteCheckInterval(Duration.ofMillis(50)));
+    n.onSnapshot(List.of(H2));
+    nl.routeDel(Route.builder(H2.subnet()).withGateway(H2.attrs().publicIp()).withLinkIndex(2).build());
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (!routed(H2) && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertTrue(routed(H2));
+  }
+
+  @Test
+  void failedRouteIsRetriedByTheCheck() throws Exception {
+    HostGwNetwork n = register();
+    nl.failRoute = r -> r.dst().equals(H2.subnet());
+    n.onSnapshot(List.of(H2, H3));
+    assertFalse(routed(H2));
+    assertTrue(routed(H3));
+    nl.failRoute = r -> false;
+    n.checkRoutes();
+    assertTrue(routed(H2));
+  }
+
+  @Test
+  void changedPublicIpReplacesTheRoute() throws Exception {
+    HostGwNetwork n = register();
+    n.onSnapshot(List.of(H2));
+    Lease moved = lease("10.5.90.0/24", "192.0.2.22");
+    n.onEvents(List.of(LeaseEvent.added(moved)));
+    assertTrue(routed(moved));
+    assertEquals(1, nl.routes.size());
+  }
+
+  @Test
+  void foundThroughServiceLoader() {
+    Backend b = Backend.byType("host-gw").orElseThrow();
+    assertEquals("host-gw", b.type());
+    assertTrue(b instanceof HostGwBackend);
+  }
+
+  @Test
+  void closeIsPromptAndLeavesRoutes() throws Exception {
+    HostGwNetwork n = register(HostGwOptions.DEFAULT);
+    n.onSnapshot(List.of(H2));
+    long t0 = System.nanoTime();
+    n.close();
+    n.close();
+    assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(1).toNanos());
+    assertTrue(nl.closed);
+    assertTrue(routed(H2));
+  }
+}

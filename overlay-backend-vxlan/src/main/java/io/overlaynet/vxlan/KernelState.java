@@ -1,0 +1,137 @@
+package io.overlaynet.vxlan;
+
+import io.overlaynet.ip.Ip4Net;
+import io.overlaynet.ip.IpAddress;
+import io.overlaynet.ip.MacAddress;
+import io.overlaynet.netlink.FdbEntry;
+import io.overlaynet.netlink.Neighbor;
+import io.overlaynet.netlink.Route;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The kernel's view of the objects this backend owns, read with one dump per kind, and the
+ * comparisons against the wanted peers. Pure logic, so it is unit-tested without a kernel.
+ *
+ * @param devIndex the index of {@code flannel.<VNI>}
+ * @param routes the IPv4 routes of the main table
+ * @param neighbors the IPv4 neighbour entries on the device
+ * @param fdb the FDB entries on the device
+ */
+record KernelState(int devIndex, List<Route> routes, List<Neighbor> neighbors, List<FdbEntry> fdb) {
+
+  /**
+   * Returns the DirectRouting decision for the result of {@code ip route get <publicIp>}: the
+   * peer is directly reachable when exactly one route comes back and it has no gateway
+   * (flannel's {@code ip.DirectRouting}).
+   */
+  static boolean isDirect(List<Route> routeGetResult) {
+    return routeGetResult.size() == 1 && routeGetResult.get(0).gateway() == null;
+  }
+
+  /** Returns the peers whose route, ARP or FDB entry is missing or differs. */
+  List<Peer> needsRepair(Collection<Peer> wanted) {
+    Map<Ip4Net, Route> routeByDst = new HashMap<>();
+    for (Route r : routes) {
+      if (r.dst() instanceof Ip4Net d) {
+        // Ours has metric 0; another route to the same destination with a metric does not count.
+        if (r.priority() == 0 || !routeByDst.containsKey(d)) {
+          routeByDst.put(d, r);
+        }
+      }
+    }
+    Map<IpAddress, Neighbor> neighByIp = new HashMap<>();
+    for (Neighbor n : neighbors) {
+      if (n.linkIndex() == devIndex) {
+        neighByIp.put(n.ip(), n);
+      }
+    }
+    Set<String> fdbKeys = new HashSet<>();
+    for (FdbEntry e : fdb) {
+      if (e.linkIndex() == devIndex && e.dst() != null) {
+        fdbKeys.add(e.mac() + "/" + e.dst());
+      }
+    }
+    List<Peer> broken = new ArrayList<>();
+    for (Peer p : wanted) {
+      Route want = p.route(devIndex);
+      Route have = routeByDst.get(p.subnet());
+      boolean ok = have != null && routeMatches(want, have, p.direct());
+      if (!p.direct()) {
+        Neighbor n = neighByIp.get(p.vtepIp());
+        ok &= n != null && p.vtepMac().equals(n.mac()) && n.isPermanent();
+        ok &= fdbKeys.contains(p.vtepMac() + "/" + p.publicIp());
+      }
+      if (!ok) {
+        broken.add(p);
+      }
+    }
+    return broken;
+  }
+
+  private static boolean routeMatches(Route want, Route have, boolean direct) {
+    if (!Objects.equals(want.gateway(), have.gateway())) {
+      return false;
+    }
+    // A direct route names no device: the kernel picks the underlay one.
+    return direct || (have.linkIndex() == want.linkIndex() && have.isOnlink());
+  }
+
+  /**
+   * Returns the routes through the device to destinations inside {@code network} that belong to
+   * no wanted peer: left over from leases that expired while no agent ran.
+   */
+  List<Route> staleRoutes(Collection<Peer> wanted, Ip4Net network) {
+    Set<Ip4Net> dsts = new HashSet<>();
+    for (Peer p : wanted) {
+      dsts.add(p.subnet());
+    }
+    List<Route> stale = new ArrayList<>();
+    for (Route r : routes) {
+      if (r.linkIndex() == devIndex && r.dst() instanceof Ip4Net d && network.contains(d) && !dsts.contains(d)) {
+        stale.add(r);
+      }
+    }
+    return stale;
+  }
+
+  /** Returns the permanent ARP entries on the device that belong to no wanted peer. */
+  List<Neighbor> staleNeighbors(Collection<Peer> wanted) {
+    Set<IpAddress> ips = new HashSet<>();
+    for (Peer p : wanted) {
+      if (!p.direct()) {
+        ips.add(p.vtepIp());
+      }
+    }
+    List<Neighbor> stale = new ArrayList<>();
+    for (Neighbor n : neighbors) {
+      if (n.linkIndex() == devIndex && n.isPermanent() && !ips.contains(n.ip())) {
+        stale.add(n);
+      }
+    }
+    return stale;
+  }
+
+  /** Returns the permanent remote FDB entries on the device that belong to no wanted peer. */
+  List<FdbEntry> staleFdb(Collection<Peer> wanted) {
+    Set<MacAddress> macs = new HashSet<>();
+    for (Peer p : wanted) {
+      if (!p.direct()) {
+        macs.add(p.vtepMac());
+      }
+    }
+    List<FdbEntry> stale = new ArrayList<>();
+    for (FdbEntry e : fdb) {
+      if (e.linkIndex() == devIndex && e.dst() != null && e.isPermanent() && !macs.contains(e.mac())) {
+        stale.add(e);
+      }
+    }
+    return stale;
+  }
+}

@@ -1,0 +1,477 @@
+package io.overlaynet.vxlan;
+
+import io.overlaynet.Lease;
+import io.overlaynet.LeaseEvent;
+import io.overlaynet.Network;
+import io.overlaynet.ip.Ip4;
+import io.overlaynet.ip.Ip4Net;
+import io.overlaynet.netlink.Family;
+import io.overlaynet.netlink.FdbEntry;
+import io.overlaynet.netlink.Link;
+import io.overlaynet.netlink.NetlinkEvent;
+import io.overlaynet.netlink.NetlinkException;
+import io.overlaynet.netlink.NetlinkHandle;
+import io.overlaynet.netlink.NetlinkListener;
+import io.overlaynet.netlink.NetlinkNotFoundException;
+import io.overlaynet.netlink.Neighbor;
+import io.overlaynet.netlink.Route;
+import io.overlaynet.netlink.SubscribeOptions;
+import io.overlaynet.netlink.Subscription;
+import io.overlaynet.netlink.VxlanInfo;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The registered vxlan backend of one node: programs an ARP entry, an FDB entry and an onlink
+ * route per remote lease (or a direct route with DirectRouting), exactly as flanneld's
+ * {@code vxlan_network.go}; beyond flanneld it recreates a deleted device and restores missing
+ * entries periodically.
+ *
+ * <p>All kernel writes happen under one lock: lease callbacks (the subnet manager's thread) and
+ * the maintenance thread never interleave. The netlink socket lives in the namespace where the
+ * backend registered, so any thread may use it; the maintenance thread is started from the
+ * registering thread and so lives there too (it may need {@code /proc/sys} of that namespace).
+ */
+final class VxlanNetwork implements Network {
+
+  private static final Logger log = LoggerFactory.getLogger(VxlanNetwork.class);
+
+  private final NetlinkHandle nl;
+  private final VxlanDevice.Spec spec;
+  private final VxlanConfig config;
+  private final Ip4Net network;
+  private final Lease lease;
+  private final int mtu;
+  private final VxlanOptions options;
+
+  private final Object lock = new Object();
+  /** The wanted peers by subnet; guarded by {@link #lock}. */
+  private final Map<Ip4Net, Peer> peers = new HashMap<>();
+  /** Subnets already warned about for a foreign backend type; guarded by {@link #lock}. */
+  private final Set<String> ignored = new HashSet<>();
+  private volatile int devIndex;
+
+  private final Object signal = new Object();
+  private boolean wakeUp;
+  private volatile boolean closed;
+  private Thread maintainer;
+  private Subscription linkWatch;
+
+  VxlanNetwork(NetlinkHandle nl, VxlanDevice.Spec spec, VxlanConfig config, Ip4Net network, Lease lease, int devIndex,
+      VxlanOptions options) {
+    this.nl = nl;
+    this.spec = spec;
+    this.config = config;
+    this.network = network;
+    this.lease = lease;
+    this.mtu = spec.mtu();
+    this.devIndex = devIndex;
+    this.options = options;
+  }
+
+  /**
+   * Starts the link watch and the maintenance thread. Must be called on a thread inside the
+   * backend's namespace: the new thread inherits it.
+   */
+  void start() throws NetlinkException {
+    if (options.watchLink()) {
+      linkWatch = nl.subscribeLinks(SubscribeOptions.DEFAULT, new NetlinkListener<Link>() {
+        @Override
+        public void onEvent(NetlinkEvent<Link> event) {
+          Link l = event.value();
+          boolean ours = l.name().equals(spec.name()) || l.index() == devIndex;
+          if (ours && (event.type() == NetlinkEvent.Type.DEL || l.index() != devIndex)) {
+            wake();
+          }
+        }
+
+        @Override
+        public void onError(NetlinkException error) {
+          wake(); // events were dropped: check the device now rather than at the next period
+        }
+      });
+    }
+    maintainer = new Thread(this::maintain, "overlaynet-vxlan-" + spec.name());
+    maintainer.setDaemon(true);
+    maintainer.start();
+  }
+
+  @Override
+  public Lease lease() {
+    return lease;
+  }
+
+  @Override
+  public int mtu() {
+    return mtu;
+  }
+
+  /** Returns the current index of the device (it changes when the device is recreated). */
+  int deviceIndex() {
+    return devIndex;
+  }
+
+  // ------------------------------------------------------------------ lease events
+
+  @Override
+  public void onSnapshot(List<Lease> leases) {
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      Map<Ip4Net, Peer> fresh = new LinkedHashMap<>();
+      for (Lease l : leases) {
+        Peer p = toPeer(l, true);
+        if (p != null) {
+          fresh.put(p.subnet(), p);
+        }
+      }
+      for (Peer old : peers.values()) {
+        Peer now = fresh.get(old.subnet());
+        if (now == null || !now.equals(old)) {
+          unprogram(old);
+        }
+      }
+      peers.clear();
+      peers.putAll(fresh);
+      removeStale();
+      program(fresh.values());
+    }
+  }
+
+  @Override
+  public void onEvents(List<LeaseEvent> events) {
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      // Only the last event per subnet matters: every write has replace semantics.
+      Map<Ip4Net, LeaseEvent> last = new LinkedHashMap<>();
+      for (LeaseEvent e : events) {
+        last.remove(e.lease().subnet());
+        last.put(e.lease().subnet(), e);
+      }
+      List<Peer> added = new ArrayList<>();
+      for (LeaseEvent e : last.values()) {
+        if (e.type() == LeaseEvent.Type.REMOVED) {
+          remove(e.lease());
+          continue;
+        }
+        Peer p = toPeer(e.lease(), true);
+        Peer old = p == null ? peers.remove(e.lease().subnet()) : peers.put(p.subnet(), p);
+        if (old != null && !old.equals(p)) {
+          // A new MAC or public IP (the node was rebuilt) or a switch to another backend type:
+          // the old FDB entry and route form would otherwise stay behind.
+          unprogram(old);
+        }
+        if (p != null) {
+          log.debug("adding subnet: {}", p);
+          added.add(p);
+        }
+      }
+      program(added);
+    }
+  }
+
+  private void remove(Lease l) {
+    Peer known = peers.remove(l.subnet());
+    // Unknown (e.g. it failed to decode before): derive what flannel would have programmed.
+    Peer p = known != null ? known : toPeer(l, false);
+    if (p != null) {
+      log.debug("removing subnet: {}", p);
+      unprogram(p);
+    }
+  }
+
+  /** Decodes a lease into a peer, or returns null (and warns once) if it is not a vxlan lease. */
+  private Peer toPeer(Lease l, boolean warn) {
+    if (l.subnet().equals(lease.subnet()) || l.subnet().isEmpty()) {
+      return null; // our own lease (the agent filters it, a direct user may not) or v6-only
+    }
+    String type = l.attrs().backendType();
+    String key = l.subnet() + "/" + type;
+    if (!"vxlan".equals(type)) {
+      if (warn && ignored.add(key)) {
+        log.warn("ignoring non-vxlan v4Subnet({}): type={}", l.subnet(), type);
+      }
+      return null;
+    }
+    ignored.removeIf(k -> k.startsWith(l.subnet() + "/"));
+    if (l.attrs().backendData().isEmpty()) {
+      if (warn) {
+        log.error("error decoding subnet lease JSON: {} has no BackendData", l.subnet());
+      }
+      return null;
+    }
+    VtepData data;
+    try {
+      data = VtepData.parse(l.attrs().backendData().get());
+    } catch (IllegalArgumentException e) {
+      if (warn) {
+        log.error("error decoding subnet lease JSON of {}: {}", l.subnet(), e.getMessage());
+      }
+      return null;
+    }
+    Ip4 publicIp = l.attrs().publicIp();
+    return new Peer(l.subnet(), publicIp, data.vtepMac(), config.directRouting() && isDirect(publicIp));
+  }
+
+  private boolean isDirect(Ip4 publicIp) {
+    try {
+      return KernelState.isDirect(nl.routeGet(publicIp));
+    } catch (NetlinkException e) {
+      log.debug("ip route get {} failed: {}", publicIp, e.getMessage());
+      return false;
+    }
+  }
+
+  // ------------------------------------------------------------------ kernel writes (under lock)
+
+  /**
+   * Programs peers: ARP then FDB one by one (no batch exists for them), then every route in one
+   * pipelined batch. As in flannel, a failed FDB write removes the ARP entry and a failed route
+   * removes both, so no half-programmed peer stays; the periodic check retries later.
+   *
+   * @return how many peers failed
+   */
+  private int program(Collection<Peer> list) {
+    int index = devIndex;
+    List<Peer> routed = new ArrayList<>(list.size());
+    int failed = 0;
+    for (Peer p : list) {
+      if (!p.direct()) {
+        try {
+          nl.neighSet(p.neighbor(index));
+        } catch (NetlinkException e) {
+          log.error("AddARP failed for {}: {}", p, e.getMessage());
+          failed++;
+          continue;
+        }
+        try {
+          nl.fdbSet(p.fdb(index));
+        } catch (NetlinkException e) {
+          log.error("AddFDB failed for {}: {}", p, e.getMessage());
+          quietly(() -> nl.neighDel(p.neighbor(index)));
+          failed++;
+          continue;
+        }
+      }
+      routed.add(p);
+    }
+    if (routed.isEmpty()) {
+      return failed;
+    }
+    List<Route> routes = new ArrayList<>(routed.size());
+    for (Peer p : routed) {
+      routes.add(p.route(index));
+    }
+    try {
+      nl.routeReplaceAll(routes);
+    } catch (NetlinkException batchFailure) {
+      // Find out which ones failed: replace is idempotent, so redoing the good ones is harmless.
+      for (Peer p : routed) {
+        try {
+          nl.routeReplace(p.route(index));
+        } catch (NetlinkException e) {
+          log.error("failed to add vxlanRoute ({} -> {}): {}", p.subnet(), p.direct() ? p.publicIp() : p.vtepIp(),
+              e.getMessage());
+          if (!p.direct()) {
+            quietly(() -> nl.neighDel(p.neighbor(index)));
+            quietly(() -> nl.fdbDel(p.fdb(index)));
+          }
+          failed++;
+        }
+      }
+    }
+    return failed;
+  }
+
+  /** Removes a peer's objects; each is attempted, an absent one is fine. */
+  private void unprogram(Peer p) {
+    int index = devIndex;
+    if (p.direct()) {
+      quietly(() -> nl.routeDel(p.route(index)));
+      return;
+    }
+    quietly(() -> nl.neighDel(p.neighbor(index)));
+    quietly(() -> nl.fdbDel(p.fdb(index)));
+    quietly(() -> nl.routeDel(p.route(index)));
+  }
+
+  /** Removes objects on the device that belong to no peer: leases that expired while no agent ran. */
+  private void removeStale() {
+    try {
+      KernelState k = readKernel(devIndex);
+      Collection<Peer> wanted = peers.values();
+      for (Route r : k.staleRoutes(wanted, network)) {
+        log.info("removing stale route {} via {}", r.dst(), r.gateway());
+        quietly(() -> nl.routeDel(r));
+      }
+      for (Neighbor n : k.staleNeighbors(wanted)) {
+        log.info("removing stale ARP entry {} lladdr {}", n.ip(), n.mac());
+        quietly(() -> nl.neighDel(n));
+      }
+      for (FdbEntry e : k.staleFdb(wanted)) {
+        log.info("removing stale FDB entry {} dst {}", e.mac(), e.dst());
+        quietly(() -> nl.fdbDel(e));
+      }
+    } catch (NetlinkException e) {
+      log.warn("could not list {}'s entries to remove stale ones: {}", spec.name(), e.getMessage());
+    }
+  }
+
+  private KernelState readKernel(int index) throws NetlinkException {
+    return new KernelState(index, nl.routeList(Family.V4), nl.neighList(index, Family.V4), nl.fdbList(index));
+  }
+
+  private interface NetlinkCall {
+    void run() throws NetlinkException;
+  }
+
+  private void quietly(NetlinkCall call) {
+    try {
+      call.run();
+    } catch (NetlinkNotFoundException e) {
+      // already gone: what we wanted
+    } catch (NetlinkException e) {
+      if (!closed) {
+        log.warn("{}", e.getMessage());
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ maintenance
+
+  private void wake() {
+    synchronized (signal) {
+      wakeUp = true;
+      signal.notifyAll();
+    }
+  }
+
+  private void maintain() {
+    long interval = options.reconcileInterval().toMillis();
+    long retry = Math.min(1000, interval);
+    long wait = interval;
+    while (!closed) {
+      synchronized (signal) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(wait);
+        while (!wakeUp && !closed) {
+          long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+          if (left <= 0) {
+            break;
+          }
+          try {
+            signal.wait(left);
+          } catch (InterruptedException e) {
+            return; // close() interrupts: stop
+          }
+        }
+        wakeUp = false;
+      }
+      if (closed) {
+        return;
+      }
+      try {
+        reconcile();
+        wait = interval;
+        retry = Math.min(1000, interval);
+      } catch (NetlinkException | RuntimeException e) {
+        if (closed) {
+          return;
+        }
+        // Retry soon with backoff (1 s doubling up to the period), e.g. while the underlay is away.
+        log.warn("reconciling {} failed (retrying in {} ms): {}", spec.name(), retry, e.getMessage());
+        wait = retry;
+        retry = Math.min(retry * 2, interval);
+      }
+    }
+  }
+
+  /**
+   * Checks the device and every peer's objects; recreates a deleted device and re-programs all
+   * peers; restores missing or changed entries. Package-private so tests can run it at once.
+   *
+   * @throws NetlinkException if the kernel cannot be read or the device not recreated
+   */
+  void reconcile() throws NetlinkException {
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      Link dev;
+      try {
+        dev = nl.linkByName(spec.name());
+      } catch (NetlinkNotFoundException e) {
+        dev = null;
+      }
+      if (dev == null || dev.index() != devIndex || !(dev.info() instanceof VxlanInfo)) {
+        if (dev == null) {
+          log.warn("{} was deleted; recreating it and re-programming {} subnets", spec.name(), peers.size());
+        } else {
+          log.warn("{} was replaced (index {} -> {}); re-programming {} subnets", spec.name(), devIndex, dev.index(),
+              peers.size());
+        }
+        Link created = VxlanDevice.ensure(nl, spec);
+        Link ready = VxlanDevice.configure(nl, created, lease.subnet().address(), network, spec.mtu(), spec.mac());
+        VxlanDevice.disableAcceptRa(nl, spec.name());
+        devIndex = ready.index();
+        int failed = program(new ArrayList<>(peers.values()));
+        log.info("{} recreated (index {}); {} subnets re-programmed, {} failed", spec.name(), devIndex,
+            peers.size() - failed, failed);
+        return;
+      }
+      // Present: keep it up, addressed and with the MAC our lease publishes.
+      VxlanDevice.configure(nl, dev, lease.subnet().address(), network, 0, spec.mac());
+      if (peers.isEmpty()) {
+        return;
+      }
+      List<Peer> broken = readKernel(devIndex).needsRepair(peers.values());
+      if (!broken.isEmpty()) {
+        for (Peer p : broken) {
+          log.info("Route recovered {} : {}", p.subnet(), p.direct() ? p.publicIp() : p.vtepIp() + " dev " + spec.name());
+        }
+        program(broken);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ close
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    wake();
+    if (linkWatch != null) {
+      linkWatch.close();
+    }
+    Thread t = maintainer;
+    if (t != null && t != Thread.currentThread()) {
+      t.interrupt();
+      try {
+        t.join(TimeUnit.SECONDS.toMillis(2));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    // Like flanneld: the device, routes, ARP and FDB entries stay, so traffic survives a restart.
+    nl.close();
+  }
+
+  @Override
+  public String toString() {
+    return "VxlanNetwork{" + spec.name() + ", lease=" + lease.subnet() + ", mtu=" + mtu + "}";
+  }
+}
