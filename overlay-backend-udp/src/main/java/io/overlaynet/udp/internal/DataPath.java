@@ -1,0 +1,487 @@
+package io.overlaynet.udp.internal;
+
+import io.overlaynet.udp.DropReason;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The packet pump of the udp backend: per queue, one thread moves packets TUN → UDP and one UDP →
+ * TUN, in batches ({@code read} until the TUN queue is empty or the batch full, then one
+ * {@code sendmmsg}; one {@code recvmmsg}, then a {@code write} per packet, the only way into a
+ * TUN device). Packets are processed in place in direct buffers allocated once; there is no
+ * allocation per packet. Threads wait in {@code poll} together with an eventfd that
+ * {@link #close()} signals, because a thread in a native call cannot be interrupted.
+ *
+ * <p>The fds are borrowed: {@link #close()} stops and joins the threads, then the owner closes
+ * the TUN queues and sockets, so no thread ever touches a closed (or recycled) fd number.
+ * Internal usage only.
+ */
+public final class DataPath implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(DataPath.class);
+
+  /** Slot size per packet: the largest IPv4 packet, so nothing is ever truncated. */
+  static final int SLOT = 65536;
+  private static final int MMSG = 64; // sizeof(struct mmsghdr) on LP64
+  private static final int IOV = 16;
+  private static final int SOCKADDR = 16;
+
+  /** The fixed parameters of a data path. */
+  public record Config(String device, int tunAddr, int ownNetwork, int ownMask, int port, int batch, int mtu,
+      boolean vnetHeader) {
+    /** Checks the components. */
+    public Config {
+      Objects.requireNonNull(device, "device");
+      if (batch < 1 || batch > 1024) {
+        throw new IllegalArgumentException("batch must be in 1..1024: " + batch);
+      }
+    }
+  }
+
+  private final Config config;
+  private final Counters counters;
+  private final int wakeFd;
+  private final AtomicBoolean running = new AtomicBoolean(true);
+  private final List<Thread> threads = new ArrayList<>();
+  private volatile PeerTable peers = PeerTable.EMPTY;
+  private boolean wakeClosed;
+
+  /**
+   * Prepares a data path; {@link #start} launches its threads.
+   *
+   * @throws java.io.IOException if the wake-up eventfd cannot be made
+   */
+  public DataPath(Config config, Counters counters) throws java.io.IOException {
+    this.config = config;
+    this.counters = counters;
+    this.wakeFd = SocketLib.libc().eventfd(0, SocketLib.EFD_FLAGS);
+    if (wakeFd < 0) {
+      throw Errors.io("eventfd", SocketLib.errno());
+    }
+  }
+
+  /** Replaces the peer table; data-path threads see it from their next batch. */
+  public void setPeers(PeerTable table) {
+    this.peers = Objects.requireNonNull(table);
+  }
+
+  /** Returns the current peer table. */
+  public PeerTable peers() {
+    return peers;
+  }
+
+  /**
+   * Starts the two threads of one queue: TUN fd {@code tunFd} (non-blocking) and UDP socket
+   * {@code sockFd}. Threads are created by the calling thread and so live in its network
+   * namespace (irrelevant for the fds, but it keeps every thread of a host in the host).
+   */
+  public synchronized void start(int queue, int tunFd, int sockFd) {
+    Thread tx = new Thread(new TunToUdp(tunFd, sockFd), "overlaynet-udp-tx-" + config.device() + "-" + queue);
+    Thread rx = new Thread(new UdpToTun(tunFd, sockFd), "overlaynet-udp-rx-" + config.device() + "-" + queue);
+    for (Thread t : List.of(tx, rx)) {
+      t.setDaemon(true);
+      threads.add(t);
+      t.start();
+    }
+  }
+
+  /**
+   * Stops every thread and waits for them, at most {@code timeoutMillis} in all.
+   *
+   * @return whether all threads ended in time (if not, the fds must not be closed)
+   */
+  public synchronized boolean stop(long timeoutMillis) {
+    if (running.compareAndSet(true, false)) {
+      ByteBuffer one = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder()).putLong(0, 1);
+      SocketLib.libc().write(wakeFd, SocketLib.address(one), 8);
+    }
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+    boolean all = true;
+    for (Thread t : threads) {
+      long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+      try {
+        t.join(Math.max(1, left));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      all &= !t.isAlive();
+    }
+    return all;
+  }
+
+  /** Stops the threads (1 s at most) and releases the eventfd; idempotent. */
+  @Override
+  public synchronized void close() {
+    boolean stopped = stop(1000);
+    if (!wakeClosed && stopped) {
+      wakeClosed = true;
+      SocketLib.libc().close(wakeFd);
+    } else if (!stopped) {
+      log.warn("udp data path threads did not stop within 1 s");
+    }
+  }
+
+  /** Native memory shared by the loops: pollfd[2] plus the wake fd. */
+  private abstract class Loop implements Runnable {
+    final SocketLib lib = SocketLib.libc();
+    final ByteBuffer pollfds = ByteBuffer.allocateDirect(16).order(ByteOrder.nativeOrder());
+    final long pollAddr = SocketLib.address(pollfds);
+    private long lastErrorLog;
+
+    /** Waits until {@code fd} has {@code events}; returns false once the data path stops. */
+    boolean await(int fd, short events, int timeoutMillis) {
+      pollfds.putInt(0, fd).putShort(4, events).putShort(6, (short) 0);
+      pollfds.putInt(8, wakeFd).putShort(12, SocketLib.POLLIN).putShort(14, (short) 0);
+      while (true) {
+        int rc = lib.poll(pollAddr, 2, timeoutMillis);
+        if (rc >= 0 || SocketLib.errno() != SocketLib.EINTR) {
+          break;
+        }
+      }
+      return pollfds.getShort(14) == 0 && running.get();
+    }
+
+    /** Logs an unexpected errno at most once a second, then pauses briefly so errors cannot spin. */
+    boolean failed(String op, int errno) {
+      long now = System.nanoTime();
+      if (now - lastErrorLog > TimeUnit.SECONDS.toNanos(1)) {
+        lastErrorLog = now;
+        log.warn("{} on {}: {}", op, config.device(), Errors.describe(errno));
+      }
+      return await(-1, (short) 0, 100);
+    }
+
+    @Override
+    public final void run() {
+      try {
+        loop();
+      } catch (RuntimeException | Error e) {
+        log.error("udp data path thread {} died", Thread.currentThread().getName(), e);
+        throw e;
+      }
+    }
+
+    abstract void loop();
+  }
+
+  /**
+   * TUN → UDP: read packets until the TUN queue is empty or the batch full, route each, send the
+   * batch with one {@code sendmmsg}. With a vnet header, a TCP super-packet is segmented into the
+   * batch first (each segment its own datagram, as on flanneld's wire).
+   */
+  private final class TunToUdp extends Loop {
+    private final int tunFd;
+    private final int sockFd;
+    private final boolean vnet = config.vnetHeader();
+    private final int batch = config.batch();
+    /** Datagram slots: packets are read straight into them, or segments written into them. */
+    private final int slot = vnet ? align(config.mtu() + 64) : SLOT;
+    /** Without a vnet header a slot takes one packet; with it, a super-packet may need ~45 more. */
+    private final int slots = vnet ? batch + 64 : batch;
+    private final ByteBuffer pkts;
+    private final long pktsAddr;
+    /** mmsghdr[slots], then iovec[slots], then sockaddr_in[slots]; native order. */
+    private final ByteBuffer ctl;
+    private final long ctlAddr;
+    private final int iovBase;
+    private final int saBase;
+    /** vnet mode: where each read lands (vnet header + up to 64 KiB). */
+    private final ByteBuffer in;
+    private final long inAddr;
+    /** ICMP replies: {@code hdr} zero bytes (the vnet header of a plain packet), then the packet. */
+    private final int hdr = vnet ? VnetTun.VNET_HDR : 0;
+    private final ByteBuffer icmp = ByteBuffer.allocateDirect(VnetTun.VNET_HDR + Ip4Packets.MAX_ICMP);
+    private final ByteBuffer icmpBody;
+    private final long icmpAddr = SocketLib.address(icmp);
+    private int n;
+    private long bytes;
+
+    TunToUdp(int tunFd, int sockFd) {
+      this.tunFd = tunFd;
+      this.sockFd = sockFd;
+      pkts = ByteBuffer.allocateDirect(slots * slot);
+      pktsAddr = SocketLib.address(pkts);
+      ctl = ByteBuffer.allocateDirect(slots * (MMSG + IOV + SOCKADDR)).order(ByteOrder.nativeOrder());
+      ctlAddr = SocketLib.address(ctl);
+      iovBase = slots * MMSG;
+      saBase = slots * (MMSG + IOV);
+      in = vnet ? ByteBuffer.allocateDirect(VnetTun.VNET_HDR + SLOT) : null;
+      inAddr = vnet ? SocketLib.address(in) : 0;
+      icmpBody = icmp.slice(hdr, Ip4Packets.MAX_ICMP);
+      for (int i = 0; i < slots; i++) {
+        int m = i * MMSG;
+        ctl.putLong(m, ctlAddr + saBase + (long) i * SOCKADDR); // msg_name
+        ctl.putInt(m + 8, SOCKADDR);                            // msg_namelen
+        ctl.putLong(m + 16, ctlAddr + iovBase + (long) i * IOV); // msg_iov
+        ctl.putLong(m + 24, 1);                                 // msg_iovlen
+        ctl.putLong(iovBase + i * IOV, pktsAddr + (long) i * slot);
+        UdpSocket.writeSockaddr(ctl, saBase + i * SOCKADDR, 0, config.port());
+      }
+    }
+
+    @Override
+    void loop() {
+      while (running.get()) {
+        PeerTable table = peers;
+        n = 0;
+        bytes = 0;
+        boolean drained = false;
+        while (n < batch) {
+          long r = vnet ? lib.read(tunFd, inAddr, VnetTun.VNET_HDR + SLOT) : lib.read(tunFd, pktsAddr + (long) n * slot, slot);
+          if (r < 0) {
+            int errno = SocketLib.errno();
+            if (errno == SocketLib.EINTR) {
+              continue;
+            }
+            if (errno != SocketLib.EAGAIN && !failed("TUN read", errno)) {
+              return;
+            }
+            drained = true;
+            break;
+          }
+          if (vnet) {
+            onVnetPacket(table, (int) r);
+          } else {
+            onPacket(table, pkts, n * slot, (int) r);
+          }
+        }
+        if (n > 0) {
+          send(n, bytes);
+        }
+        if (drained && !await(tunFd, SocketLib.POLLIN, -1)) {
+          return;
+        }
+      }
+    }
+
+    /** Routes one plain packet already in slot {@code n}; returns the peer or null if dropped. */
+    private PeerTable.Peer route(PeerTable table, ByteBuffer b, int off, int len) {
+      if (!Ip4Packets.isIpv4(b, off, len)) {
+        counters.drop(DropReason.TUN_MALFORMED);
+        return null;
+      }
+      PeerTable.Peer peer = table.route(Ip4Packets.destination(b, off));
+      if (peer == null) {
+        counters.drop(DropReason.NO_ROUTE);
+        unreachable(b, off, len);
+        return null;
+      }
+      if (!Ip4Packets.decrementTtl(b, off)) {
+        counters.drop(DropReason.TTL_EXPIRED);
+        return null;
+      }
+      return peer;
+    }
+
+    private void onPacket(PeerTable table, ByteBuffer b, int off, int len) {
+      PeerTable.Peer peer = route(table, b, off, len);
+      if (peer != null) {
+        queue(peer, len);
+      }
+    }
+
+    private void onVnetPacket(PeerTable table, int r) {
+      int off = VnetTun.VNET_HDR;
+      int len = r - off;
+      PeerTable.Peer peer = route(table, in, off, len);
+      if (peer == null) {
+        return;
+      }
+      int gso = in.get(1) & 0x7f; // without the ECN bit
+      if (gso == Gso.GSO_NONE) {
+        if ((in.get(0) & Gso.F_NEEDS_CSUM) != 0) {
+          Gso.finishChecksum(in, off, len, Gso.u16le(in, 6), Gso.u16le(in, 8));
+        }
+        if (len > slot) {
+          counters.drop(DropReason.TUN_MALFORMED);
+          return;
+        }
+        pkts.put(n * slot, in, off, len);
+        queue(peer, len);
+        flushIfFull();
+        return;
+      }
+      int hdrs = Gso.tcpHeaders(in, off, len);
+      int mss = Gso.u16le(in, 4);
+      if (gso != Gso.GSO_TCPV4 || hdrs < 0 || mss <= 0 || hdrs + mss > slot) {
+        counters.drop(DropReason.TUN_MALFORMED);
+        return;
+      }
+      int segs = Gso.segments(len - hdrs, mss);
+      for (int i = 0; i < segs; i++) {
+        int segLen = Gso.tcpSegment(in, off, len, hdrs, mss, i, pkts, n * slot);
+        queue(peer, segLen);
+        if (n == slots) {
+          send(n, bytes);
+          n = 0;
+          bytes = 0;
+        }
+      }
+      flushIfFull();
+    }
+
+    private void flushIfFull() {
+      if (n >= batch) {
+        send(n, bytes);
+        n = 0;
+        bytes = 0;
+      }
+    }
+
+    /** Queues slot {@code n} ({@code len} bytes) for {@code peer}. */
+    private void queue(PeerTable.Peer peer, int len) {
+      ctl.putLong(iovBase + n * IOV + 8, len);
+      int sa = saBase + n * SOCKADDR;
+      int ip = peer.publicIp().toInt();
+      ctl.putInt(sa + 4, ctl.order() == ByteOrder.LITTLE_ENDIAN ? Integer.reverseBytes(ip) : ip);
+      bytes += len;
+      n++;
+    }
+
+    private void send(int count, long total) {
+      int i = 0;
+      long sent = 0;
+      long calls = 0;
+      while (i < count) {
+        int r = lib.sendmmsg(sockFd, ctlAddr + (long) i * MMSG, count - i, 0);
+        if (r > 0) {
+          i += r;
+          sent += r;
+          calls++;
+          continue;
+        }
+        int errno = SocketLib.errno();
+        if (errno == SocketLib.EINTR) {
+          continue;
+        }
+        if (errno == SocketLib.EAGAIN) {
+          if (!await(sockFd, SocketLib.POLLOUT, -1)) {
+            return;
+          }
+          continue;
+        }
+        // The message at i was refused (ENETUNREACH, EPERM from a firewall, ENOBUFS...):
+        // drop it alone and go on with the rest of the batch.
+        counters.drop(DropReason.SEND_FAILED);
+        total -= ctl.getLong(iovBase + i * IOV + 8);
+        i++;
+      }
+      counters.txPackets.add(sent);
+      counters.txBytes.add(total);
+      counters.txCalls.add(calls);
+    }
+
+    private void unreachable(ByteBuffer b, int off, int len) {
+      int k = Ip4Packets.netUnreachable(b, off, len, config.tunAddr(), icmpBody);
+      if (k > 0 && lib.write(tunFd, icmpAddr, hdr + k) == hdr + k) {
+        counters.icmpSent.increment();
+      }
+    }
+  }
+
+  private static int align(int v) {
+    return (v + 63) & ~63;
+  }
+
+  /** UDP → TUN: receive a batch, vet each datagram, write the good ones into the TUN queue. */
+  private final class UdpToTun extends Loop {
+    private final int tunFd;
+    private final int sockFd;
+    private final int batch = config.batch();
+    private final ByteBuffer pkts = ByteBuffer.allocateDirect(batch * SLOT);
+    private final long pktsAddr = SocketLib.address(pkts);
+    private final ByteBuffer ctl = ByteBuffer.allocateDirect(batch * (MMSG + IOV + SOCKADDR)).order(ByteOrder.nativeOrder());
+    private final long ctlAddr = SocketLib.address(ctl);
+    private final int iovBase = batch * MMSG;
+    private final int saBase = batch * (MMSG + IOV);
+    /** With a vnet header, each slot starts with 10 zero bytes (a plain packet) before the datagram. */
+    private final int hdr = config.vnetHeader() ? VnetTun.VNET_HDR : 0;
+
+    UdpToTun(int tunFd, int sockFd) {
+      this.tunFd = tunFd;
+      this.sockFd = sockFd;
+      for (int i = 0; i < batch; i++) {
+        int m = i * MMSG;
+        ctl.putLong(m, ctlAddr + saBase + (long) i * SOCKADDR);
+        ctl.putInt(m + 8, SOCKADDR);
+        ctl.putLong(m + 16, ctlAddr + iovBase + (long) i * IOV);
+        ctl.putLong(m + 24, 1);
+        ctl.putLong(iovBase + i * IOV, pktsAddr + (long) i * SLOT + hdr);
+        ctl.putLong(iovBase + i * IOV + 8, SLOT - hdr);
+      }
+    }
+
+    @Override
+    void loop() {
+      while (running.get()) {
+        int r = lib.recvmmsg(sockFd, ctlAddr, batch, SocketLib.MSG_DONTWAIT, 0);
+        if (r <= 0) {
+          int errno = SocketLib.errno();
+          if (r == 0 || errno == SocketLib.EAGAIN) {
+            if (!await(sockFd, SocketLib.POLLIN, -1)) {
+              return;
+            }
+          } else if (errno != SocketLib.EINTR && !failed("UDP receive", errno)) {
+            return;
+          }
+          continue;
+        }
+        PeerTable table = peers;
+        long written = 0;
+        long bytes = 0;
+        for (int i = 0; i < r; i++) {
+          int m = i * MMSG;
+          int len = ctl.getInt(m + 56);             // msg_len
+          int flags = ctl.getInt(m + 48);           // msg_hdr.msg_flags
+          int from = UdpSocket.readSockaddrAddr(ctl, saBase + i * SOCKADDR);
+          ctl.putInt(m + 8, SOCKADDR);              // the kernel rewrote msg_namelen
+          DropReason reason = vet(table, from, i * SLOT + hdr, len, flags);
+          if (reason != null) {
+            counters.drop(reason);
+            continue;
+          }
+          long w = lib.write(tunFd, pktsAddr + (long) i * SLOT, hdr + len);
+          if (w != hdr + len) {
+            counters.drop(DropReason.TUN_WRITE_FAILED);
+            continue;
+          }
+          written++;
+          bytes += len;
+        }
+        counters.rxCalls.increment();
+        counters.rxPackets.add(written);
+        counters.rxBytes.add(bytes);
+      }
+    }
+
+    private DropReason vet(PeerTable table, int from, int off, int len, int flags) {
+      if (!table.isPeer(from)) {
+        return DropReason.UNKNOWN_PEER;
+      }
+      if ((flags & SocketLib.MSG_TRUNC) != 0) {
+        return DropReason.BAD_TOTAL_LENGTH;
+      }
+      DropReason malformed = Ip4Packets.checkDatagram(pkts, off, len);
+      if (malformed != null) {
+        return malformed;
+      }
+      if (!table.accepts(from, Ip4Packets.source(pkts, off))) {
+        return DropReason.SPOOFED_SOURCE;
+      }
+      if ((Ip4Packets.destination(pkts, off) & config.ownMask()) != config.ownNetwork()) {
+        return DropReason.WRONG_DESTINATION;
+      }
+      if (!Ip4Packets.decrementTtl(pkts, off)) {
+        return DropReason.TTL_EXPIRED;
+      }
+      return null;
+    }
+  }
+}
