@@ -54,7 +54,7 @@ final class DemoCommand implements Callable<Integer> {
       description = "key prefix in etcd (default: ${DEFAULT-VALUE}, apart from a real flannel network)")
   String etcdPrefix;
 
-  @Option(names = "--prefix", defaultValue = "ovl-demo", description = "name prefix of the namespaces (default: ${DEFAULT-VALUE})")
+  @Option(names = "--prefix", defaultValue = "ovldemo", description = "name prefix of the namespaces (default: ${DEFAULT-VALUE})")
   String prefix;
 
   private final PrintStream out = System.out;
@@ -67,6 +67,10 @@ final class DemoCommand implements Callable<Integer> {
     }
     if (!List.of("vxlan", "host-gw", "udp").contains(backend)) {
       System.err.println("demo: unknown backend " + backend + " (vxlan, host-gw or udp)");
+      return 2;
+    }
+    if (!prefix.matches("[A-Za-z0-9_.]{1,20}")) {
+      System.err.println("demo: --prefix must be 1..20 letters, digits, '_' or '.', not " + prefix);
       return 2;
     }
     if (!Netlink.isAvailable()) {

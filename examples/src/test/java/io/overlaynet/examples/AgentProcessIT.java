@@ -41,7 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("privileged")
 class AgentProcessIT {
 
-  static final String PREFIX = "ovl-ap";
+  static final String PREFIX = "ovlap";
   static final String ETCD = "http://192.0.2.10:2379";
   static final Path JAR = Path.of("target/overlay-agent.jar");
 

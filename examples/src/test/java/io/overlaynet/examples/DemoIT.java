@@ -42,7 +42,7 @@ class DemoIT {
   @ParameterizedTest
   @ValueSource(strings = {"vxlan", "host-gw", "udp"})
   void everyContainerReachesEveryOther(String backend) throws Exception {
-    String prefix = "ovl-dit-" + backend.replace("-", "");
+    String prefix = "ovldit" + backend.replace("-", "");
     String out = demo(0, "demo", "--backend", backend, "--hosts", "3", "--prefix", prefix);
     assertTrue(out.contains("OK: 6 of 6 container pairs reachable over " + backend), out);
     assertTrue(NetNs.list().stream().noneMatch(n -> n.startsWith(prefix)), "the demo left namespaces behind");
@@ -52,7 +52,7 @@ class DemoIT {
   void withARealEtcd() throws Exception {
     // etcd listens on loopback of the root namespace, which the hosts cannot reach; the agents
     // run in-process here, so the store client lives in the JVM's namespace and works.
-    String out = demo(0, "demo", "--backend", "vxlan", "--hosts", "2", "--prefix", "ovl-dit-etcd",
+    String out = demo(0, "demo", "--backend", "vxlan", "--hosts", "2", "--prefix", "ovlditetcd",
         "--etcd-endpoints", ETCD.options().endpoints().get(0).toString());
     assertTrue(out.contains("OK: 2 of 2 container pairs reachable over vxlan (etcd store)"), out);
   }
