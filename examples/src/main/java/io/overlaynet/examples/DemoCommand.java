@@ -7,6 +7,7 @@ import io.overlaynet.agent.AgentOptions;
 import io.overlaynet.etcd.EtcdOptions;
 import io.overlaynet.etcd.EtcdStore;
 import io.overlaynet.ip.Ip4;
+import io.overlaynet.ip.Ip4Net;
 import io.overlaynet.netlink.Netlink;
 import io.overlaynet.netlink.testkit.TestCluster;
 import io.overlaynet.store.InMemoryStore;
@@ -20,7 +21,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -100,9 +102,11 @@ final class DemoCommand implements Callable<Integer> {
       store.put(storePrefix + "/config", config, Store.NO_TTL);
       out.printf("Network config at %s/config: %s%n", storePrefix, config);
 
-      AtomicInteger peerEvents = new AtomicInteger();
       List<Lease> leases = new ArrayList<>();
+      List<Set<Ip4Net>> peers = new ArrayList<>();
       for (TestCluster.Host h : cluster.hosts()) {
+        Set<Ip4Net> known = ConcurrentHashMap.newKeySet();
+        peers.add(known);
         AgentOptions opts = AgentOptions.DEFAULT.withInterfaces(List.of("eth0"))
             .withSubnetFile(work.resolve(h.name() + "/subnet.env")).withIpMasq(true);
         Agent agent = Agent.builder().store(store, storePrefix).options(opts)
@@ -113,7 +117,12 @@ final class DemoCommand implements Callable<Integer> {
             .listener(new AgentListener() {
               @Override
               public void onPeerAdded(Lease lease) {
-                peerEvents.incrementAndGet();
+                known.add(lease.subnet());
+              }
+
+              @Override
+              public void onPeerRemoved(Lease lease) {
+                known.remove(lease.subnet());
               }
             })
             .build();
@@ -149,11 +158,11 @@ final class DemoCommand implements Callable<Integer> {
         }
       }
       out.println();
-      out.printf("%-14s %-12s %-15s %-8s %-6s %s%n", "HOST", "PUBLIC IP", "SUBNET", "BACKEND", "PEERS", "REACHES");
+      out.printf("%-18s %-12s %-15s %-8s %-6s %s%n", "HOST", "PUBLIC IP", "SUBNET", "BACKEND", "PEERS", "REACHES");
       for (int i = 0; i < hosts; i++) {
         TestCluster.Host h = cluster.hosts().get(i);
-        out.printf("%-14s %-12s %-15s %-8s %-6d %d/%d containers%n", h.name(), h.underlayIp(), leases.get(i).subnet(),
-            backend, hosts - 1, reached[i], hosts - 1);
+        out.printf("%-18s %-12s %-15s %-8s %-6d %d/%d containers%n", h.name(), h.underlayIp(), leases.get(i).subnet(),
+            backend, peers.get(i).size(), reached[i], hosts - 1);
       }
       out.println();
       boolean all = ok == pairs;

@@ -45,6 +45,10 @@ class DemoIT {
     String prefix = "ovldit" + backend.replace("-", "");
     String out = demo(0, "demo", "--backend", backend, "--hosts", "3", "--prefix", prefix);
     assertTrue(out.contains("OK: 6 of 6 container pairs reachable over " + backend), out);
+    java.util.List<String> rows = out.lines().filter(l -> l.startsWith(prefix + "-h")).toList();
+    assertEquals(3, rows.size(), out);
+    assertTrue(rows.stream().allMatch(l -> l.matches(".*\\s2\\s+2/2 containers")),
+        "every host knows 2 peers and reaches 2 containers: " + out);
     assertTrue(NetNs.list().stream().noneMatch(n -> n.startsWith(prefix)), "the demo left namespaces behind");
   }
 
