@@ -7,11 +7,10 @@ import io.overlaynet.ip.Ip4;
 import io.overlaynet.ip.Ip4Net;
 import io.overlaynet.store.InMemoryStore;
 import io.overlaynet.store.Store;
+import io.overlaynet.testing.ConcurrentAcquire;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
@@ -59,33 +58,14 @@ class AllocationProperties {
     int n = 64;
     try (InMemoryStore store = InMemoryStore.create()) {
       store.put(PREFIX + "/config", "{\"Network\":\"10.64.0.0/" + networkPrefix + "\",\"SubnetLen\":28}", Store.NO_TTL);
-      List<Ip4Net> got = new CopyOnWriteArrayList<>();
-      List<Throwable> errors = new CopyOnWriteArrayList<>();
-      CountDownLatch go = new CountDownLatch(1);
-      List<Thread> threads = new ArrayList<>();
       List<SubnetManager> managers = new ArrayList<>();
       for (int i = 0; i < n; i++) {
-        SubnetManager sm = SubnetManager.overStore(store, SubnetManagerOptions.DEFAULT);
-        managers.add(sm);
-        LeaseAttrs attrs = LeaseAttrs.of(Ip4.parse("192.0.2.0").plus(i + 1));
-        Thread t = new Thread(() -> {
-          try {
-            go.await();
-            got.add(sm.acquireLease(attrs).subnet());
-          } catch (Throwable e) {
-            errors.add(e);
-          }
-        });
-        t.start();
-        threads.add(t);
+        managers.add(SubnetManager.overStore(store, SubnetManagerOptions.DEFAULT));
       }
-      go.countDown();
-      for (Thread t : threads) {
-        t.join(60_000);
-      }
+      ConcurrentAcquire.Result r = ConcurrentAcquire.run(managers, 60_000);
       managers.forEach(SubnetManager::close);
-      assertEquals(List.of(), errors, "no acquirer may fail while free subnets remain");
-      assertEquals(n, Set.copyOf(got).size(), "duplicate subnets: " + got);
+      assertEquals(List.of(), r.errors(), "no acquirer may fail while free subnets remain");
+      assertEquals(n, Set.copyOf(r.subnets()).size(), "duplicate subnets: " + r.subnets());
     }
   }
 }

@@ -10,6 +10,8 @@ import io.overlaynet.ip.Ip4Net;
 import io.overlaynet.ip.Ip6Net;
 import io.overlaynet.store.InMemoryStore;
 import io.overlaynet.store.Store;
+import io.overlaynet.testing.ConcurrentAcquire;
+import io.overlaynet.testing.LeaseRecorder;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -17,11 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -173,7 +172,7 @@ class SubnetManagerTest {
   void watchDeliversSnapshotThenEveryEventOfABatch() throws Exception {
     config(CONFIG);
     store.put(SUBNETS + "10.5.1.0-24", json(1), Store.NO_TTL);
-    Recorder rec = new Recorder();
+    LeaseRecorder rec = new LeaseRecorder();
     try (SubnetManager.LeaseWatch w = manager().watchLeases(rec)) {
       assertEquals(List.of(Ip4Net.parse("10.5.1.0/24")), rec.snapshot.stream().map(Lease::subnet).toList());
       // Three leases in one store revision: flanneld v0.20.2 programmed only the first (B8).
@@ -195,7 +194,7 @@ class SubnetManagerTest {
   @Test
   void malformedEventIsSkippedAndOthersInTheBatchStillArrive() throws Exception {
     config(CONFIG);
-    Recorder rec = new Recorder();
+    LeaseRecorder rec = new LeaseRecorder();
     try (SubnetManager.LeaseWatch w = manager().watchLeases(rec)) {
       store.putAll(Map.of(SUBNETS + "10.5.7.0-24", "{bad", SUBNETS + "garbage-key", json(2),
           SUBNETS + "10.5.8.0-24", json(8)), Store.NO_TTL);
@@ -212,7 +211,7 @@ class SubnetManagerTest {
     store.put(SUBNETS + "10.5.1.0-24", json(1), Store.NO_TTL);
     store.put(SUBNETS + "10.5.2.0-24", json(2), Store.NO_TTL);
     store.put(SUBNETS + "10.5.3.0-24", json(3), Store.NO_TTL);
-    Recorder rec = new Recorder();
+    LeaseRecorder rec = new LeaseRecorder();
     try (SubnetManager.LeaseWatch w = manager().watchLeases(rec)) {
       store.pauseWatches();
       store.delete(SUBNETS + "10.5.1.0-24");                       // removed while we were away
@@ -266,65 +265,13 @@ class SubnetManagerTest {
   @Test
   void concurrentAcquirersOnOneStoreGetDistinctSubnets() throws Exception {
     config("{\"Network\":\"10.5.0.0/16\"}");
-    int n = 64;
-    List<Ip4Net> got = new CopyOnWriteArrayList<>();
-    List<Throwable> errors = new CopyOnWriteArrayList<>();
-    CountDownLatch go = new CountDownLatch(1);
-    List<Thread> threads = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      SubnetManager sm = manager();
-      LeaseAttrs attrs = LeaseAttrs.of(Ip4.parse("192.0.2.0").plus(i + 1));
-      Thread t = new Thread(() -> {
-        try {
-          go.await();
-          got.add(sm.acquireLease(attrs).subnet());
-        } catch (Throwable e) {
-          errors.add(e);
-        }
-      });
-      t.start();
-      threads.add(t);
+    List<SubnetManager> nodes = new ArrayList<>();
+    for (int i = 0; i < 64; i++) {
+      nodes.add(manager());
     }
-    go.countDown();
-    for (Thread t : threads) {
-      t.join(30_000);
-    }
-    assertEquals(List.of(), errors);
-    assertEquals(n, got.size());
-    assertEquals(n, Set.copyOf(got).size(), "two nodes got the same subnet: " + got);
-  }
-
-  static void awaitTrue(BooleanSupplier c, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!c.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError(what);
-      }
-      Thread.sleep(10);
-    }
-  }
-
-  static final class Recorder implements LeaseListener {
-    final List<Lease> snapshot = new CopyOnWriteArrayList<>();
-    final List<LeaseEvent> events = new CopyOnWriteArrayList<>();
-
-    @Override
-    public void onSnapshot(List<Lease> leases) {
-      snapshot.addAll(leases);
-    }
-
-    @Override
-    public void onEvents(List<LeaseEvent> batch) {
-      events.addAll(batch);
-    }
-
-    void await(int n) throws InterruptedException {
-      awaitTrue(() -> events.size() >= n, "expected " + n + " lease events, got " + events);
-    }
-
-    Set<String> subnets(LeaseEvent.Type type) {
-      return events.stream().filter(e -> e.type() == type).map(e -> e.lease().subnet().toString())
-          .collect(Collectors.toSet());
-    }
+    ConcurrentAcquire.Result r = ConcurrentAcquire.run(nodes, 30_000);
+    assertEquals(List.of(), r.errors());
+    assertEquals(64, r.subnets().size());
+    assertEquals(64, Set.copyOf(r.subnets()).size(), "two nodes got the same subnet: " + r.subnets());
   }
 }

@@ -7,21 +7,17 @@ import io.overlaynet.Lease;
 import io.overlaynet.LeaseAttrs;
 import io.overlaynet.LeaseCodec;
 import io.overlaynet.LeaseEvent;
-import io.overlaynet.LeaseListener;
 import io.overlaynet.NetworkConfig;
 import io.overlaynet.SubnetManager;
 import io.overlaynet.SubnetManagerOptions;
 import io.overlaynet.etcd.testing.EtcdExtension;
 import io.overlaynet.ip.Ip4;
+import io.overlaynet.testing.ConcurrentAcquire;
+import io.overlaynet.testing.LeaseRecorder;
 import io.overlaynet.ip.Ip4Net;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -74,34 +70,17 @@ class SubnetManagerEtcdIT {
   @Test
   void fiftyManagersAcquiringAtOnceGetFiftyDistinctSubnets() throws Exception {
     int n = 50;
-    List<Ip4Net> got = new CopyOnWriteArrayList<>();
-    List<Throwable> errors = new CopyOnWriteArrayList<>();
-    CountDownLatch go = new CountDownLatch(1);
-    List<Thread> threads = new ArrayList<>();
+    List<SubnetManager> nodes = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       // One client per node, as 50 hosts would have.
       EtcdStore own = EtcdStore.connect(ETCD.options());
       toClose.add(own);
-      SubnetManager sm = manager(own);
-      LeaseAttrs attrs = LeaseAttrs.of(Ip4.parse("192.0.2.0").plus(i + 1));
-      Thread t = new Thread(() -> {
-        try {
-          go.await();
-          got.add(sm.acquireLease(attrs).subnet());
-        } catch (Throwable e) {
-          errors.add(e);
-        }
-      });
-      t.start();
-      threads.add(t);
+      nodes.add(manager(own));
     }
-    go.countDown();
-    for (Thread t : threads) {
-      t.join(120_000);
-    }
-    assertEquals(List.of(), errors, "no acquirer may fail while free subnets remain");
-    assertEquals(n, got.size());
-    assertEquals(n, Set.copyOf(got).size(), "duplicate subnets: " + got);
+    ConcurrentAcquire.Result r = ConcurrentAcquire.run(nodes, 120_000);
+    assertEquals(List.of(), r.errors(), "no acquirer may fail while free subnets remain");
+    assertEquals(n, r.subnets().size());
+    assertEquals(n, Set.copyOf(r.subnets()).size(), "duplicate subnets: " + r.subnets());
     assertEquals(n, store.list(SUBNETS).entries().size());
   }
 
@@ -110,7 +89,7 @@ class SubnetManagerEtcdIT {
     store.put(SUBNETS + "10.5.1.0-24", value(1), java.time.Duration.ofHours(24));
     store.put(SUBNETS + "10.5.2.0-24", value(2), java.time.Duration.ofHours(24));
     store.put(SUBNETS + "10.5.3.0-24", value(3), java.time.Duration.ofHours(24));
-    Recorder rec = new Recorder();
+    LeaseRecorder rec = new LeaseRecorder();
     toClose.add(manager(store).watchLeases(rec));
     assertEquals(3, rec.snapshot.size());
     ((JetcdStore) store).suspendWatchesForTest();
@@ -139,7 +118,7 @@ class SubnetManagerEtcdIT {
     ETCD.server().etcdctl("put", SUBNETS + "10.5.7.0-24", "{not json");
     ETCD.server().etcdctl("put", SUBNETS + "garbage-key", value(9));
     ETCD.server().etcdctl("put", SUBNETS + "10.5.8.0-24", value(8));
-    Recorder rec = new Recorder();
+    LeaseRecorder rec = new LeaseRecorder();
     toClose.add(manager(store).watchLeases(rec));
     assertEquals(List.of("10.5.8.0/24"), rec.snapshot.stream().map(l -> l.subnet().toString()).toList());
     ETCD.server().etcdctl("put", SUBNETS + "10.5.8.0-24", "\u0001garbage");
@@ -163,39 +142,5 @@ class SubnetManagerEtcdIT {
     Lease lease = manager(store).acquireLease(attrs);
     assertEquals(Ip4Net.parse("10.5.60.0/24"), lease.subnet());
     assertEquals(flanneld, ETCD.server().etcdctl("get", "--print-value-only", SUBNETS + "10.5.60.0-24").trim());
-  }
-
-  static void awaitTrue(BooleanSupplier c, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-    while (!c.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError(what);
-      }
-      Thread.sleep(20);
-    }
-  }
-
-  static final class Recorder implements LeaseListener {
-    final List<Lease> snapshot = new CopyOnWriteArrayList<>();
-    final List<LeaseEvent> events = new CopyOnWriteArrayList<>();
-
-    @Override
-    public void onSnapshot(List<Lease> leases) {
-      snapshot.addAll(leases);
-    }
-
-    @Override
-    public void onEvents(List<LeaseEvent> batch) {
-      events.addAll(batch);
-    }
-
-    void await(int n) throws InterruptedException {
-      awaitTrue(() -> events.size() >= n, "expected " + n + " lease events, got " + events);
-    }
-
-    Set<String> subnets(LeaseEvent.Type type) {
-      return events.stream().filter(e -> e.type() == type).map(e -> e.lease().subnet().toString())
-          .collect(Collectors.toSet());
-    }
   }
 }
