@@ -32,6 +32,7 @@ import org.slf4j.LoggerFactory;
 final class HostGwNetwork implements Network {
 
   private static final Logger log = LoggerFactory.getLogger(HostGwNetwork.class);
+  private static final long CONFLICT_DELAY_MILLIS = 50;
 
   private final NetlinkHandle nl;
   private final Lease lease;
@@ -45,7 +46,16 @@ final class HostGwNetwork implements Network {
   /** Subnets already warned about for a foreign backend type; guarded by {@link #lock}. */
   private final Set<String> ignored = new HashSet<>();
 
+  /**
+   * Destinations added by lease events whose differing routes (another metric) are still to be
+   * looked for; guarded by {@link #lock}. The check thread does it, so that the table dump stays
+   * off the path of a new lease and a burst of events costs one dump.
+   */
+  private final Set<Ip4Net> conflictCheck = new HashSet<>();
+
   private final Object signal = new Object();
+  /** Set when {@link #conflictCheck} got entries; guarded by {@link #signal}. */
+  private boolean conflictWake;
   private volatile boolean closed;
   private Thread checker;
 
@@ -96,6 +106,7 @@ final class HostGwNetwork implements Network {
       routes.clear();
       routes.putAll(fresh);
       program(fresh.values());
+      removeConflicting(fresh.values());
     }
   }
 
@@ -133,6 +144,15 @@ final class HostGwNetwork implements Network {
         }
       }
       program(added);
+      if (!added.isEmpty()) {
+        for (Route r : added) {
+          conflictCheck.add((Ip4Net) r.dst());
+        }
+        synchronized (signal) {
+          conflictWake = true;
+          signal.notifyAll();
+        }
+      }
     }
   }
 
@@ -156,22 +176,10 @@ final class HostGwNetwork implements Network {
     return Route.builder(l.subnet()).withGateway(l.attrs().publicIp()).withLinkIndex(linkIndex).build();
   }
 
-  /**
-   * Adds routes with one table dump and one pipelined batch: differing routes to the same
-   * destinations that a replace would not overwrite are deleted first, as flannel's
-   * {@code routeAdd} does.
-   */
+  /** Adds or replaces routes with one pipelined batch. */
   private void program(Collection<Route> list) {
     if (list.isEmpty()) {
       return;
-    }
-    try {
-      for (Route c : RouteTable.conflicting(list, nl.routeList(Family.V4))) {
-        log.info("Deleting existing route to {} via {}: it differs from flannel's", c.dst(), c.gateway());
-        deleteQuietly(c);
-      }
-    } catch (NetlinkException e) {
-      log.warn("could not list routes: {}", e.getMessage());
     }
     try {
       nl.routeReplaceAll(new ArrayList<>(list));
@@ -184,6 +192,46 @@ final class HostGwNetwork implements Network {
           log.error("Error adding route to {} via {}: {}", r.dst(), r.gateway(), e.getMessage());
         }
       }
+    }
+  }
+
+  /**
+   * Deletes, with one table dump, the routes to the same destinations as {@code wanted} ones that
+   * differ and that the replace did not overwrite (another metric), as flannel's {@code routeAdd}
+   * does. flannel deletes them before adding its own; deleting them afterwards leaves the same
+   * table, and ours (metric 0) is preferred meanwhile.
+   */
+  private void removeConflicting(Collection<Route> wanted) {
+    if (wanted.isEmpty()) {
+      return;
+    }
+    try {
+      for (Route c : RouteTable.conflicting(wanted, nl.routeList(Family.V4))) {
+        log.info("Deleting existing route to {} via {}: it differs from flannel's", c.dst(), c.gateway());
+        deleteQuietly(c);
+      }
+    } catch (NetlinkException e) {
+      log.warn("could not list routes: {}", e.getMessage());
+    }
+  }
+
+  /**
+   * Runs the conflict cleanup queued by lease events. Package-private so tests can run it at once.
+   */
+  void removeQueuedConflicts() {
+    synchronized (lock) {
+      if (closed || conflictCheck.isEmpty()) {
+        return;
+      }
+      List<Route> wanted = new ArrayList<>();
+      for (Ip4Net dst : conflictCheck) {
+        Route r = routes.get(dst);
+        if (r != null) {
+          wanted.add(r);
+        }
+      }
+      conflictCheck.clear();
+      removeConflicting(wanted);
     }
   }
 
@@ -201,11 +249,12 @@ final class HostGwNetwork implements Network {
 
   private void checkLoop() {
     long interval = options.routeCheckInterval().toMillis();
+    long nextCheck = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(interval);
     while (!closed) {
+      boolean conflicts;
       synchronized (signal) {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(interval);
-        while (!closed) {
-          long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        while (!closed && !conflictWake) {
+          long left = TimeUnit.NANOSECONDS.toMillis(nextCheck - System.nanoTime());
           if (left <= 0) {
             break;
           }
@@ -215,9 +264,23 @@ final class HostGwNetwork implements Network {
             return; // close() interrupts: stop
           }
         }
+        conflicts = conflictWake;
+        conflictWake = false;
+      }
+      if (closed) {
+        return;
       }
       try {
-        checkRoutes();
+        if (conflicts) {
+          Thread.sleep(CONFLICT_DELAY_MILLIS); // let a burst of events gather: one dump for all
+          removeQueuedConflicts();
+        }
+        if (System.nanoTime() - nextCheck >= 0) {
+          nextCheck = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(interval);
+          checkRoutes();
+        }
+      } catch (InterruptedException e) {
+        return;
       } catch (NetlinkException | RuntimeException e) {
         if (!closed) {
           log.warn("route check failed: {}", e.getMessage());

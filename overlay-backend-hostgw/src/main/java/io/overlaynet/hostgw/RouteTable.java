@@ -1,10 +1,13 @@
 package io.overlaynet.hostgw;
 
 import io.overlaynet.ip.Ip4Net;
+import io.overlaynet.ip.IpNet;
 import io.overlaynet.netlink.Route;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -23,9 +26,15 @@ final class RouteTable {
 
   /** Returns the wanted routes the table lacks (deleted by hand, or never added). */
   static List<Route> missing(Collection<Route> wanted, List<Route> table) {
+    // Indexed by destination: one pass over each list, not wanted x table (5,000 peers = 25M pairs).
+    Map<IpNet, List<Route>> byDst = new HashMap<>();
+    for (Route h : table) {
+      byDst.computeIfAbsent(h.dst(), k -> new ArrayList<>(1)).add(h);
+    }
     List<Route> out = new ArrayList<>();
     for (Route w : wanted) {
-      if (table.stream().noneMatch(h -> same(w, h))) {
+      List<Route> have = byDst.getOrDefault(w.dst(), List.of());
+      if (have.stream().noneMatch(h -> same(w, h))) {
         out.add(w);
       }
     }
@@ -38,16 +47,18 @@ final class RouteTable {
    * Routes with metric 0 in the main table are left out: {@code replace} overwrites them in place.
    */
   static List<Route> conflicting(Collection<Route> wanted, List<Route> table) {
+    Map<IpNet, Route> byDst = new HashMap<>();
+    for (Route w : wanted) {
+      byDst.put(w.dst(), w);
+    }
     List<Route> out = new ArrayList<>();
     for (Route h : table) {
       if (h.priority() == 0 || !(h.dst() instanceof Ip4Net)) {
         continue;
       }
-      for (Route w : wanted) {
-        if (w.dst().equals(h.dst()) && !same(w, h)) {
-          out.add(h);
-          break;
-        }
+      Route w = byDst.get(h.dst());
+      if (w != null && !same(w, h)) {
+        out.add(h);
       }
     }
     return out;

@@ -112,6 +112,18 @@ class HostGwNetworkTest {
   }
 
   @Test
+  void differingRouteWithAMetricIsDeletedAfterAnEvent() throws Exception {
+    HostGwNetwork n = register();
+    nl.routeReplace(Route.builder(H3.subnet()).withGateway(Ip4.parse("192.0.2.98")).withLinkIndex(2)
+        .withPriority(50).build());
+    n.onEvents(List.of(LeaseEvent.added(H3)));
+    assertTrue(routed(H3), "the lease's route is added at once");
+    n.removeQueuedConflicts(); // the check thread does this shortly after the event
+    assertTrue(routed(H3));
+    assertEquals(1, nl.routes.size(), "the differing route is gone: " + nl.routes);
+  }
+
+  @Test
   void otherBackendTypesAreIgnored() throws Exception {
     HostGwNetwork n = register();
     Lease vxlan = Lease.of(Ip4Net.parse("10.5.60.0/24"), LeaseAttrs.of(Ip4.parse("192.0.2.14"))

@@ -135,12 +135,14 @@ final class VxlanNetwork implements Network {
           fresh.put(p.subnet(), p);
         }
       }
+      List<Peer> gone = new ArrayList<>();
       for (Peer old : peers.values()) {
         Peer now = fresh.get(old.subnet());
         if (now == null || !now.equals(old)) {
-          unprogram(old);
+          gone.add(old);
         }
       }
+      unprogramAll(gone);
       peers.clear();
       peers.putAll(fresh);
       removeStale();
@@ -237,15 +239,45 @@ final class VxlanNetwork implements Network {
   // ------------------------------------------------------------------ kernel writes (under lock)
 
   /**
-   * Programs peers: ARP then FDB one by one (no batch exists for them), then every route in one
-   * pipelined batch. As in flannel, a failed FDB write removes the ARP entry and a failed route
-   * removes both, so no half-programmed peer stays; the periodic check retries later.
+   * Programs peers with three pipelined batches: every ARP entry, then every FDB entry, then every
+   * route (so each peer's entries are in place before its route, as in flannel). If a batch
+   * reports a failure, the peers are redone one by one, where, as in flannel, a failed FDB write
+   * removes the ARP entry and a failed route removes both, so no half-programmed peer stays; the
+   * periodic check retries later. Every write replaces, so redoing the good ones is harmless.
    *
    * @return how many peers failed
    */
   private int program(Collection<Peer> list) {
+    if (list.isEmpty()) {
+      return 0;
+    }
     int index = devIndex;
-    List<Peer> routed = new ArrayList<>(list.size());
+    List<Neighbor> arp = new ArrayList<>(list.size());
+    List<FdbEntry> fdb = new ArrayList<>(list.size());
+    List<Route> routes = new ArrayList<>(list.size());
+    for (Peer p : list) {
+      if (!p.direct()) {
+        arp.add(p.neighbor(index));
+        fdb.add(p.fdb(index));
+      }
+      routes.add(p.route(index));
+    }
+    try {
+      if (!arp.isEmpty()) {
+        nl.neighSetAll(arp);
+        nl.fdbSetAll(fdb);
+      }
+      nl.routeReplaceAll(routes);
+      return 0;
+    } catch (NetlinkException batchFailure) {
+      log.debug("batch programming of {} subnets failed ({}); redoing them one by one", list.size(),
+          batchFailure.getMessage());
+      return programOneByOne(list);
+    }
+  }
+
+  private int programOneByOne(Collection<Peer> list) {
+    int index = devIndex;
     int failed = 0;
     for (Peer p : list) {
       if (!p.direct()) {
@@ -265,34 +297,64 @@ final class VxlanNetwork implements Network {
           continue;
         }
       }
-      routed.add(p);
-    }
-    if (routed.isEmpty()) {
-      return failed;
-    }
-    List<Route> routes = new ArrayList<>(routed.size());
-    for (Peer p : routed) {
-      routes.add(p.route(index));
-    }
-    try {
-      nl.routeReplaceAll(routes);
-    } catch (NetlinkException batchFailure) {
-      // Find out which ones failed: replace is idempotent, so redoing the good ones is harmless.
-      for (Peer p : routed) {
-        try {
-          nl.routeReplace(p.route(index));
-        } catch (NetlinkException e) {
-          log.error("failed to add vxlanRoute ({} -> {}): {}", p.subnet(), p.direct() ? p.publicIp() : p.vtepIp(),
-              e.getMessage());
-          if (!p.direct()) {
-            quietly(() -> nl.neighDel(p.neighbor(index)));
-            quietly(() -> nl.fdbDel(p.fdb(index)));
-          }
-          failed++;
+      try {
+        nl.routeReplace(p.route(index));
+      } catch (NetlinkException e) {
+        log.error("failed to add vxlanRoute ({} -> {}): {}", p.subnet(), p.direct() ? p.publicIp() : p.vtepIp(),
+            e.getMessage());
+        if (!p.direct()) {
+          quietly(() -> nl.neighDel(p.neighbor(index)));
+          quietly(() -> nl.fdbDel(p.fdb(index)));
         }
+        failed++;
       }
     }
     return failed;
+  }
+
+  /**
+   * Removes many objects with pipelined batches (routes first, then ARP, then FDB entries); an
+   * absent one is fine. If a batch reports any failure, its items are retried one by one so that
+   * only real errors are logged.
+   */
+  private void removeAll(List<Route> routes, List<Neighbor> arp, List<FdbEntry> fdb) {
+    if (!routes.isEmpty()) {
+      try {
+        nl.routeDelAll(routes);
+      } catch (NetlinkException e) {
+        routes.forEach(r -> quietly(() -> nl.routeDel(r)));
+      }
+    }
+    if (!arp.isEmpty()) {
+      try {
+        nl.neighDelAll(arp);
+      } catch (NetlinkException e) {
+        arp.forEach(n -> quietly(() -> nl.neighDel(n)));
+      }
+    }
+    if (!fdb.isEmpty()) {
+      try {
+        nl.fdbDelAll(fdb);
+      } catch (NetlinkException e) {
+        fdb.forEach(f -> quietly(() -> nl.fdbDel(f)));
+      }
+    }
+  }
+
+  /** Removes the objects of many peers with batches. */
+  private void unprogramAll(Collection<Peer> list) {
+    int index = devIndex;
+    List<Route> routes = new ArrayList<>();
+    List<Neighbor> arp = new ArrayList<>();
+    List<FdbEntry> fdb = new ArrayList<>();
+    for (Peer p : list) {
+      routes.add(p.route(index));
+      if (!p.direct()) {
+        arp.add(p.neighbor(index));
+        fdb.add(p.fdb(index));
+      }
+    }
+    removeAll(routes, arp, fdb);
   }
 
   /** Removes a peer's objects; each is attempted, an absent one is fine. */
@@ -312,18 +374,19 @@ final class VxlanNetwork implements Network {
     try {
       KernelState k = readKernel(devIndex);
       Collection<Peer> wanted = peers.values();
-      for (Route r : k.staleRoutes(wanted, network)) {
+      List<Route> routes = k.staleRoutes(wanted, network);
+      List<Neighbor> arp = k.staleNeighbors(wanted);
+      List<FdbEntry> fdb = k.staleFdb(wanted);
+      for (Route r : routes) {
         log.info("removing stale route {} via {}", r.dst(), r.gateway());
-        quietly(() -> nl.routeDel(r));
       }
-      for (Neighbor n : k.staleNeighbors(wanted)) {
+      for (Neighbor n : arp) {
         log.info("removing stale ARP entry {} lladdr {}", n.ip(), n.mac());
-        quietly(() -> nl.neighDel(n));
       }
-      for (FdbEntry e : k.staleFdb(wanted)) {
+      for (FdbEntry e : fdb) {
         log.info("removing stale FDB entry {} dst {}", e.mac(), e.dst());
-        quietly(() -> nl.fdbDel(e));
       }
+      removeAll(routes, arp, fdb);
     } catch (NetlinkException e) {
       log.warn("could not list {}'s entries to remove stale ones: {}", spec.name(), e.getMessage());
     }

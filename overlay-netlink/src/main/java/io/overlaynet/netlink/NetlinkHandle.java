@@ -326,6 +326,31 @@ public interface NetlinkHandle extends AutoCloseable {
    */
   List<Neighbor> neighList(int linkIndex, Family family) throws NetlinkException;
 
+  /**
+   * Adds or replaces many neighbour entries with pipelined requests. Every entry is attempted;
+   * the first failure is thrown afterwards with the others suppressed. The default sends one
+   * request per entry; the kernel handle pipelines them.
+   *
+   * <p>Equivalent to: {@code ip -batch} of {@code neigh replace IP lladdr MAC dev NAME nud permanent} lines
+   *
+   * @throws NetlinkException if any entry failed
+   */
+  default void neighSetAll(List<Neighbor> neighbors) throws NetlinkException {
+    BatchFallback.run(neighbors, this::neighSet);
+  }
+
+  /**
+   * Deletes many neighbour entries with pipelined requests; every entry is attempted, the first
+   * failure (e.g. {@link NetlinkNotFoundException}) is thrown afterwards.
+   *
+   * <p>Equivalent to: {@code ip -batch} of {@code neigh del IP dev NAME} lines
+   *
+   * @throws NetlinkException if any deletion failed
+   */
+  default void neighDelAll(List<Neighbor> neighbors) throws NetlinkException {
+    BatchFallback.run(neighbors, this::neighDel);
+  }
+
   // ------------------------------------------------------------------ bridge FDB
 
   /**
@@ -374,6 +399,30 @@ public interface NetlinkHandle extends AutoCloseable {
    * @throws NetlinkException for kernel errors
    */
   List<FdbEntry> fdbList(int linkIndex) throws NetlinkException;
+
+  /**
+   * Adds or replaces many FDB entries with pipelined requests; every entry is attempted, the
+   * first failure is thrown afterwards with the others suppressed.
+   *
+   * <p>Equivalent to: {@code bridge -batch} of {@code fdb replace MAC dev NAME dst IP self permanent} lines
+   *
+   * @throws NetlinkException if any entry failed
+   */
+  default void fdbSetAll(List<FdbEntry> entries) throws NetlinkException {
+    BatchFallback.run(entries, this::fdbSet);
+  }
+
+  /**
+   * Deletes many FDB entries with pipelined requests; every entry is attempted, the first failure
+   * is thrown afterwards.
+   *
+   * <p>Equivalent to: {@code bridge -batch} of {@code fdb del MAC dev NAME dst IP self} lines
+   *
+   * @throws NetlinkException if any deletion failed
+   */
+  default void fdbDelAll(List<FdbEntry> entries) throws NetlinkException {
+    BatchFallback.run(entries, this::fdbDel);
+  }
 
   // ------------------------------------------------------------------ subscriptions
 

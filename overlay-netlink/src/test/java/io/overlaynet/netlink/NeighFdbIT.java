@@ -9,6 +9,7 @@ import io.overlaynet.ip.Ip6;
 import io.overlaynet.ip.MacAddress;
 import io.overlaynet.netlink.testing.FreshNetNsExtension;
 import io.overlaynet.netlink.testing.Ip;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -58,6 +59,41 @@ class NeighFdbIT {
           () -> h.neighDel(Neighbor.permanent(vx, Ip4.parse("10.250.2.2"), null)));
       assertThrows(NetlinkNotFoundException.class, () -> h.fdbDel(
           FdbEntry.vxlanRemote(vx, MacAddress.parse("02:02:02:02:02:02"), Ip4.parse("10.245.1.9"))));
+    }
+  }
+
+  @Test
+  void batchesProgramAndRemoveManyEntriesAndReportFailures(NetNs ns) throws Exception {
+    String n = ns.name();
+    Ip.run(n, "ip", "link", "add", "vx1", "type", "vxlan", "id", "1", "dstport", "8472", "nolearning");
+    Ip.run(n, "ip", "link", "set", "vx1", "up");
+    try (NetlinkHandle h = NetlinkHandle.open()) {
+      int vx = h.linkByName("vx1").index();
+      int count = 3000; // more than one pipelined chunk
+      List<Neighbor> neigh = new ArrayList<>();
+      List<FdbEntry> fdb = new ArrayList<>();
+      for (int i = 0; i < count; i++) {
+        MacAddress mac = MacAddress.parse(String.format("02:42:00:00:%02x:%02x", i >> 8, i & 255));
+        neigh.add(Neighbor.permanent(vx, Ip4.of(10, 250, i >> 8, i & 255), mac));
+        fdb.add(FdbEntry.vxlanRemote(vx, mac, Ip4.of(192, 0, 2, 1 + i % 250)));
+      }
+      h.neighSetAll(neigh);
+      h.fdbSetAll(fdb);
+      h.neighSetAll(neigh); // replace semantics: idempotent
+      assertEquals(count, h.neighList(vx, Family.V4).stream().filter(Neighbor::isPermanent).count());
+      assertEquals(count, h.fdbList(vx).stream().filter(e -> e.dst() != null).count());
+      String out = Ip.run(n, "bridge", "fdb", "show", "dev", "vx1");
+      assertTrue(out.contains("02:42:00:00:0b:b7 dst 192.0.2.250 self permanent"), out);
+
+      h.neighDelAll(neigh.subList(0, count / 2));
+      h.fdbDelAll(fdb.subList(0, count / 2));
+      assertEquals(count / 2, h.neighList(vx, Family.V4).size());
+      // Already gone: every entry is still attempted, the first failure is thrown afterwards.
+      NetlinkNotFoundException e = assertThrows(NetlinkNotFoundException.class, () -> h.neighDelAll(neigh));
+      assertTrue(e.getMessage().contains("ip neigh del 10.250.0.0"), e.getMessage());
+      assertThrows(NetlinkNotFoundException.class, () -> h.fdbDelAll(fdb));
+      assertEquals(0, h.neighList(vx, Family.V4).size());
+      assertEquals(0, h.fdbList(vx).stream().filter(x -> x.dst() != null).count());
     }
   }
 }

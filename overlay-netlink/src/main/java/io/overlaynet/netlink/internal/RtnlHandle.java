@@ -280,6 +280,21 @@ public final class RtnlHandle implements NetlinkHandle {
   }
 
   @Override
+  public void neighSetAll(List<Neighbor> neighbors) throws NetlinkException {
+    transport.batch("ip -batch neigh replace", neighbors.size(),
+        (w, seq, i) -> RtnlMessages.neigh(w, seq, RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_REPLACE, neighbors.get(i)),
+        i -> "ip neigh replace " + neighbors.get(i).ip() + " lladdr " + neighbors.get(i).mac()
+            + " (index " + neighbors.get(i).linkIndex() + ")");
+  }
+
+  @Override
+  public void neighDelAll(List<Neighbor> neighbors) throws NetlinkException {
+    transport.batch("ip -batch neigh del", neighbors.size(),
+        (w, seq, i) -> RtnlMessages.neigh(w, seq, RTM_DELNEIGH, 0, neighbors.get(i)),
+        i -> "ip neigh del " + neighbors.get(i).ip() + " (index " + neighbors.get(i).linkIndex() + ")");
+  }
+
+  @Override
   public List<Neighbor> neighList(int linkIndex, Family family) throws NetlinkException {
     List<Neighbor> all = transport.dump("ip neigh show", (w, seq) -> RtnlMessages.neighDump(w, seq, family.value()),
         m -> m.header().type() == RTM_NEWNEIGH ? RtnlMessages.decodeNeighbor(m) : null);
@@ -313,6 +328,24 @@ public final class RtnlHandle implements NetlinkHandle {
   private void fdb(String op, int type, int flags, FdbEntry e) throws NetlinkException {
     String fullOp = op + (e.dst() != null ? " dst " + e.dst() : "") + " (index " + e.linkIndex() + ")";
     transport.request(fullOp, (w, seq) -> RtnlMessages.fdb(w, seq, type, flags, e), m -> null);
+  }
+
+  @Override
+  public void fdbSetAll(List<FdbEntry> entries) throws NetlinkException {
+    transport.batch("bridge -batch fdb replace", entries.size(),
+        (w, seq, i) -> RtnlMessages.fdb(w, seq, RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_REPLACE, entries.get(i)),
+        i -> describeFdb("bridge fdb replace ", entries.get(i)));
+  }
+
+  @Override
+  public void fdbDelAll(List<FdbEntry> entries) throws NetlinkException {
+    transport.batch("bridge -batch fdb del", entries.size(),
+        (w, seq, i) -> RtnlMessages.fdb(w, seq, RTM_DELNEIGH, 0, entries.get(i)),
+        i -> describeFdb("bridge fdb del ", entries.get(i)));
+  }
+
+  private static String describeFdb(String op, FdbEntry e) {
+    return op + e.mac() + (e.dst() != null ? " dst " + e.dst() : "") + " (index " + e.linkIndex() + ")";
   }
 
   @Override
