@@ -1,5 +1,7 @@
 package io.overlaynet.hostgw;
 
+import io.overlaynet.netlink.testing.ClusterFixture;
+
 import io.overlaynet.Backend;
 import io.overlaynet.netlink.testkit.TestCluster;
 import io.overlaynet.store.InMemoryStore;

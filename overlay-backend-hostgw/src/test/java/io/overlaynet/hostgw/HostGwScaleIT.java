@@ -1,7 +1,9 @@
 package io.overlaynet.hostgw;
 
-import static io.overlaynet.hostgw.ClusterFixture.PREFIX;
-import static io.overlaynet.hostgw.ClusterFixture.await;
+import io.overlaynet.netlink.testing.ClusterFixture;
+
+import static io.overlaynet.netlink.testing.ClusterFixture.PREFIX;
+import static io.overlaynet.netlink.testing.ClusterFixture.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.overlaynet.Lease;

@@ -1,5 +1,7 @@
 package io.overlaynet.vxlan;
 
+import io.overlaynet.netlink.testing.FakeNetlink;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -1,7 +1,9 @@
 package io.overlaynet.vxlan;
 
-import static io.overlaynet.vxlan.ClusterFixture.PREFIX;
-import static io.overlaynet.vxlan.ClusterFixture.await;
+import io.overlaynet.netlink.testing.ClusterFixture;
+
+import static io.overlaynet.netlink.testing.ClusterFixture.PREFIX;
+import static io.overlaynet.netlink.testing.ClusterFixture.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.overlaynet.Lease;

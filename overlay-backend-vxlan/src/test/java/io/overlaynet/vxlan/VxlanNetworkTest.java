@@ -1,5 +1,8 @@
 package io.overlaynet.vxlan;
 
+import io.overlaynet.netlink.testing.FakeNetlink;
+import io.overlaynet.testing.StubSubnetManager;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;

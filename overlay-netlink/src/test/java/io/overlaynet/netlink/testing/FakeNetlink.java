@@ -1,4 +1,4 @@
-package io.overlaynet.hostgw;
+package io.overlaynet.netlink.testing;
 
 import io.overlaynet.ip.Ip4;
 import io.overlaynet.ip.IpAddress;
@@ -36,33 +36,33 @@ import java.util.function.Predicate;
  * the kernel's replace/delete semantics as far as the backend relies on them, plus failure
  * injection and call counters.
  */
-final class FakeNetlink implements NetlinkHandle {
+public final class FakeNetlink implements NetlinkHandle {
 
-  final Map<Integer, Link> links = new LinkedHashMap<>();
-  final List<Address> addrs = new ArrayList<>();
-  final List<Route> routes = new ArrayList<>();
-  final List<Neighbor> neighbors = new ArrayList<>();
-  final List<FdbEntry> fdb = new ArrayList<>();
-  final List<NetlinkListener<Link>> linkListeners = new ArrayList<>();
+  public final Map<Integer, Link> links = new LinkedHashMap<>();
+  public final List<Address> addrs = new ArrayList<>();
+  public final List<Route> routes = new ArrayList<>();
+  public final List<Neighbor> neighbors = new ArrayList<>();
+  public final List<FdbEntry> fdb = new ArrayList<>();
+  public final List<NetlinkListener<Link>> linkListeners = new ArrayList<>();
 
   /** What {@code ip route get} answers; default: directly reachable through index 2. */
-  Function<IpAddress, List<Route>> routeGet = ip -> List.of(
+  public Function<IpAddress, List<Route>> routeGet = ip -> List.of(
       Route.builder(io.overlaynet.ip.IpNet.of(ip, 32)).withLinkIndex(2).build());
-  Predicate<Route> failRoute = r -> false;
-  Predicate<FdbEntry> failFdb = e -> false;
+  public Predicate<Route> failRoute = r -> false;
+  public Predicate<FdbEntry> failFdb = e -> false;
 
-  final AtomicInteger routeDumps = new AtomicInteger();
-  final AtomicInteger neighDumps = new AtomicInteger();
-  final AtomicInteger fdbDumps = new AtomicInteger();
-  final AtomicInteger routeBatches = new AtomicInteger();
-  final AtomicInteger linkAdds = new AtomicInteger();
-  volatile boolean closed;
+  public final AtomicInteger routeDumps = new AtomicInteger();
+  public final AtomicInteger neighDumps = new AtomicInteger();
+  public final AtomicInteger fdbDumps = new AtomicInteger();
+  public final AtomicInteger routeBatches = new AtomicInteger();
+  public final AtomicInteger linkAdds = new AtomicInteger();
+  public volatile boolean closed;
 
   private final Random random = new Random(1);
   private int nextIndex = 10;
 
   /** Adds an underlay link {@code eth0} (index 2) with {@code ip/24}. */
-  synchronized FakeNetlink withUnderlay(Ip4 ip) {
+  public synchronized FakeNetlink withUnderlay(Ip4 ip) {
     links.put(2, new Link(LinkAttrs.builder("eth0").withIndex(2).withMtu(1500).withUp(true).build(),
         new io.overlaynet.netlink.GenericLinkInfo("veth")));
     addrs.add(Address.of(2, ip, 24));
@@ -186,7 +186,7 @@ final class FakeNetlink implements NetlinkHandle {
   }
 
   /** Deletes a link "from outside" and notifies subscribers, as {@code ip link del} would. */
-  void deleteFromOutside(String name) throws NetlinkException {
+  public void deleteFromOutside(String name) throws NetlinkException {
     Link l = linkByName(name);
     linkDel(l.index());
     List<NetlinkListener<Link>> ls;

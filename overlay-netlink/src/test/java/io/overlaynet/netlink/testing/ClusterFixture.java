@@ -1,4 +1,4 @@
-package io.overlaynet.hostgw;
+package io.overlaynet.netlink.testing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -36,17 +36,17 @@ import java.util.function.Supplier;
  * store, and a container behind each host's {@code cbr0} at {@code FLANNEL_SUBNET}. Every agent
  * runs its kernel work on threads inside its host's namespace. Closing tears everything down.
  */
-final class ClusterFixture implements AutoCloseable {
+public final class ClusterFixture implements AutoCloseable {
 
-  static final String PREFIX = "/coreos.com/network";
+  public static final String PREFIX = "/coreos.com/network";
 
-  final TestCluster cluster;
-  final Store store;
-  final Supplier<Backend> backends;
-  final Path dir;
-  final Agent[] agents;
-  final Lease[] leases;
-  final TestCluster.Container[] containers;
+  public final TestCluster cluster;
+  public final Store store;
+  public final Supplier<Backend> backends;
+  public final Path dir;
+  public final Agent[] agents;
+  public final Lease[] leases;
+  public final TestCluster.Container[] containers;
 
   private ClusterFixture(TestCluster cluster, Store store, Supplier<Backend> backends, Path dir) {
     this.cluster = cluster;
@@ -60,13 +60,13 @@ final class ClusterFixture implements AutoCloseable {
   }
 
   /** Builds the hosts, writes the config, starts an agent per host and a container behind each. */
-  static ClusterFixture start(int hosts, String configJson, Store store, Supplier<Backend> backends, Path dir)
+  public static ClusterFixture start(int hosts, String configJson, Store store, Supplier<Backend> backends, Path dir)
       throws Exception {
     return start(hosts, configJson, store, backends, dir, null);
   }
 
   /** As {@link #start(int, String, Store, Supplier, Path)}, with a fixed namespace name prefix (null: random). */
-  static ClusterFixture start(int hosts, String configJson, Store store, Supplier<Backend> backends, Path dir,
+  public static ClusterFixture start(int hosts, String configJson, Store store, Supplier<Backend> backends, Path dir,
       String prefix) throws Exception {
     TestCluster.Builder b = TestCluster.builder().withHosts(hosts);
     if (prefix != null) {
@@ -93,7 +93,7 @@ final class ClusterFixture implements AutoCloseable {
   }
 
   /** Returns a thread factory whose threads run inside {@code ns} (and so do threads they start). */
-  static ThreadFactory inNamespace(NetNs ns) {
+  public static ThreadFactory inNamespace(NetNs ns) {
     return r -> {
       Thread t = new Thread(() -> {
         try {
@@ -111,7 +111,7 @@ final class ClusterFixture implements AutoCloseable {
   }
 
   /** Starts (or restarts) the agent of host {@code i} with its subnet file; returns its lease. */
-  Lease startAgent(int i) throws IOException {
+  public Lease startAgent(int i) throws IOException {
     TestCluster.Host h = cluster.host(i);
     Link eth0 = h.netlink().linkByName(h.underlayLink());
     ExternalInterface ext = ExternalInterface.ipv4(eth0.name(), eth0.index(), eth0.attrs().mtu(), h.underlayIp());
@@ -126,7 +126,7 @@ final class ClusterFixture implements AutoCloseable {
   }
 
   /** Closes the agent of host {@code i} (routes and devices stay, as with flanneld). */
-  void stopAgent(int i) {
+  public void stopAgent(int i) {
     if (agents[i] != null) {
       agents[i].close();
       agents[i] = null;
@@ -134,16 +134,16 @@ final class ClusterFixture implements AutoCloseable {
   }
 
   /** Returns the contents of host {@code i}'s subnet file. */
-  String subnetFile(int i) throws IOException {
+  public String subnetFile(int i) throws IOException {
     return Files.readString(dir.resolve("h" + i + "/subnet.env"));
   }
 
-  int size() {
+  public int size() {
     return cluster.hosts().size();
   }
 
   /** Asserts that every container reaches every other: ICMP, then a TCP exchange. */
-  void assertAllReach() throws IOException {
+  public void assertAllReach() throws IOException {
     for (int i = 1; i <= size(); i++) {
       for (int j = 1; j <= size(); j++) {
         if (i != j) {
@@ -154,7 +154,7 @@ final class ClusterFixture implements AutoCloseable {
   }
 
   /** Asserts that container {@code i} reaches container {@code j} (ping, then TCP). */
-  void assertReaches(int i, int j) throws IOException {
+  public void assertReaches(int i, int j) throws IOException {
     TestCluster.Container from = containers[i];
     TestCluster.Container to = containers[j];
     assertTrue(cluster.awaitPing(from.netns(), to.ip(), Duration.ofSeconds(10)), "ping " + from + " -> " + to);
@@ -164,7 +164,7 @@ final class ClusterFixture implements AutoCloseable {
   }
 
   /** Runs {@code ip -n <host i> ARGS} (or another iproute2 tool) and returns stdout. */
-  String run(int host, String tool, String... args) throws IOException {
+  public String run(int host, String tool, String... args) throws IOException {
     List<String> cmd = new ArrayList<>(List.of(tool, "-n", cluster.host(host).name()));
     cmd.addAll(List.of(args));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(false).start();
@@ -182,7 +182,7 @@ final class ClusterFixture implements AutoCloseable {
   }
 
   /** Runs an iproute2 command with {@code -j} output on host {@code i} and parses it. */
-  JsonArray json(int host, String tool, String... args) throws IOException {
+  public JsonArray json(int host, String tool, String... args) throws IOException {
     String out = run(host, tool, args).trim();
     if (out.isEmpty()) {
       return new JsonArray();
@@ -192,14 +192,14 @@ final class ClusterFixture implements AutoCloseable {
   }
 
   /** Returns the IPv4 routes of host {@code i}'s main table ({@code ip -d -j route show}). */
-  List<JsonObject> routes(int host) throws IOException {
+  public List<JsonObject> routes(int host) throws IOException {
     List<JsonObject> out = new ArrayList<>();
     json(host, "ip", "-4", "-d", "-j", "route", "show").forEach(e -> out.add(e.getAsJsonObject()));
     return out;
   }
 
   /** Returns the route to {@code dst} on host {@code i}, or null. */
-  JsonObject route(int host, String dst) throws IOException {
+  public JsonObject route(int host, String dst) throws IOException {
     for (JsonObject r : routes(host)) {
       if (r.get("dst").getAsString().equals(dst)) {
         return r;
@@ -209,7 +209,7 @@ final class ClusterFixture implements AutoCloseable {
   }
 
   /** Polls {@code condition} every 50 ms for up to {@code timeout}; fails with {@code what} if it stays false. */
-  static void await(String what, Duration timeout, ThrowingBooleanSupplier condition) throws Exception {
+  public static void await(String what, Duration timeout, ThrowingBooleanSupplier condition) throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
       if (condition.getAsBoolean()) {
@@ -224,12 +224,12 @@ final class ClusterFixture implements AutoCloseable {
 
   /** A condition that may throw. */
   @FunctionalInterface
-  interface ThrowingBooleanSupplier {
+  public interface ThrowingBooleanSupplier {
     boolean getAsBoolean() throws Exception;
   }
 
   /** Deletes a temporary directory tree; best effort. */
-  static void deleteRecursively(Path root) {
+  public static void deleteRecursively(Path root) {
     if (root == null || !Files.exists(root)) {
       return;
     }

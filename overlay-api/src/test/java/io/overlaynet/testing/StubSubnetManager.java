@@ -1,4 +1,4 @@
-package io.overlaynet.vxlan;
+package io.overlaynet.testing;
 
 import io.overlaynet.Lease;
 import io.overlaynet.LeaseAttrs;
@@ -11,13 +11,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Hands out one fixed subnet and records the attributes the backend published. */
-final class StubSubnetManager implements SubnetManager {
+public final class StubSubnetManager implements SubnetManager {
 
-  final NetworkConfig config;
-  final Ip4Net subnet;
-  final List<LeaseAttrs> acquired = new ArrayList<>();
+  public final NetworkConfig config;
+  public final Ip4Net subnet;
+  public final List<LeaseAttrs> acquired = new ArrayList<>();
 
-  StubSubnetManager(String configJson, String subnet) {
+  public StubSubnetManager(String configJson, String subnet) {
     this.config = NetworkConfig.parse(configJson);
     this.subnet = Ip4Net.parse(subnet);
   }
