@@ -1,5 +1,9 @@
 package io.overlaynet;
 
+import io.overlaynet.ip.Ip4Net;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -35,5 +39,18 @@ public record LeaseEvent(Type type, Lease lease) {
   /** Returns a REMOVED event. */
   public static LeaseEvent removed(Lease lease) {
     return new LeaseEvent(Type.REMOVED, lease);
+  }
+
+  /**
+   * Keeps only the last event per subnet, ordered by when that last event came: for a data plane
+   * whose writes all have replace semantics, that is all a batch needs to apply.
+   */
+  public static List<LeaseEvent> lastPerSubnet(List<LeaseEvent> events) {
+    Map<Ip4Net, LeaseEvent> last = new LinkedHashMap<>();
+    for (LeaseEvent e : events) {
+      last.remove(e.lease().subnet());
+      last.put(e.lease().subnet(), e);
+    }
+    return List.copyOf(last.values());
   }
 }

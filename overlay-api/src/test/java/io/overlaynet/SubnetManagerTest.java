@@ -63,6 +63,15 @@ class SubnetManagerTest {
   }
 
   @Test
+  void lastEventPerSubnetKeepsTheLatestInArrivalOrder() {
+    Lease a = Lease.of(Ip4Net.parse("10.5.1.0/24"), node(1));
+    Lease b = Lease.of(Ip4Net.parse("10.5.2.0/24"), node(2));
+    Lease a2 = Lease.of(Ip4Net.parse("10.5.1.0/24"), node(3));
+    assertEquals(List.of(LeaseEvent.added(b), LeaseEvent.added(a2)), LeaseEvent.lastPerSubnet(
+        List.of(LeaseEvent.added(a), LeaseEvent.added(b), LeaseEvent.removed(a), LeaseEvent.added(a2))));
+  }
+
+  @Test
   void missingConfigSaysWhatToDo() {
     NetworkConfigException e = assertThrows(NetworkConfigNotFoundException.class, () -> manager().networkConfig());
     assertTrue(e.getMessage().startsWith("flannel config not found in etcd store. Did you create your config using"

@@ -116,14 +116,8 @@ final class HostGwNetwork implements Network {
       if (closed) {
         return;
       }
-      // Only the last event per subnet matters: every write has replace semantics.
-      Map<Ip4Net, LeaseEvent> last = new LinkedHashMap<>();
-      for (LeaseEvent e : events) {
-        last.remove(e.lease().subnet());
-        last.put(e.lease().subnet(), e);
-      }
       List<Route> added = new ArrayList<>();
-      for (LeaseEvent e : last.values()) {
+      for (LeaseEvent e : LeaseEvent.lastPerSubnet(events)) {
         Ip4Net subnet = e.lease().subnet();
         if (e.type() == LeaseEvent.Type.REMOVED) {
           Route known = routes.remove(subnet);

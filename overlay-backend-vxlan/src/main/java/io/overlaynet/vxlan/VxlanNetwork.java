@@ -156,14 +156,8 @@ final class VxlanNetwork implements Network {
       if (closed) {
         return;
       }
-      // Only the last event per subnet matters: every write has replace semantics.
-      Map<Ip4Net, LeaseEvent> last = new LinkedHashMap<>();
-      for (LeaseEvent e : events) {
-        last.remove(e.lease().subnet());
-        last.put(e.lease().subnet(), e);
-      }
       List<Peer> added = new ArrayList<>();
-      for (LeaseEvent e : last.values()) {
+      for (LeaseEvent e : LeaseEvent.lastPerSubnet(events)) {
         if (e.type() == LeaseEvent.Type.REMOVED) {
           remove(e.lease());
           continue;
