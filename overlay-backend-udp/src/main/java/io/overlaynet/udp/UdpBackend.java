@@ -20,6 +20,7 @@ import io.overlaynet.udp.internal.Counters;
 import io.overlaynet.udp.internal.DataPath;
 import io.overlaynet.udp.internal.UdpSocket;
 import io.overlaynet.udp.internal.VnetTun;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -120,18 +121,27 @@ public final class UdpBackend implements Backend {
       int[] fds = new int[options.queues()];
       String name;
       boolean multi = options.queues() > 1;
-      if (options.offload()) {
-        VnetTun first = VnetTun.open(DEVICE_TEMPLATE, multi);
-        made.add(first);
-        queues.add(first);
-        fds[0] = first.fd();
+      boolean offload = options.offload();
+      VnetTun firstVnet = null;
+      if (offload) {
+        try {
+          firstVnet = VnetTun.open(DEVICE_TEMPLATE, multi);
+        } catch (IOException e) {
+          log.warn("TUN offload (IFF_VNET_HDR, TSO) unavailable, using a plain TUN device: {}", e.getMessage());
+          offload = false;
+        }
+      }
+      if (firstVnet != null) {
+        made.add(firstVnet);
+        queues.add(firstVnet);
+        fds[0] = firstVnet.fd();
         for (int i = 1; i < fds.length; i++) {
-          VnetTun q = first.openQueue();
+          VnetTun q = firstVnet.openQueue();
           made.add(q);
           queues.add(q);
           fds[i] = q.fd();
         }
-        name = first.name();
+        name = firstVnet.name();
       } else {
         TunDevice first = TunDevice.create(DEVICE_TEMPLATE, TunOptions.DEFAULT.withMultiQueue(multi));
         made.add(first);
@@ -145,20 +155,32 @@ public final class UdpBackend implements Backend {
         }
         name = first.name();
       }
+      // Probed once, on the first socket: the kernel is the same for all.
+      boolean gso = offload && options.udpGso() && sockets.get(0).supportsGso();
+      boolean gro = offload && options.udpGro();
+      // Only the offload receive loop reads the UDP_GRO cmsg; any other would take several
+      // datagrams for one. So: on for every socket, or for none.
+      for (int i = 0; gro && i < sockets.size(); i++) {
+        gro = sockets.get(i).setGro(true);
+      }
+      if (!gro) {
+        sockets.forEach(s -> s.setGro(false));
+      }
       configure(name, lease, config, mtu);
 
       Counters counters = new Counters();
       int ownMask = lease.subnet().prefixLength() == 0 ? 0 : -1 << (32 - lease.subnet().prefixLength());
       DataPath dataPath = new DataPath(new DataPath.Config(name, lease.subnet().address().toInt(),
-          lease.subnet().address().toInt() & ownMask, ownMask, port, options.batchSize(), mtu, options.offload()),
+          lease.subnet().address().toInt() & ownMask, ownMask, port, options.batchSize(), mtu, offload, gso, gro),
           counters);
       made.add(dataPath);
       for (int i = 0; i < fds.length; i++) {
         dataPath.start(i, fds[i], sockets.get(i).fd());
       }
       UdpNetwork net = new UdpNetwork(lease, mtu, port, name, queues, sockets, dataPath, counters);
-      log.info("udp backend up: {} mtu {} address {}/32, {} queue(s), offload {}, UDP {}:{}", name, mtu,
-          lease.subnet().address(), fds.length, options.offload(), ext.ifaceAddr(), port);
+      log.info("udp backend up: {} mtu {} address {}/32, {} queue(s), TUN offload {}, UDP GSO {}, UDP GRO {}, UDP {}:{}",
+          name, mtu, lease.subnet().address(), fds.length, offload ? "on" : "off", gso ? "on" : "off",
+          gro ? "on" : "off", ext.ifaceAddr(), port);
       return net;
     } catch (Exception | Error e) {
       // Data path first (threads borrow the fds), then sockets and devices.

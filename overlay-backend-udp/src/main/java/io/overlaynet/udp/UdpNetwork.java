@@ -95,7 +95,7 @@ public final class UdpNetwork implements Network {
   /** Returns a snapshot of the counters since the network started. */
   public UdpStats stats() {
     return new UdpStats(counters.txPackets(), counters.txBytes(), counters.txCalls(), counters.rxPackets(),
-        counters.rxBytes(), counters.rxCalls(), counters.icmpSent(), counters.drops());
+        counters.rxBytes(), counters.rxCalls(), counters.rxWrites(), counters.icmpSent(), counters.drops());
   }
 
   /** Replaces the peer table with these leases (the node's own lease, if present, is ignored). */

@@ -13,19 +13,27 @@ import static com.google.common.base.Preconditions.checkArgument;
  */
 public final class UdpOptions {
 
-  /** One queue, batches of up to 32 packets per system call, 4 MiB socket buffers. */
-  public static final UdpOptions DEFAULT = new UdpOptions(1, 32, 4 << 20, false);
+  /**
+   * One queue, batches of up to 32 packets per system call, 4 MiB socket buffers, TUN offload
+   * with UDP GSO and GRO where the kernel has them (each probed once, see {@link #withOffload}).
+   */
+  public static final UdpOptions DEFAULT = new UdpOptions(1, 32, 4 << 20, true, true, true);
 
   private final int queues;
   private final int batchSize;
   private final int socketBufferBytes;
   private final boolean offload;
+  private final boolean udpGso;
+  private final boolean udpGro;
 
-  private UdpOptions(int queues, int batchSize, int socketBufferBytes, boolean offload) {
+  private UdpOptions(int queues, int batchSize, int socketBufferBytes, boolean offload, boolean udpGso,
+      boolean udpGro) {
     this.queues = queues;
     this.batchSize = batchSize;
     this.socketBufferBytes = socketBufferBytes;
     this.offload = offload;
+    this.udpGso = udpGso;
+    this.udpGro = udpGro;
   }
 
   /**
@@ -38,7 +46,7 @@ public final class UdpOptions {
    */
   public UdpOptions withQueues(int n) {
     checkArgument(n >= 1 && n <= 16, "queues must be in 1..16: %s", n);
-    return new UdpOptions(n, batchSize, socketBufferBytes, offload);
+    return new UdpOptions(n, batchSize, socketBufferBytes, offload, udpGso, udpGro);
   }
 
   /**
@@ -49,7 +57,7 @@ public final class UdpOptions {
    */
   public UdpOptions withBatchSize(int n) {
     checkArgument(n >= 1 && n <= 1024, "batch size must be in 1..1024: %s", n);
-    return new UdpOptions(queues, n, socketBufferBytes, offload);
+    return new UdpOptions(queues, n, socketBufferBytes, offload, udpGso, udpGro);
   }
 
   /**
@@ -60,18 +68,50 @@ public final class UdpOptions {
    */
   public UdpOptions withSocketBufferBytes(int bytes) {
     checkArgument(bytes >= (64 << 10) && bytes <= (256 << 20), "socket buffer out of range: %s", bytes);
-    return new UdpOptions(queues, batchSize, bytes, offload);
+    return new UdpOptions(queues, batchSize, bytes, offload, udpGso, udpGro);
   }
 
   /**
-   * Returns options with TUN offloads on or off: the device is opened with {@code IFF_VNET_HDR}
-   * and TSO/checksum offload, so the kernel hands over whole TCP super-packets (up to 64 KiB) in
-   * one read, which the data path segments into MSS-sized IPv4 packets before encapsulation: the
-   * wire format stays one plain IPv4 packet per datagram. {@code ip -d link} then shows
-   * {@code vnet_hdr on}, unlike flanneld's device.
+   * Returns options with TUN offloads on (the default) or off. On, the device is opened with
+   * {@code IFF_VNET_HDR} and TSO/checksum offload: the kernel hands over whole TCP super-packets
+   * (up to 64 KiB) in one read, which the data path cuts into MSS-sized IPv4 packets before
+   * encapsulation, and consecutive received TCP segments of one flow are written back into the
+   * device as one super-packet. The wire format does not change: one plain IPv4 packet per
+   * datagram. {@code ip -d link} shows {@code vnet_hdr on}, unlike flanneld's device. Off, the
+   * device is flanneld's exact {@code IFF_TUN|IFF_NO_PI} and every packet costs a read or write.
+   * If the kernel refuses the offload device, the backend falls back to that (and logs it).
    */
   public UdpOptions withOffload(boolean on) {
-    return new UdpOptions(queues, batchSize, socketBufferBytes, on);
+    return new UdpOptions(queues, batchSize, socketBufferBytes, on, udpGso, udpGro);
+  }
+
+  /**
+   * Returns options with UDP GSO on send on (the default) or off: with offload, the packets cut
+   * from one super-packet go to the peer in one {@code sendmsg} with {@code UDP_SEGMENT} = their
+   * size, and the kernel (or the NIC) sends each as its own datagram, exactly as if sent one by
+   * one. Used only if the kernel has it (Linux 4.18+); a send it refuses switches it off.
+   */
+  public UdpOptions withUdpGso(boolean on) {
+    return new UdpOptions(queues, batchSize, socketBufferBytes, offload, on, udpGro);
+  }
+
+  /**
+   * Returns options with {@code UDP_GRO} on receive on (the default) or off: with offload, one
+   * receive may return many datagrams of one peer at once. Used only if the kernel has it
+   * (Linux 5.0+). Coalescing TCP segments into TUN super-packets happens with or without it.
+   */
+  public UdpOptions withUdpGro(boolean on) {
+    return new UdpOptions(queues, batchSize, socketBufferBytes, offload, udpGso, on);
+  }
+
+  /** Returns whether UDP GSO is wanted (effective only with offload and kernel support). */
+  public boolean udpGso() {
+    return udpGso;
+  }
+
+  /** Returns whether UDP GRO is wanted (effective only with offload and kernel support). */
+  public boolean udpGro() {
+    return udpGro;
   }
 
   /** Returns whether TUN offloads are used. */
@@ -97,6 +137,6 @@ public final class UdpOptions {
   @Override
   public String toString() {
     return "UdpOptions{queues=" + queues + ", batchSize=" + batchSize + ", socketBufferBytes=" + socketBufferBytes
-        + ", offload=" + offload + "}";
+        + ", offload=" + offload + ", udpGso=" + udpGso + ", udpGro=" + udpGro + "}";
   }
 }

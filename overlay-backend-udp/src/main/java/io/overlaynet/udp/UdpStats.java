@@ -22,17 +22,19 @@ public final class UdpStats {
   private final long rxPackets;
   private final long rxBytes;
   private final long rxCalls;
+  private final long rxTunWrites;
   private final long icmpUnreachableSent;
   private final Map<DropReason, Long> drops;
 
   UdpStats(long txPackets, long txBytes, long txCalls, long rxPackets, long rxBytes, long rxCalls,
-      long icmpUnreachableSent, Map<DropReason, Long> drops) {
+      long rxTunWrites, long icmpUnreachableSent, Map<DropReason, Long> drops) {
     this.txPackets = txPackets;
     this.txBytes = txBytes;
     this.txCalls = txCalls;
     this.rxPackets = rxPackets;
     this.rxBytes = rxBytes;
     this.rxCalls = rxCalls;
+    this.rxTunWrites = rxTunWrites;
     this.icmpUnreachableSent = icmpUnreachableSent;
     this.drops = Collections.unmodifiableMap(new EnumMap<>(drops));
   }
@@ -67,6 +69,15 @@ public final class UdpStats {
     return rxCalls;
   }
 
+  /**
+   * Returns the TUN writes that delivered the received packets: with TUN offload, runs of
+   * consecutive TCP segments of one flow go in as one super-packet, so this is lower than
+   * {@link #rxPackets()}.
+   */
+  public long rxTunWrites() {
+    return rxTunWrites;
+  }
+
   /** Returns the ICMP net unreachable packets written back for packets with no peer. */
   public long icmpUnreachableSent() {
     return icmpUnreachableSent;
@@ -91,7 +102,7 @@ public final class UdpStats {
   public String toString() {
     StringBuilder sb = new StringBuilder("UdpStats{tx=").append(txPackets).append(" pkts/").append(txBytes)
         .append(" B in ").append(txCalls).append(" calls, rx=").append(rxPackets).append(" pkts/").append(rxBytes)
-        .append(" B in ").append(rxCalls).append(" calls, icmp=").append(icmpUnreachableSent).append(", drops={");
+        .append(" B in ").append(rxCalls).append(" calls/").append(rxTunWrites).append(" TUN writes, icmp=").append(icmpUnreachableSent).append(", drops={");
     String sep = "";
     for (Map.Entry<DropReason, Long> e : drops.entrySet()) {
       if (e.getValue() != 0) {

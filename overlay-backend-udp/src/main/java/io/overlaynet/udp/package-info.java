@@ -6,7 +6,7 @@
  * the resulting {@link io.overlaynet.udp.UdpNetwork} exposes {@link io.overlaynet.udp.UdpStats},
  * including drops by {@link io.overlaynet.udp.DropReason}. Beyond flannel: longest-prefix match,
  * anti-spoofing (datagrams only from current peers, inner source inside the sender's subnet,
- * inner destination inside this node's subnet), batched system calls and optional TUN offloads
- * ({@link io.overlaynet.udp.UdpOptions}).
+ * inner destination inside this node's subnet), batched system calls and TUN offloads with UDP
+ * GSO/GRO, on by default ({@link io.overlaynet.udp.UdpOptions}); none of it changes the wire.
  */
 package io.overlaynet.udp;

@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * iperf3; run through {@code scripts/bench-udp.sh}.
  *
  * <pre>
- *   UdpBench [--rounds 4] [--seconds 10] [--queues 1] [--batch 32] [--offload] [--label text]
+ *   UdpBench [--rounds 4] [--seconds 10] [--queues 1] [--batch 32] [--no-offload | --offload [--no-gso] [--no-gro]] [--label text]
  * </pre>
  */
 public final class UdpBench {
@@ -31,7 +31,9 @@ public final class UdpBench {
     int queues = 1;
     int batch = 32;
     String label = "";
-    boolean offload = false;
+    boolean offload = UdpOptions.DEFAULT.offload();
+    boolean gso = true;
+    boolean gro = true;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--rounds" -> rounds = Integer.parseInt(args[++i]);
@@ -40,10 +42,14 @@ public final class UdpBench {
         case "--batch" -> batch = Integer.parseInt(args[++i]);
         case "--label" -> label = args[++i];
         case "--offload" -> offload = true;
+        case "--no-offload" -> offload = false;
+        case "--no-gso" -> gso = false;
+        case "--no-gro" -> gro = false;
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }
-    UdpOptions options = UdpOptions.DEFAULT.withQueues(queues).withBatchSize(batch).withOffload(offload);
+    UdpOptions options = UdpOptions.DEFAULT.withQueues(queues).withBatchSize(batch).withOffload(offload)
+        .withUdpGso(gso).withUdpGro(gro);
     System.out.printf("udp bench: %s, %d rounds x %d s, %s%n", label, rounds, seconds, options);
     ThreadMXBean tmx = ManagementFactory.getThreadMXBean();
     com.sun.management.OperatingSystemMXBean os =
@@ -69,7 +75,7 @@ public final class UdpBench {
       double sumHost = 0;
       double sumUdp = 0;
       double sumRatio = 0;
-      System.out.println("round  host-to-host Gbit/s  udp Gbit/s  ratio  retransmits  CPU s h1/h2 (tx+rx threads)  JVM CPU s  pkts/sendmmsg  pkts/recvmmsg");
+      System.out.println("round  host-to-host Gbit/s  udp Gbit/s  ratio  retransmits  CPU s h1/h2 (tx+rx threads)  JVM CPU s  pkts/sendmmsg  pkts/recvmmsg  pkts/TUN write");
       for (int r = 1; r <= rounds; r++) {
         double host = iperf(bed.host(1).name(), h2, 5201, seconds)[0];
         UdpStats s1 = bed.network(1).stats();
@@ -93,12 +99,13 @@ public final class UdpBench {
         }
         double perSend = (double) (e1.txPackets() - s1.txPackets()) / Math.max(1, e1.txCalls() - s1.txCalls());
         double perRecv = (double) (e2.rxPackets() - s2.rxPackets()) / Math.max(1, e2.rxCalls() - s2.rxCalls());
+        double perWrite = (double) (e2.rxPackets() - s2.rxPackets()) / Math.max(1, e2.rxTunWrites() - s2.rxTunWrites());
         double ratio = udp[0] / host;
         sumHost += host;
         sumUdp += udp[0];
         sumRatio += ratio;
-        System.out.printf(Locale.ROOT, "%5d  %19.2f  %10.2f  %5.3f  %11.0f  %12.1f / %-12.1f  %9.1f  %13.1f  %13.1f%n",
-            r, host, udp[0], ratio, udp[1], h1Cpu, h2Cpu, (jvm1 - jvm0) / 1e9, perSend, perRecv);
+        System.out.printf(Locale.ROOT, "%5d  %19.2f  %10.2f  %5.3f  %11.0f  %12.1f / %-12.1f  %9.1f  %13.1f  %13.1f  %14.1f%n",
+            r, host, udp[0], ratio, udp[1], h1Cpu, h2Cpu, (jvm1 - jvm0) / 1e9, perSend, perRecv, perWrite);
       }
       System.out.printf(Locale.ROOT, "mean   %19.2f  %10.2f  %5.3f   (targets 0.055 = 3x flanneld, 0.18 = 10x)%n",
           sumHost / rounds, sumUdp / rounds, sumRatio / rounds);

@@ -197,6 +197,8 @@ class UdpClusterIT {
     String out = UdpTestbed.run(bed.container(1).name(), "ping", "-n", "-c", "1", "-W", "2", nowhere.toString());
     assertTrue(out.contains("Destination Net Unreachable"), out);
     assertTrue(out.contains("From " + bed.leases.get(0).subnet().address()), "sent by the TUN address: " + out);
+    // The TX thread counts the reply just after writing it, so ping may have printed it first.
+    awaitTrue(() -> bed.network(1).stats().icmpUnreachableSent() > before, Duration.ofSeconds(2));
     assertTrue(bed.network(1).stats().icmpUnreachableSent() > before);
     assertTrue(bed.network(1).stats().drops(DropReason.NO_ROUTE) > 0);
     // TCP to the same place fails at once (ICMP net unreachable), not after a timeout.

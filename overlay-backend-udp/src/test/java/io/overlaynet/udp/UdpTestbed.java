@@ -45,7 +45,15 @@ final class UdpTestbed implements AutoCloseable {
   }
 
   static UdpTestbed start(String prefix, int hosts, int agentHosts, UdpOptions options) throws Exception {
-    TestCluster c = TestCluster.builder().withPrefix(prefix).withHosts(hosts).build();
+    return start(prefix, hosts, java.util.Collections.nCopies(agentHosts, options));
+  }
+
+  /** As {@link #start(String, int, int, UdpOptions)}, with the options of each agent host (host i+1 gets element i). */
+  static UdpTestbed start(String prefix, int hosts, List<UdpOptions> perAgent) throws Exception {
+    int agentHosts = perAgent.size();
+    // A random suffix: other runs (CI, other engineers' tests) may use the same label concurrently.
+    String unique = prefix + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() & 0xffffffL);
+    TestCluster c = TestCluster.builder().withPrefix(unique).withHosts(hosts).build();
     UdpTestbed bed;
     try {
       bed = new UdpTestbed(c);
@@ -56,7 +64,7 @@ final class UdpTestbed implements AutoCloseable {
     try {
       bed.store.put(PREFIX + "/config", CONFIG, Store.NO_TTL);
       for (int i = 1; i <= agentHosts; i++) {
-        bed.startAgent(c.host(i), options);
+        bed.startAgent(c.host(i), perAgent.get(i - 1));
       }
       for (int i = 1; i <= agentHosts; i++) {
         Lease l = bed.leases.get(i - 1);

@@ -18,6 +18,7 @@ public final class Counters {
   final LongAdder rxPackets = new LongAdder();
   final LongAdder rxBytes = new LongAdder();
   final LongAdder rxCalls = new LongAdder();
+  final LongAdder rxWrites = new LongAdder();
   final LongAdder icmpSent = new LongAdder();
   private final LongAdder[] drops = new LongAdder[DropReason.values().length];
 
@@ -61,6 +62,11 @@ public final class Counters {
   /** Returns the successful {@code recvmmsg} calls. */
   public long rxCalls() {
     return rxCalls.sum();
+  }
+
+  /** Returns the TUN writes of received packets (fewer than the packets when segments are coalesced). */
+  public long rxWrites() {
+    return rxWrites.sum();
   }
 
   /** Returns the ICMP net unreachable packets written back into the TUN device. */

@@ -14,8 +14,16 @@ import org.slf4j.LoggerFactory;
 /**
  * The packet pump of the udp backend: per queue, one thread moves packets TUN → UDP and one UDP →
  * TUN, in batches ({@code read} until the TUN queue is empty or the batch full, then one
- * {@code sendmmsg}; one {@code recvmmsg}, then a {@code write} per packet, the only way into a
- * TUN device). Packets are processed in place in direct buffers allocated once; there is no
+ * {@code sendmmsg}; one {@code recvmmsg}, then a {@code write} per packet).
+ *
+ * <p>With a vnet header (TUN offload, the default) both legs work on ~64 KiB at a time: a read
+ * returns a TCP super-packet, cut here into MSS-sized IPv4 packets sent as one
+ * {@code UDP_SEGMENT} train (the kernel emits one datagram per packet); a receive with
+ * {@code UDP_GRO} returns such a train, and consecutive segments of one TCP flow go back into
+ * the device as one super-packet ({@link Gro}, one {@code writev}). The wire format is the same
+ * in every mode: one plain IPv4 packet per datagram.
+ *
+ * <p>Packets are processed in place in direct buffers allocated once; there is no
  * allocation per packet. Threads wait in {@code poll} together with an eventfd that
  * {@link #close()} signals, because a thread in a native call cannot be interrupted.
  *
@@ -32,15 +40,26 @@ public final class DataPath implements AutoCloseable {
   private static final int MMSG = 64; // sizeof(struct mmsghdr) on LP64
   private static final int IOV = 16;
   private static final int SOCKADDR = 16;
+  /** {@code CMSG_SPACE} of a u16 or an int: a 16-byte cmsghdr and the value, 8-aligned. */
+  private static final int CMSG = 24;
+  /** Room one TCP super-packet needs once segmented: 64 KiB plus a copy of the headers per segment. */
+  private static final int SUPER = SLOT + 64 * 128;
+  /** The most segments the kernel takes in one {@code UDP_SEGMENT} send (UDP_MAX_SEGMENTS, 64 before Linux 6.x). */
+  private static final int UDP_MAX_SEGMENTS = 64;
+  /** The largest UDP payload over IPv4 (65535 - 20 - 8). */
+  private static final int UDP_MAX_PAYLOAD = 65507;
 
   /** The fixed parameters of a data path. */
   public record Config(String device, int tunAddr, int ownNetwork, int ownMask, int port, int batch, int mtu,
-      boolean vnetHeader) {
+      boolean vnetHeader, boolean udpGso, boolean udpGro) {
     /** Checks the components. */
     public Config {
       Objects.requireNonNull(device, "device");
       if (batch < 1 || batch > 1024) {
         throw new IllegalArgumentException("batch must be in 1..1024: " + batch);
+      }
+      if ((udpGso || udpGro) && !vnetHeader) {
+        throw new IllegalArgumentException("UDP GSO/GRO need the vnet header (TUN offload)");
       }
     }
   }
@@ -84,7 +103,8 @@ public final class DataPath implements AutoCloseable {
    */
   public synchronized void start(int queue, int tunFd, int sockFd) {
     Thread tx = new Thread(new TunToUdp(tunFd, sockFd), "overlaynet-udp-tx-" + config.device() + "-" + queue);
-    Thread rx = new Thread(new UdpToTun(tunFd, sockFd), "overlaynet-udp-rx-" + config.device() + "-" + queue);
+    Runnable rxLoop = config.vnetHeader() ? new UdpToVnetTun(tunFd, sockFd) : new UdpToTun(tunFd, sockFd);
+    Thread rx = new Thread(rxLoop, "overlaynet-udp-rx-" + config.device() + "-" + queue);
     for (Thread t : List.of(tx, rx)) {
       t.setDaemon(true);
       threads.add(t);
@@ -181,17 +201,25 @@ public final class DataPath implements AutoCloseable {
     private final int sockFd;
     private final boolean vnet = config.vnetHeader();
     private final int batch = config.batch();
-    /** Datagram slots: packets are read straight into them, or segments written into them. */
-    private final int slot = vnet ? align(config.mtu() + 64) : SLOT;
-    /** Without a vnet header a slot takes one packet; with it, a super-packet may need ~45 more. */
+    /** Plain mode: one packet per slot, read straight into it. */
+    private final int slot = SLOT;
+    /**
+     * Message slots: without a vnet header one per packet; with it a super-packet may add up to
+     * ~45 more (one per segment when UDP GSO is off).
+     */
     private final int slots = vnet ? batch + 64 : batch;
+    /** Plain mode: {@code slots} slots; vnet mode: packed datagrams, with room for two super-packets after the batch. */
+    private final int capacity;
     private final ByteBuffer pkts;
     private final long pktsAddr;
-    /** mmsghdr[slots], then iovec[slots], then sockaddr_in[slots]; native order. */
+    /** mmsghdr[slots], then iovec[slots], then sockaddr_in[slots], then cmsg[slots]; native order. */
     private final ByteBuffer ctl;
     private final long ctlAddr;
     private final int iovBase;
     private final int saBase;
+    private final int cmsgBase;
+    /** Segments per message (1 without UDP GSO). */
+    private final int[] segCount;
     /** vnet mode: where each read lands (vnet header + up to 64 KiB). */
     private final ByteBuffer in;
     private final long inAddr;
@@ -200,18 +228,24 @@ public final class DataPath implements AutoCloseable {
     private final ByteBuffer icmp = ByteBuffer.allocateDirect(VnetTun.VNET_HDR + Ip4Packets.MAX_ICMP);
     private final ByteBuffer icmpBody;
     private final long icmpAddr = SocketLib.address(icmp);
+    private boolean gso = config.udpGso();
     private int n;
+    /** vnet mode: where the next datagram goes in {@code pkts}. */
+    private int cursor;
     private long bytes;
 
     TunToUdp(int tunFd, int sockFd) {
       this.tunFd = tunFd;
       this.sockFd = sockFd;
-      pkts = ByteBuffer.allocateDirect(slots * slot);
+      capacity = vnet ? batch * align(config.mtu() + 64) + 2 * SUPER : slots * slot;
+      pkts = ByteBuffer.allocateDirect(capacity);
       pktsAddr = SocketLib.address(pkts);
-      ctl = ByteBuffer.allocateDirect(slots * (MMSG + IOV + SOCKADDR)).order(ByteOrder.nativeOrder());
+      ctl = ByteBuffer.allocateDirect(slots * (MMSG + IOV + SOCKADDR + CMSG)).order(ByteOrder.nativeOrder());
       ctlAddr = SocketLib.address(ctl);
       iovBase = slots * MMSG;
       saBase = slots * (MMSG + IOV);
+      cmsgBase = slots * (MMSG + IOV + SOCKADDR);
+      segCount = new int[slots];
       in = vnet ? ByteBuffer.allocateDirect(VnetTun.VNET_HDR + SLOT) : null;
       inAddr = vnet ? SocketLib.address(in) : 0;
       icmpBody = icmp.slice(hdr, Ip4Packets.MAX_ICMP);
@@ -221,8 +255,12 @@ public final class DataPath implements AutoCloseable {
         ctl.putInt(m + 8, SOCKADDR);                            // msg_namelen
         ctl.putLong(m + 16, ctlAddr + iovBase + (long) i * IOV); // msg_iov
         ctl.putLong(m + 24, 1);                                 // msg_iovlen
-        ctl.putLong(iovBase + i * IOV, pktsAddr + (long) i * slot);
+        ctl.putLong(iovBase + i * IOV, vnet ? pktsAddr : pktsAddr + (long) i * slot); // vnet: set by queue()
         UdpSocket.writeSockaddr(ctl, saBase + i * SOCKADDR, 0, config.port());
+        int c = cmsgBase + i * CMSG;                            // cmsghdr{len, level, type} + u16
+        ctl.putLong(c, 16 + 2);
+        ctl.putInt(c + 8, SocketLib.SOL_UDP);
+        ctl.putInt(c + 12, SocketLib.UDP_SEGMENT);
       }
     }
 
@@ -231,9 +269,10 @@ public final class DataPath implements AutoCloseable {
       while (running.get()) {
         PeerTable table = peers;
         n = 0;
+        cursor = 0;
         bytes = 0;
         boolean drained = false;
-        while (n < batch) {
+        while (n < batch && (!vnet || cursor + SUPER <= capacity)) {
           long r = vnet ? lib.read(tunFd, inAddr, VnetTun.VNET_HDR + SLOT) : lib.read(tunFd, pktsAddr + (long) n * slot, slot);
           if (r < 0) {
             int errno = SocketLib.errno();
@@ -261,7 +300,7 @@ public final class DataPath implements AutoCloseable {
       }
     }
 
-    /** Routes one plain packet already in slot {@code n}; returns the peer or null if dropped. */
+    /** Routes one plain packet; returns the peer or null if dropped. */
     private PeerTable.Peer route(PeerTable table, ByteBuffer b, int off, int len) {
       if (!Ip4Packets.isIpv4(b, off, len)) {
         counters.drop(DropReason.TUN_MALFORMED);
@@ -283,10 +322,16 @@ public final class DataPath implements AutoCloseable {
     private void onPacket(PeerTable table, ByteBuffer b, int off, int len) {
       PeerTable.Peer peer = route(table, b, off, len);
       if (peer != null) {
-        queue(peer, len);
+        queue(peer, off, len, 1, 0);
       }
     }
 
+    /**
+     * One read with a vnet header: a plain packet is copied to the cursor; a TCP super-packet is
+     * cut into MSS-sized packets laid out back to back, sent with {@code UDP_SEGMENT} = their
+     * size (as many per datagram train as fit in 64 KiB): the kernel sends each as its own
+     * datagram, exactly as if sent one by one.
+     */
     private void onVnetPacket(PeerTable table, int r) {
       int off = VnetTun.VNET_HDR;
       int len = r - off;
@@ -294,50 +339,61 @@ public final class DataPath implements AutoCloseable {
       if (peer == null) {
         return;
       }
-      int gso = in.get(1) & 0x7f; // without the ECN bit
-      if (gso == Gso.GSO_NONE) {
+      int gsoType = in.get(1) & 0x7f; // without the ECN bit
+      if (gsoType == Gso.GSO_NONE) {
         if ((in.get(0) & Gso.F_NEEDS_CSUM) != 0) {
           Gso.finishChecksum(in, off, len, Gso.u16le(in, 6), Gso.u16le(in, 8));
         }
-        if (len > slot) {
-          counters.drop(DropReason.TUN_MALFORMED);
-          return;
-        }
-        pkts.put(n * slot, in, off, len);
-        queue(peer, len);
-        flushIfFull();
+        pkts.put(cursor, in, off, len);
+        queue(peer, cursor, len, 1, 0);
+        cursor += align(len);
         return;
       }
       int hdrs = Gso.tcpHeaders(in, off, len);
       int mss = Gso.u16le(in, 4);
-      if (gso != Gso.GSO_TCPV4 || hdrs < 0 || mss <= 0 || hdrs + mss > slot) {
+      if (gsoType != Gso.GSO_TCPV4 || hdrs < 0 || mss <= 0 || hdrs + mss > config.mtu()) {
         counters.drop(DropReason.TUN_MALFORMED);
         return;
       }
       int segs = Gso.segments(len - hdrs, mss);
-      for (int i = 0; i < segs; i++) {
-        int segLen = Gso.tcpSegment(in, off, len, hdrs, mss, i, pkts, n * slot);
-        queue(peer, segLen);
-        if (n == slots) {
+      int perMessage = gso ? Math.max(1, Math.min(UDP_MAX_SEGMENTS, UDP_MAX_PAYLOAD / (hdrs + mss))) : 1;
+      for (int i = 0; i < segs; ) {
+        int take = Math.min(perMessage, segs - i);
+        if (n == slots || cursor + take * (hdrs + mss) > capacity) {
+          // A small MSS makes many segments: send what is queued and go on from the start.
           send(n, bytes);
           n = 0;
           bytes = 0;
+          cursor = 0;
         }
+        int start = cursor;
+        for (int k = 0; k < take; k++) {
+          cursor += Gso.tcpSegment(in, off, len, hdrs, mss, i + k, pkts, cursor);
+        }
+        queue(peer, start, cursor - start, take, take > 1 ? hdrs + mss : 0);
+        i += take;
       }
-      flushIfFull();
+      cursor = align(cursor);
     }
 
-    private void flushIfFull() {
-      if (n >= batch) {
-        send(n, bytes);
-        n = 0;
-        bytes = 0;
-      }
-    }
-
-    /** Queues slot {@code n} ({@code len} bytes) for {@code peer}. */
-    private void queue(PeerTable.Peer peer, int len) {
+    /**
+     * Queues message {@code n}: {@code len} bytes at {@code off} for {@code peer}, holding
+     * {@code segs} packets of {@code segSize} bytes (the last may be shorter) if {@code segSize > 0}.
+     */
+    private void queue(PeerTable.Peer peer, int off, int len, int segs, int segSize) {
+      int m = n * MMSG;
+      ctl.putLong(iovBase + n * IOV, pktsAddr + off);
       ctl.putLong(iovBase + n * IOV + 8, len);
+      if (segSize > 0) {
+        int c = cmsgBase + n * CMSG;
+        ctl.putShort(c + 16, (short) segSize);
+        ctl.putLong(m + 32, ctlAddr + c);  // msg_control
+        ctl.putLong(m + 40, CMSG);         // msg_controllen
+      } else {
+        ctl.putLong(m + 32, 0);
+        ctl.putLong(m + 40, 0);
+      }
+      segCount[n] = segs;
       int sa = saBase + n * SOCKADDR;
       int ip = peer.publicIp().toInt();
       ctl.putInt(sa + 4, ctl.order() == ByteOrder.LITTLE_ENDIAN ? Integer.reverseBytes(ip) : ip);
@@ -352,8 +408,10 @@ public final class DataPath implements AutoCloseable {
       while (i < count) {
         int r = lib.sendmmsg(sockFd, ctlAddr + (long) i * MMSG, count - i, 0);
         if (r > 0) {
+          for (int k = i; k < i + r; k++) {
+            sent += segCount[k];
+          }
           i += r;
-          sent += r;
           calls++;
           continue;
         }
@@ -367,15 +425,52 @@ public final class DataPath implements AutoCloseable {
           }
           continue;
         }
+        if (errno == SocketLib.EIO && segCount[i] > 1 && ctl.getLong(i * MMSG + 40) != 0) {
+          // UDP GSO refused (EIO: the route's device cannot checksum it): stop using it and
+          // send this train's packets one by one.
+          if (gso) {
+            gso = false;
+            log.warn("UDP GSO (UDP_SEGMENT) refused on {}: {}; sending one datagram per packet",
+                config.device(), Errors.describe(errno));
+          }
+          sent += sendOneByOne(i);
+          calls += segCount[i];
+          i++;
+          continue;
+        }
         // The message at i was refused (ENETUNREACH, EPERM from a firewall, ENOBUFS...):
         // drop it alone and go on with the rest of the batch.
-        counters.drop(DropReason.SEND_FAILED);
+        for (int k = 0; k < segCount[i]; k++) {
+          counters.drop(DropReason.SEND_FAILED);
+        }
         total -= ctl.getLong(iovBase + i * IOV + 8);
         i++;
       }
       counters.txPackets.add(sent);
       counters.txBytes.add(total);
       counters.txCalls.add(calls);
+    }
+
+    /** Sends the packets of GSO message {@code i} as separate datagrams; returns how many went. */
+    private int sendOneByOne(int i) {
+      long base = ctl.getLong(iovBase + i * IOV);
+      long len = ctl.getLong(iovBase + i * IOV + 8);
+      int seg = ctl.getShort(cmsgBase + i * CMSG + 16) & 0xffff;
+      long sa = ctlAddr + saBase + (long) i * SOCKADDR;
+      int ok = 0;
+      for (long o = 0; o < len; o += seg) {
+        long l = Math.min(seg, len - o);
+        long r;
+        do {
+          r = lib.sendto(sockFd, base + o, l, 0, sa, SOCKADDR);
+        } while (r < 0 && SocketLib.errno() == SocketLib.EINTR);
+        if (r == l) {
+          ok++;
+        } else {
+          counters.drop(DropReason.SEND_FAILED);
+        }
+      }
+      return ok;
     }
 
     private void unreachable(ByteBuffer b, int off, int len) {
@@ -390,7 +485,7 @@ public final class DataPath implements AutoCloseable {
     return (v + 63) & ~63;
   }
 
-  /** UDP → TUN: receive a batch, vet each datagram, write the good ones into the TUN queue. */
+  /** UDP → TUN without a vnet header: receive a batch, vet each datagram, write the good ones into the TUN queue. */
   private final class UdpToTun extends Loop {
     private final int tunFd;
     private final int sockFd;
@@ -401,9 +496,6 @@ public final class DataPath implements AutoCloseable {
     private final long ctlAddr = SocketLib.address(ctl);
     private final int iovBase = batch * MMSG;
     private final int saBase = batch * (MMSG + IOV);
-    /** With a vnet header, each slot starts with 10 zero bytes (a plain packet) before the datagram. */
-    private final int hdr = config.vnetHeader() ? VnetTun.VNET_HDR : 0;
-
     UdpToTun(int tunFd, int sockFd) {
       this.tunFd = tunFd;
       this.sockFd = sockFd;
@@ -413,8 +505,8 @@ public final class DataPath implements AutoCloseable {
         ctl.putInt(m + 8, SOCKADDR);
         ctl.putLong(m + 16, ctlAddr + iovBase + (long) i * IOV);
         ctl.putLong(m + 24, 1);
-        ctl.putLong(iovBase + i * IOV, pktsAddr + (long) i * SLOT + hdr);
-        ctl.putLong(iovBase + i * IOV + 8, SLOT - hdr);
+        ctl.putLong(iovBase + i * IOV, pktsAddr + (long) i * SLOT);
+        ctl.putLong(iovBase + i * IOV + 8, SLOT);
       }
     }
 
@@ -442,13 +534,13 @@ public final class DataPath implements AutoCloseable {
           int flags = ctl.getInt(m + 48);           // msg_hdr.msg_flags
           int from = UdpSocket.readSockaddrAddr(ctl, saBase + i * SOCKADDR);
           ctl.putInt(m + 8, SOCKADDR);              // the kernel rewrote msg_namelen
-          DropReason reason = vet(table, from, i * SLOT + hdr, len, flags);
+          DropReason reason = vet(table, pkts, from, i * SLOT, len, flags);
           if (reason != null) {
             counters.drop(reason);
             continue;
           }
-          long w = lib.write(tunFd, pktsAddr + (long) i * SLOT, hdr + len);
-          if (w != hdr + len) {
+          long w = lib.write(tunFd, pktsAddr + (long) i * SLOT, len);
+          if (w != len) {
             counters.drop(DropReason.TUN_WRITE_FAILED);
             continue;
           }
@@ -456,32 +548,179 @@ public final class DataPath implements AutoCloseable {
           bytes += len;
         }
         counters.rxCalls.increment();
+        counters.rxWrites.add(written);
+        counters.rxPackets.add(written);
+        counters.rxBytes.add(bytes);
+      }
+    }
+  }
+
+  /** Checks a received datagram's packet and decrements its TTL; null if it may be written to the TUN device. */
+  private DropReason vet(PeerTable table, ByteBuffer pkts, int from, int off, int len, int flags) {
+    if (!table.isPeer(from)) {
+      return DropReason.UNKNOWN_PEER;
+    }
+    if ((flags & SocketLib.MSG_TRUNC) != 0) {
+      return DropReason.BAD_TOTAL_LENGTH;
+    }
+    DropReason malformed = Ip4Packets.checkDatagram(pkts, off, len);
+    if (malformed != null) {
+      return malformed;
+    }
+    if (!table.accepts(from, Ip4Packets.source(pkts, off))) {
+      return DropReason.SPOOFED_SOURCE;
+    }
+    if ((Ip4Packets.destination(pkts, off) & config.ownMask()) != config.ownNetwork()) {
+      return DropReason.WRONG_DESTINATION;
+    }
+    if (!Ip4Packets.decrementTtl(pkts, off)) {
+      return DropReason.TTL_EXPIRED;
+    }
+    return null;
+  }
+
+  /**
+   * UDP → TUN with a vnet header: receive a batch (with {@code UDP_GRO}, each message may hold
+   * many same-size datagrams back to back, their size in a cmsg), vet every packet, and write
+   * runs of consecutive same-flow TCP segments as one super-packet ({@link Gro}) with one
+   * {@code writev}; any other packet is written alone behind a zero vnet header.
+   */
+  private final class UdpToVnetTun extends Loop {
+    /** Receive slot: the largest GRO train (64 KiB) and some slack. */
+    private static final int RSLOT = SLOT + 64;
+    private final int tunFd;
+    private final int sockFd;
+    private final int batch = config.batch();
+    private final boolean groOn = config.udpGro();
+    private final ByteBuffer pkts = ByteBuffer.allocateDirect(batch * RSLOT);
+    private final long pktsAddr = SocketLib.address(pkts);
+    /** mmsghdr[batch], iovec[batch], sockaddr_in[batch], cmsg[batch]. */
+    private final ByteBuffer ctl =
+        ByteBuffer.allocateDirect(batch * (MMSG + IOV + SOCKADDR + CMSG)).order(ByteOrder.nativeOrder());
+    private final long ctlAddr = SocketLib.address(ctl);
+    private final int iovBase = batch * MMSG;
+    private final int saBase = batch * (MMSG + IOV);
+    private final int cmsgBase = batch * (MMSG + IOV + SOCKADDR);
+    /** The vnet header of a coalesced run, and a zero one for single packets. */
+    private final ByteBuffer vnetHdr = ByteBuffer.allocateDirect(VnetTun.VNET_HDR);
+    private final ByteBuffer zeroHdr = ByteBuffer.allocateDirect(VnetTun.VNET_HDR);
+    /** The writev iovec: header + up to {@link Gro#MAX_SEGMENTS} pieces. */
+    private final ByteBuffer wiov = ByteBuffer.allocateDirect((Gro.MAX_SEGMENTS + 1) * IOV).order(ByteOrder.nativeOrder());
+    private final long wiovAddr = SocketLib.address(wiov);
+    private final Gro gro = new Gro();
+    private long written;
+    private long bytes;
+    private long writes;
+
+    UdpToVnetTun(int tunFd, int sockFd) {
+      this.tunFd = tunFd;
+      this.sockFd = sockFd;
+      for (int i = 0; i < batch; i++) {
+        int m = i * MMSG;
+        ctl.putLong(m, ctlAddr + saBase + (long) i * SOCKADDR);
+        ctl.putInt(m + 8, SOCKADDR);
+        ctl.putLong(m + 16, ctlAddr + iovBase + (long) i * IOV);
+        ctl.putLong(m + 24, 1);
+        ctl.putLong(m + 32, groOn ? ctlAddr + cmsgBase + (long) i * CMSG : 0);
+        ctl.putLong(m + 40, groOn ? CMSG : 0);
+        ctl.putLong(iovBase + i * IOV, pktsAddr + (long) i * RSLOT);
+        ctl.putLong(iovBase + i * IOV + 8, RSLOT);
+      }
+    }
+
+    @Override
+    void loop() {
+      while (running.get()) {
+        int r = lib.recvmmsg(sockFd, ctlAddr, batch, SocketLib.MSG_DONTWAIT, 0);
+        if (r <= 0) {
+          int errno = SocketLib.errno();
+          if (r == 0 || errno == SocketLib.EAGAIN) {
+            if (!await(sockFd, SocketLib.POLLIN, -1)) {
+              return;
+            }
+          } else if (errno != SocketLib.EINTR && !failed("UDP receive", errno)) {
+            return;
+          }
+          continue;
+        }
+        PeerTable table = peers;
+        written = 0;
+        bytes = 0;
+        writes = 0;
+        gro.reset();
+        for (int i = 0; i < r; i++) {
+          int m = i * MMSG;
+          int len = ctl.getInt(m + 56);             // msg_len
+          int flags = ctl.getInt(m + 48);           // msg_hdr.msg_flags
+          int from = UdpSocket.readSockaddrAddr(ctl, saBase + i * SOCKADDR);
+          int seg = len;
+          if (groOn) {
+            int c = cmsgBase + i * CMSG;
+            if (ctl.getLong(m + 40) >= 20 && ctl.getInt(c + 8) == SocketLib.SOL_UDP
+                && ctl.getInt(c + 12) == SocketLib.UDP_GRO) {
+              seg = ctl.getInt(c + 16);
+            }
+            ctl.putLong(m + 40, CMSG);              // the kernel rewrote msg_controllen
+          }
+          ctl.putInt(m + 8, SOCKADDR);              // ... and msg_namelen
+          if (seg <= 0 || seg > len) {
+            seg = len;
+          }
+          int base = i * RSLOT;
+          for (int o = 0; o < len; o += seg) {
+            int l = Math.min(seg, len - o);
+            DropReason reason = vet(table, pkts, from, base + o, l, flags);
+            if (reason != null) {
+              counters.drop(reason);
+              continue;
+            }
+            if (!gro.tryAppend(pkts, base + o, l)) {
+              flush();
+              gro.start(pkts, base + o, l);
+            }
+          }
+        }
+        flush();
+        counters.rxCalls.increment();
+        counters.rxWrites.add(writes);
         counters.rxPackets.add(written);
         counters.rxBytes.add(bytes);
       }
     }
 
-    private DropReason vet(PeerTable table, int from, int off, int len, int flags) {
-      if (!table.isPeer(from)) {
-        return DropReason.UNKNOWN_PEER;
+    /** Writes the current run (one packet, or a coalesced super-packet) with one writev. */
+    private void flush() {
+      int c = gro.count();
+      if (c == 0) {
+        return;
       }
-      if ((flags & SocketLib.MSG_TRUNC) != 0) {
-        return DropReason.BAD_TOTAL_LENGTH;
+      int origBytes = gro.totalLength();
+      int iovs = 1 + c;
+      long expect = VnetTun.VNET_HDR;
+      if (c == 1) {
+        wiov.putLong(0, SocketLib.address(zeroHdr));
+      } else {
+        origBytes += (c - 1) * (gro.pieceLength(0) - gro.gsoSize());
+        gro.finish(vnetHdr);
+        wiov.putLong(0, SocketLib.address(vnetHdr));
       }
-      DropReason malformed = Ip4Packets.checkDatagram(pkts, off, len);
-      if (malformed != null) {
-        return malformed;
+      wiov.putLong(8, VnetTun.VNET_HDR);
+      for (int k = 0; k < c; k++) {
+        wiov.putLong((k + 1) * IOV, pktsAddr + gro.pieceOffset(k));
+        wiov.putLong((k + 1) * IOV + 8, gro.pieceLength(k));
+        expect += gro.pieceLength(k);
       }
-      if (!table.accepts(from, Ip4Packets.source(pkts, off))) {
-        return DropReason.SPOOFED_SOURCE;
+      gro.reset();
+      long w = lib.writev(tunFd, wiovAddr, iovs);
+      writes++;
+      if (w != expect) {
+        for (int k = 0; k < c; k++) {
+          counters.drop(DropReason.TUN_WRITE_FAILED);
+        }
+        return;
       }
-      if ((Ip4Packets.destination(pkts, off) & config.ownMask()) != config.ownNetwork()) {
-        return DropReason.WRONG_DESTINATION;
-      }
-      if (!Ip4Packets.decrementTtl(pkts, off)) {
-        return DropReason.TTL_EXPIRED;
-      }
-      return null;
+      written += c;
+      bytes += origBytes;
     }
   }
 }

@@ -26,12 +26,16 @@ public interface SocketLib {
   /** {@code SO_REUSEPORT}. */ int SO_REUSEPORT = 15;
   /** {@code SO_SNDBUFFORCE} (needs CAP_NET_ADMIN; ignores {@code wmem_max}). */ int SO_SNDBUFFORCE = 32;
   /** {@code SO_RCVBUFFORCE} (needs CAP_NET_ADMIN; ignores {@code rmem_max}). */ int SO_RCVBUFFORCE = 33;
+  /** {@code SOL_UDP}. */ int SOL_UDP = 17;
+  /** {@code UDP_SEGMENT}: UDP GSO, a u16 segment size as sockopt or cmsg (Linux 4.18). */ int UDP_SEGMENT = 103;
+  /** {@code UDP_GRO}: receive coalesced same-flow datagrams, segment size in a cmsg (Linux 5.0). */ int UDP_GRO = 104;
   /** {@code MSG_DONTWAIT}. */ int MSG_DONTWAIT = 0x40;
   /** {@code MSG_TRUNC} (in {@code msg_flags}: the datagram was larger than the buffer). */ int MSG_TRUNC = 0x20;
   /** {@code POLLIN}. */ short POLLIN = 0x1;
   /** {@code POLLOUT}. */ short POLLOUT = 0x4;
   /** {@code EFD_NONBLOCK|EFD_CLOEXEC}. */ int EFD_FLAGS = 0x800 | 0x80000;
   /** {@code EINTR}. */ int EINTR = 4;
+  /** {@code EIO} (UDP GSO on a device without checksum offload). */ int EIO = 5;
   /** {@code EAGAIN}. */ int EAGAIN = 11;
   /** {@code ENOBUFS}. */ int ENOBUFS = 105;
 
@@ -58,6 +62,12 @@ public interface SocketLib {
 
   /** Reads from an fd into native memory: {@code read(2)}. */
   @ssize_t long read(int fd, @intptr_t long buf, @size_t long len);
+
+  /** Writes an {@code iovec[]} to an fd as one packet for a TUN device: {@code writev(2)}. */
+  @ssize_t long writev(int fd, @intptr_t long iov, int iovcnt);
+
+  /** Sends one datagram to the {@code sockaddr} at {@code addr}: {@code sendto(2)}. */
+  @ssize_t long sendto(int fd, @intptr_t long buf, @size_t long len, int flags, @intptr_t long addr, int addrLen);
 
   /** Writes native memory to an fd: {@code write(2)}. */
   @ssize_t long write(int fd, @intptr_t long buf, @size_t long len);

@@ -83,6 +83,25 @@ public final class UdpSocket implements AutoCloseable {
     return b.getInt(0);
   }
 
+  /**
+   * Switches {@code UDP_GRO} on or off. On, one receive may return several same-flow datagrams
+   * back to back, with their size in a {@code UDP_GRO} cmsg: only for a reader of that cmsg.
+   *
+   * @return false if the kernel refused (lacks it)
+   */
+  public boolean setGro(boolean on) {
+    ByteBuffer b = ByteBuffer.allocateDirect(4).order(ByteOrder.nativeOrder()).putInt(0, on ? 1 : 0);
+    return SocketLib.libc().setsockopt(fd, SocketLib.SOL_UDP, SocketLib.UDP_GRO, SocketLib.address(b), 4) == 0;
+  }
+
+  /** Returns whether the kernel knows {@code UDP_SEGMENT} (UDP GSO on send), as wireguard-go probes it. */
+  public boolean supportsGso() {
+    ByteBuffer b = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder());
+    long a = SocketLib.address(b);
+    b.putInt(4, 4);
+    return SocketLib.libc().getsockopt(fd, SocketLib.SOL_UDP, SocketLib.UDP_SEGMENT, a, a + 4) == 0;
+  }
+
   private static void check(int rc, String what) throws IOException {
     if (rc < 0) {
       throw Errors.io(what, SocketLib.errno());
