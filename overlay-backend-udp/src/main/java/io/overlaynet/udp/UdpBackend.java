@@ -16,10 +16,9 @@ import io.overlaynet.netlink.Scope;
 import io.overlaynet.netlink.Sysctl;
 import io.overlaynet.netlink.TunDevice;
 import io.overlaynet.netlink.TunOptions;
+import io.overlaynet.netlink.UdpSocket;
 import io.overlaynet.udp.internal.Counters;
 import io.overlaynet.udp.internal.DataPath;
-import io.overlaynet.udp.internal.UdpSocket;
-import io.overlaynet.udp.internal.VnetTun;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -111,50 +110,38 @@ public final class UdpBackend implements Backend {
       // Bind before taking a lease, so a busy port fails without side effects.
       List<UdpSocket> sockets = new ArrayList<>();
       for (int i = 0; i < options.queues(); i++) {
-        UdpSocket s = UdpSocket.bind(ext.ifaceAddr().toInt(), port, options.socketBufferBytes(), options.queues() > 1);
+        UdpSocket s = UdpSocket.bind(ext.ifaceAddr(), port, options.socketBufferBytes(), options.queues() > 1);
         made.add(s);
         sockets.add(s);
       }
       Lease lease = context.subnetManager().acquireLease(LeaseAttrs.of(ext.extAddr()));
 
       List<AutoCloseable> queues = new ArrayList<>();
-      int[] fds = new int[options.queues()];
-      String name;
+      List<TunDevice> tuns = new ArrayList<>();
       boolean multi = options.queues() > 1;
       boolean offload = options.offload();
-      VnetTun firstVnet = null;
+      TunDevice first = null;
       if (offload) {
         try {
-          firstVnet = VnetTun.open(DEVICE_TEMPLATE, multi);
+          first = TunDevice.create(DEVICE_TEMPLATE, TunOptions.DEFAULT.withMultiQueue(multi).withVnetHeader(true));
         } catch (IOException e) {
           log.warn("TUN offload (IFF_VNET_HDR, TSO) unavailable, using a plain TUN device: {}", e.getMessage());
           offload = false;
         }
       }
-      if (firstVnet != null) {
-        made.add(firstVnet);
-        queues.add(firstVnet);
-        fds[0] = firstVnet.fd();
-        for (int i = 1; i < fds.length; i++) {
-          VnetTun q = firstVnet.openQueue();
-          made.add(q);
-          queues.add(q);
-          fds[i] = q.fd();
-        }
-        name = firstVnet.name();
-      } else {
-        TunDevice first = TunDevice.create(DEVICE_TEMPLATE, TunOptions.DEFAULT.withMultiQueue(multi));
-        made.add(first);
-        queues.add(first);
-        fds[0] = first.fd();
-        for (int i = 1; i < fds.length; i++) {
-          TunDevice q = first.openQueue();
-          made.add(q);
-          queues.add(q);
-          fds[i] = q.fd();
-        }
-        name = first.name();
+      if (first == null) {
+        first = TunDevice.create(DEVICE_TEMPLATE, TunOptions.DEFAULT.withMultiQueue(multi));
       }
+      made.add(first);
+      queues.add(first);
+      tuns.add(first);
+      for (int i = 1; i < options.queues(); i++) {
+        TunDevice q = first.openQueue();
+        made.add(q);
+        queues.add(q);
+        tuns.add(q);
+      }
+      String name = first.name();
       // Probed once, on the first socket: the kernel is the same for all.
       boolean gso = offload && options.udpGso() && sockets.get(0).supportsGso();
       boolean gro = offload && options.udpGro();
@@ -174,12 +161,12 @@ public final class UdpBackend implements Backend {
           lease.subnet().address().toInt() & ownMask, ownMask, port, options.batchSize(), mtu, offload, gso, gro),
           counters);
       made.add(dataPath);
-      for (int i = 0; i < fds.length; i++) {
-        dataPath.start(i, fds[i], sockets.get(i).fd());
+      for (int i = 0; i < tuns.size(); i++) {
+        dataPath.start(i, tuns.get(i), sockets.get(i));
       }
       UdpNetwork net = new UdpNetwork(lease, mtu, port, name, queues, sockets, dataPath, counters);
       log.info("udp backend up: {} mtu {} address {}/32, {} queue(s), TUN offload {}, UDP GSO {}, UDP GRO {}, UDP {}:{}",
-          name, mtu, lease.subnet().address(), fds.length, offload ? "on" : "off", gso ? "on" : "off",
+          name, mtu, lease.subnet().address(), tuns.size(), offload ? "on" : "off", gso ? "on" : "off",
           gro ? "on" : "off", ext.ifaceAddr(), port);
       return net;
     } catch (Exception | Error e) {

@@ -5,10 +5,10 @@ import io.overlaynet.LeaseEvent;
 import io.overlaynet.Network;
 import io.overlaynet.ip.Ip4;
 import io.overlaynet.ip.Ip4Net;
+import io.overlaynet.netlink.UdpSocket;
 import io.overlaynet.udp.internal.Counters;
 import io.overlaynet.udp.internal.DataPath;
 import io.overlaynet.udp.internal.PeerTable;
-import io.overlaynet.udp.internal.UdpSocket;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,7 +38,7 @@ public final class UdpNetwork implements Network {
   private final int mtu;
   private final int port;
   private final String device;
-  /** The TUN queues (overlay-netlink TunDevice, or the offload shim); closing the last removes the device. */
+  /** The TUN queues (overlay-netlink TunDevice queues, with or without the vnet header); closing the last removes the device. */
   private final List<AutoCloseable> queues;
   private final List<UdpSocket> sockets;
   private final DataPath dataPath;

@@ -27,10 +27,23 @@ import java.nio.charset.StandardCharsets;
  * }</pre>
  *
  * <p>One reader and one writer thread may use a device concurrently.
+ *
+ * <p>With {@link TunOptions#withVnetHeader(boolean)} every packet carries a
+ * {@value #VNET_HDR_SIZE}-byte {@code struct virtio_net_hdr} in front, and the kernel hands over
+ * TCP super-packets (TSO) with partial checksums. Batching data paths use the native-address
+ * methods ({@link #readNative}, {@link #writeNative}, {@link #writevNative}) on buffers they
+ * allocated once.
  */
 public final class TunDevice implements AutoCloseable {
 
+  /** {@code sizeof(struct virtio_net_hdr)}, the prefix of every packet with a vnet header. */
+  public static final int VNET_HDR_SIZE = 10;
+
   private static final long TUNSETIFF = 0x400454caL;
+  private static final long TUNSETOFFLOAD = 0x400454d0L;
+  private static final int IFF_VNET_HDR = 0x4000;
+  private static final int TUN_F_CSUM = 0x01;
+  private static final int TUN_F_TSO4 = 0x02;
   private static final int IFF_TUN = 0x0001;
   private static final int IFF_NO_PI = 0x1000;
   private static final int IFF_MULTI_QUEUE = 0x0100;
@@ -91,9 +104,14 @@ public final class TunDevice implements AutoCloseable {
     try {
       ByteBuffer ifr = ByteBuffer.allocateDirect(IFREQ_SIZE).order(ByteOrder.nativeOrder());
       ifr.put(0, nameBytes);
-      int flags = IFF_TUN | IFF_NO_PI | (options.multiQueue() ? IFF_MULTI_QUEUE : 0);
+      int flags = IFF_TUN | IFF_NO_PI | (options.multiQueue() ? IFF_MULTI_QUEUE : 0)
+          | (options.vnetHeader() ? IFF_VNET_HDR : 0);
       ifr.putShort(IFNAMSIZ, (short) flags);
       NativeErrors.check("ioctl(TUNSETIFF, " + requested + ")", Native.libc().ioctl(raw, TUNSETIFF, ifr));
+      if (options.vnetHeader()) {
+        // The argument is the flag word itself, not a pointer.
+        NativeErrors.check("ioctl(TUNSETOFFLOAD)", Native.libc().ioctl(raw, TUNSETOFFLOAD, (long) (TUN_F_CSUM | TUN_F_TSO4)));
+      }
       // The kernel writes the final name back into the ifreq (the template completed).
       byte[] actual = new byte[IFNAMSIZ];
       ifr.get(0, actual);
@@ -225,6 +243,40 @@ public final class TunDevice implements AutoCloseable {
     } finally {
       release();
     }
+  }
+
+  /**
+   * Reads one packet of at most {@code len} bytes to native address {@code addr}: one
+   * non-blocking {@code read(2)}. Never blocks, throws or allocates; the caller keeps the device
+   * open meanwhile. Internal usage only.
+   *
+   * @return the packet length, or a negative errno ({@code -EAGAIN}: no packet queued)
+   */
+  public long readNative(long addr, int len) {
+    long r = Native.libc().read(fd.intValue(), addr, len);
+    return r >= 0 ? r : -Native.errno();
+  }
+
+  /**
+   * Writes one packet of {@code len} bytes at native address {@code addr}: {@code write(2)}.
+   * Internal usage only.
+   *
+   * @return the bytes written, or a negative errno
+   */
+  public long writeNative(long addr, int len) {
+    long r = Native.libc().write(fd.intValue(), addr, len);
+    return r >= 0 ? r : -Native.errno();
+  }
+
+  /**
+   * Writes one packet gathered from {@code iovcnt} {@code struct iovec} at native address
+   * {@code iov}: {@code writev(2)} (e.g. a vnet header and a payload). Internal usage only.
+   *
+   * @return the bytes written, or a negative errno
+   */
+  public long writevNative(long iov, int iovcnt) {
+    long r = Native.libc().writev(fd.intValue(), iov, iovcnt);
+    return r >= 0 ? r : -Native.errno();
   }
 
   private boolean acquire() {

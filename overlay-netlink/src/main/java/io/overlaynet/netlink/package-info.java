@@ -4,7 +4,9 @@
  * <p>Entry points: {@link io.overlaynet.netlink.NetlinkHandle} (links, addresses, routes,
  * neighbours, bridge FDB, subscriptions), {@link io.overlaynet.netlink.NetNs},
  * {@link io.overlaynet.netlink.TunDevice}, {@link io.overlaynet.netlink.Sysctl} and the
- * capability probes in {@link io.overlaynet.netlink.Netlink}. The wire codec is in
+ * capability probes in {@link io.overlaynet.netlink.Netlink}. For batching userspace data paths:
+ * {@link io.overlaynet.netlink.UdpSocket} ({@code sendmmsg}/{@code recvmmsg}, UDP GSO/GRO),
+ * {@link io.overlaynet.netlink.Wakeup} and {@link io.overlaynet.netlink.NativeIo} (plumbing). The wire codec is in
  * {@code io.overlaynet.netlink.codec}; {@code io.overlaynet.netlink.internal} is not API.
  */
 package io.overlaynet.netlink;

@@ -1,5 +1,9 @@
 package io.overlaynet.udp.internal;
 
+import io.overlaynet.netlink.NativeIo;
+import io.overlaynet.netlink.TunDevice;
+import io.overlaynet.netlink.UdpSocket;
+import io.overlaynet.netlink.Wakeup;
 import io.overlaynet.udp.DropReason;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -66,7 +70,7 @@ public final class DataPath implements AutoCloseable {
 
   private final Config config;
   private final Counters counters;
-  private final int wakeFd;
+  private final Wakeup wake;
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final List<Thread> threads = new ArrayList<>();
   private volatile PeerTable peers = PeerTable.EMPTY;
@@ -80,10 +84,7 @@ public final class DataPath implements AutoCloseable {
   public DataPath(Config config, Counters counters) throws java.io.IOException {
     this.config = config;
     this.counters = counters;
-    this.wakeFd = SocketLib.libc().eventfd(0, SocketLib.EFD_FLAGS);
-    if (wakeFd < 0) {
-      throw Errors.io("eventfd", SocketLib.errno());
-    }
+    this.wake = Wakeup.create();
   }
 
   /** Replaces the peer table; data-path threads see it from their next batch. */
@@ -97,13 +98,13 @@ public final class DataPath implements AutoCloseable {
   }
 
   /**
-   * Starts the two threads of one queue: TUN fd {@code tunFd} (non-blocking) and UDP socket
-   * {@code sockFd}. Threads are created by the calling thread and so live in its network
+   * Starts the two threads of one queue: TUN queue {@code tun} (non-blocking) and UDP socket
+   * {@code sock}, both borrowed. Threads are created by the calling thread and so live in its network
    * namespace (irrelevant for the fds, but it keeps every thread of a host in the host).
    */
-  public synchronized void start(int queue, int tunFd, int sockFd) {
-    Thread tx = new Thread(new TunToUdp(tunFd, sockFd), "overlaynet-udp-tx-" + config.device() + "-" + queue);
-    Runnable rxLoop = config.vnetHeader() ? new UdpToVnetTun(tunFd, sockFd) : new UdpToTun(tunFd, sockFd);
+  public synchronized void start(int queue, TunDevice tun, UdpSocket sock) {
+    Thread tx = new Thread(new TunToUdp(tun, sock), "overlaynet-udp-tx-" + config.device() + "-" + queue);
+    Runnable rxLoop = config.vnetHeader() ? new UdpToVnetTun(tun, sock) : new UdpToTun(tun, sock);
     Thread rx = new Thread(rxLoop, "overlaynet-udp-rx-" + config.device() + "-" + queue);
     for (Thread t : List.of(tx, rx)) {
       t.setDaemon(true);
@@ -119,8 +120,7 @@ public final class DataPath implements AutoCloseable {
    */
   public synchronized boolean stop(long timeoutMillis) {
     if (running.compareAndSet(true, false)) {
-      ByteBuffer one = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder()).putLong(0, 1);
-      SocketLib.libc().write(wakeFd, SocketLib.address(one), 8);
+      wake.signal();
     }
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
     boolean all = true;
@@ -142,30 +142,20 @@ public final class DataPath implements AutoCloseable {
     boolean stopped = stop(1000);
     if (!wakeClosed && stopped) {
       wakeClosed = true;
-      SocketLib.libc().close(wakeFd);
+      wake.close();
     } else if (!stopped) {
       log.warn("udp data path threads did not stop within 1 s");
     }
   }
 
-  /** Native memory shared by the loops: pollfd[2] plus the wake fd. */
+  /** What the loops share: a waiter (its own pollfd[2]) on the data path's wake-up. */
   private abstract class Loop implements Runnable {
-    final SocketLib lib = SocketLib.libc();
-    final ByteBuffer pollfds = ByteBuffer.allocateDirect(16).order(ByteOrder.nativeOrder());
-    final long pollAddr = SocketLib.address(pollfds);
+    final Wakeup.Waiter waiter = wake.newWaiter();
     private long lastErrorLog;
 
     /** Waits until {@code fd} has {@code events}; returns false once the data path stops. */
     boolean await(int fd, short events, int timeoutMillis) {
-      pollfds.putInt(0, fd).putShort(4, events).putShort(6, (short) 0);
-      pollfds.putInt(8, wakeFd).putShort(12, SocketLib.POLLIN).putShort(14, (short) 0);
-      while (true) {
-        int rc = lib.poll(pollAddr, 2, timeoutMillis);
-        if (rc >= 0 || SocketLib.errno() != SocketLib.EINTR) {
-          break;
-        }
-      }
-      return pollfds.getShort(14) == 0 && running.get();
+      return waiter.await(fd, events, timeoutMillis) && running.get();
     }
 
     /** Logs an unexpected errno at most once a second, then pauses briefly so errors cannot spin. */
@@ -197,8 +187,8 @@ public final class DataPath implements AutoCloseable {
    * batch first (each segment its own datagram, as on flanneld's wire).
    */
   private final class TunToUdp extends Loop {
-    private final int tunFd;
-    private final int sockFd;
+    private final TunDevice tun;
+    private final UdpSocket sock;
     private final boolean vnet = config.vnetHeader();
     private final int batch = config.batch();
     /** Plain mode: one packet per slot, read straight into it. */
@@ -224,30 +214,30 @@ public final class DataPath implements AutoCloseable {
     private final ByteBuffer in;
     private final long inAddr;
     /** ICMP replies: {@code hdr} zero bytes (the vnet header of a plain packet), then the packet. */
-    private final int hdr = vnet ? VnetTun.VNET_HDR : 0;
-    private final ByteBuffer icmp = ByteBuffer.allocateDirect(VnetTun.VNET_HDR + Ip4Packets.MAX_ICMP);
+    private final int hdr = vnet ? TunDevice.VNET_HDR_SIZE : 0;
+    private final ByteBuffer icmp = ByteBuffer.allocateDirect(TunDevice.VNET_HDR_SIZE + Ip4Packets.MAX_ICMP);
     private final ByteBuffer icmpBody;
-    private final long icmpAddr = SocketLib.address(icmp);
+    private final long icmpAddr = NativeIo.address(icmp);
     private boolean gso = config.udpGso();
     private int n;
     /** vnet mode: where the next datagram goes in {@code pkts}. */
     private int cursor;
     private long bytes;
 
-    TunToUdp(int tunFd, int sockFd) {
-      this.tunFd = tunFd;
-      this.sockFd = sockFd;
+    TunToUdp(TunDevice tun, UdpSocket sock) {
+      this.tun = tun;
+      this.sock = sock;
       capacity = vnet ? batch * align(config.mtu() + 64) + 2 * SUPER : slots * slot;
       pkts = ByteBuffer.allocateDirect(capacity);
-      pktsAddr = SocketLib.address(pkts);
+      pktsAddr = NativeIo.address(pkts);
       ctl = ByteBuffer.allocateDirect(slots * (MMSG + IOV + SOCKADDR + CMSG)).order(ByteOrder.nativeOrder());
-      ctlAddr = SocketLib.address(ctl);
+      ctlAddr = NativeIo.address(ctl);
       iovBase = slots * MMSG;
       saBase = slots * (MMSG + IOV);
       cmsgBase = slots * (MMSG + IOV + SOCKADDR);
       segCount = new int[slots];
-      in = vnet ? ByteBuffer.allocateDirect(VnetTun.VNET_HDR + SLOT) : null;
-      inAddr = vnet ? SocketLib.address(in) : 0;
+      in = vnet ? ByteBuffer.allocateDirect(TunDevice.VNET_HDR_SIZE + SLOT) : null;
+      inAddr = vnet ? NativeIo.address(in) : 0;
       icmpBody = icmp.slice(hdr, Ip4Packets.MAX_ICMP);
       for (int i = 0; i < slots; i++) {
         int m = i * MMSG;
@@ -259,8 +249,8 @@ public final class DataPath implements AutoCloseable {
         UdpSocket.writeSockaddr(ctl, saBase + i * SOCKADDR, 0, config.port());
         int c = cmsgBase + i * CMSG;                            // cmsghdr{len, level, type} + u16
         ctl.putLong(c, 16 + 2);
-        ctl.putInt(c + 8, SocketLib.SOL_UDP);
-        ctl.putInt(c + 12, SocketLib.UDP_SEGMENT);
+        ctl.putInt(c + 8, UdpSocket.SOL_UDP);
+        ctl.putInt(c + 12, UdpSocket.UDP_SEGMENT);
       }
     }
 
@@ -273,13 +263,13 @@ public final class DataPath implements AutoCloseable {
         bytes = 0;
         boolean drained = false;
         while (n < batch && (!vnet || cursor + SUPER <= capacity)) {
-          long r = vnet ? lib.read(tunFd, inAddr, VnetTun.VNET_HDR + SLOT) : lib.read(tunFd, pktsAddr + (long) n * slot, slot);
+          long r = vnet ? tun.readNative(inAddr, TunDevice.VNET_HDR_SIZE + SLOT) : tun.readNative(pktsAddr + (long) n * slot, slot);
           if (r < 0) {
-            int errno = SocketLib.errno();
-            if (errno == SocketLib.EINTR) {
+            int errno = (int) -r;
+            if (errno == NativeIo.EINTR) {
               continue;
             }
-            if (errno != SocketLib.EAGAIN && !failed("TUN read", errno)) {
+            if (errno != NativeIo.EAGAIN && !failed("TUN read", errno)) {
               return;
             }
             drained = true;
@@ -294,7 +284,7 @@ public final class DataPath implements AutoCloseable {
         if (n > 0) {
           send(n, bytes);
         }
-        if (drained && !await(tunFd, SocketLib.POLLIN, -1)) {
+        if (drained && !await(tun.fd(), Wakeup.POLLIN, -1)) {
           return;
         }
       }
@@ -333,7 +323,7 @@ public final class DataPath implements AutoCloseable {
      * datagram, exactly as if sent one by one.
      */
     private void onVnetPacket(PeerTable table, int r) {
-      int off = VnetTun.VNET_HDR;
+      int off = TunDevice.VNET_HDR_SIZE;
       int len = r - off;
       PeerTable.Peer peer = route(table, in, off, len);
       if (peer == null) {
@@ -406,7 +396,7 @@ public final class DataPath implements AutoCloseable {
       long sent = 0;
       long calls = 0;
       while (i < count) {
-        int r = lib.sendmmsg(sockFd, ctlAddr + (long) i * MMSG, count - i, 0);
+        int r = sock.sendBatch(ctlAddr + (long) i * MMSG, count - i);
         if (r > 0) {
           for (int k = i; k < i + r; k++) {
             sent += segCount[k];
@@ -415,17 +405,17 @@ public final class DataPath implements AutoCloseable {
           calls++;
           continue;
         }
-        int errno = SocketLib.errno();
-        if (errno == SocketLib.EINTR) {
+        int errno = -r;
+        if (errno == NativeIo.EINTR) {
           continue;
         }
-        if (errno == SocketLib.EAGAIN) {
-          if (!await(sockFd, SocketLib.POLLOUT, -1)) {
+        if (errno == NativeIo.EAGAIN) {
+          if (!await(sock.fd(), Wakeup.POLLOUT, -1)) {
             return;
           }
           continue;
         }
-        if (errno == SocketLib.EIO && segCount[i] > 1 && ctl.getLong(i * MMSG + 40) != 0) {
+        if (errno == NativeIo.EIO && segCount[i] > 1 && ctl.getLong(i * MMSG + 40) != 0) {
           // UDP GSO refused (EIO: the route's device cannot checksum it): stop using it and
           // send this train's packets one by one.
           if (gso) {
@@ -462,8 +452,8 @@ public final class DataPath implements AutoCloseable {
         long l = Math.min(seg, len - o);
         long r;
         do {
-          r = lib.sendto(sockFd, base + o, l, 0, sa, SOCKADDR);
-        } while (r < 0 && SocketLib.errno() == SocketLib.EINTR);
+          r = sock.sendTo(base + o, (int) l, sa);
+        } while (r == -NativeIo.EINTR);
         if (r == l) {
           ok++;
         } else {
@@ -475,7 +465,7 @@ public final class DataPath implements AutoCloseable {
 
     private void unreachable(ByteBuffer b, int off, int len) {
       int k = Ip4Packets.netUnreachable(b, off, len, config.tunAddr(), icmpBody);
-      if (k > 0 && lib.write(tunFd, icmpAddr, hdr + k) == hdr + k) {
+      if (k > 0 && tun.writeNative(icmpAddr, hdr + k) == hdr + k) {
         counters.icmpSent.increment();
       }
     }
@@ -487,18 +477,18 @@ public final class DataPath implements AutoCloseable {
 
   /** UDP → TUN without a vnet header: receive a batch, vet each datagram, write the good ones into the TUN queue. */
   private final class UdpToTun extends Loop {
-    private final int tunFd;
-    private final int sockFd;
+    private final TunDevice tun;
+    private final UdpSocket sock;
     private final int batch = config.batch();
     private final ByteBuffer pkts = ByteBuffer.allocateDirect(batch * SLOT);
-    private final long pktsAddr = SocketLib.address(pkts);
+    private final long pktsAddr = NativeIo.address(pkts);
     private final ByteBuffer ctl = ByteBuffer.allocateDirect(batch * (MMSG + IOV + SOCKADDR)).order(ByteOrder.nativeOrder());
-    private final long ctlAddr = SocketLib.address(ctl);
+    private final long ctlAddr = NativeIo.address(ctl);
     private final int iovBase = batch * MMSG;
     private final int saBase = batch * (MMSG + IOV);
-    UdpToTun(int tunFd, int sockFd) {
-      this.tunFd = tunFd;
-      this.sockFd = sockFd;
+    UdpToTun(TunDevice tun, UdpSocket sock) {
+      this.tun = tun;
+      this.sock = sock;
       for (int i = 0; i < batch; i++) {
         int m = i * MMSG;
         ctl.putLong(m, ctlAddr + saBase + (long) i * SOCKADDR);
@@ -513,14 +503,14 @@ public final class DataPath implements AutoCloseable {
     @Override
     void loop() {
       while (running.get()) {
-        int r = lib.recvmmsg(sockFd, ctlAddr, batch, SocketLib.MSG_DONTWAIT, 0);
+        int r = sock.receiveBatch(ctlAddr, batch);
         if (r <= 0) {
-          int errno = SocketLib.errno();
-          if (r == 0 || errno == SocketLib.EAGAIN) {
-            if (!await(sockFd, SocketLib.POLLIN, -1)) {
+          int errno = -r;
+          if (r == 0 || errno == NativeIo.EAGAIN) {
+            if (!await(sock.fd(), Wakeup.POLLIN, -1)) {
               return;
             }
-          } else if (errno != SocketLib.EINTR && !failed("UDP receive", errno)) {
+          } else if (errno != NativeIo.EINTR && !failed("UDP receive", errno)) {
             return;
           }
           continue;
@@ -539,7 +529,7 @@ public final class DataPath implements AutoCloseable {
             counters.drop(reason);
             continue;
           }
-          long w = lib.write(tunFd, pktsAddr + (long) i * SLOT, len);
+          long w = tun.writeNative(pktsAddr + (long) i * SLOT, len);
           if (w != len) {
             counters.drop(DropReason.TUN_WRITE_FAILED);
             continue;
@@ -560,7 +550,7 @@ public final class DataPath implements AutoCloseable {
     if (!table.isPeer(from)) {
       return DropReason.UNKNOWN_PEER;
     }
-    if ((flags & SocketLib.MSG_TRUNC) != 0) {
+    if ((flags & UdpSocket.MSG_TRUNC) != 0) {
       return DropReason.BAD_TOTAL_LENGTH;
     }
     DropReason malformed = Ip4Packets.checkDatagram(pkts, off, len);
@@ -588,33 +578,33 @@ public final class DataPath implements AutoCloseable {
   private final class UdpToVnetTun extends Loop {
     /** Receive slot: the largest GRO train (64 KiB) and some slack. */
     private static final int RSLOT = SLOT + 64;
-    private final int tunFd;
-    private final int sockFd;
+    private final TunDevice tun;
+    private final UdpSocket sock;
     private final int batch = config.batch();
     private final boolean groOn = config.udpGro();
     private final ByteBuffer pkts = ByteBuffer.allocateDirect(batch * RSLOT);
-    private final long pktsAddr = SocketLib.address(pkts);
+    private final long pktsAddr = NativeIo.address(pkts);
     /** mmsghdr[batch], iovec[batch], sockaddr_in[batch], cmsg[batch]. */
     private final ByteBuffer ctl =
         ByteBuffer.allocateDirect(batch * (MMSG + IOV + SOCKADDR + CMSG)).order(ByteOrder.nativeOrder());
-    private final long ctlAddr = SocketLib.address(ctl);
+    private final long ctlAddr = NativeIo.address(ctl);
     private final int iovBase = batch * MMSG;
     private final int saBase = batch * (MMSG + IOV);
     private final int cmsgBase = batch * (MMSG + IOV + SOCKADDR);
     /** The vnet header of a coalesced run, and a zero one for single packets. */
-    private final ByteBuffer vnetHdr = ByteBuffer.allocateDirect(VnetTun.VNET_HDR);
-    private final ByteBuffer zeroHdr = ByteBuffer.allocateDirect(VnetTun.VNET_HDR);
+    private final ByteBuffer vnetHdr = ByteBuffer.allocateDirect(TunDevice.VNET_HDR_SIZE);
+    private final ByteBuffer zeroHdr = ByteBuffer.allocateDirect(TunDevice.VNET_HDR_SIZE);
     /** The writev iovec: header + up to {@link Gro#MAX_SEGMENTS} pieces. */
     private final ByteBuffer wiov = ByteBuffer.allocateDirect((Gro.MAX_SEGMENTS + 1) * IOV).order(ByteOrder.nativeOrder());
-    private final long wiovAddr = SocketLib.address(wiov);
+    private final long wiovAddr = NativeIo.address(wiov);
     private final Gro gro = new Gro();
     private long written;
     private long bytes;
     private long writes;
 
-    UdpToVnetTun(int tunFd, int sockFd) {
-      this.tunFd = tunFd;
-      this.sockFd = sockFd;
+    UdpToVnetTun(TunDevice tun, UdpSocket sock) {
+      this.tun = tun;
+      this.sock = sock;
       for (int i = 0; i < batch; i++) {
         int m = i * MMSG;
         ctl.putLong(m, ctlAddr + saBase + (long) i * SOCKADDR);
@@ -631,14 +621,14 @@ public final class DataPath implements AutoCloseable {
     @Override
     void loop() {
       while (running.get()) {
-        int r = lib.recvmmsg(sockFd, ctlAddr, batch, SocketLib.MSG_DONTWAIT, 0);
+        int r = sock.receiveBatch(ctlAddr, batch);
         if (r <= 0) {
-          int errno = SocketLib.errno();
-          if (r == 0 || errno == SocketLib.EAGAIN) {
-            if (!await(sockFd, SocketLib.POLLIN, -1)) {
+          int errno = -r;
+          if (r == 0 || errno == NativeIo.EAGAIN) {
+            if (!await(sock.fd(), Wakeup.POLLIN, -1)) {
               return;
             }
-          } else if (errno != SocketLib.EINTR && !failed("UDP receive", errno)) {
+          } else if (errno != NativeIo.EINTR && !failed("UDP receive", errno)) {
             return;
           }
           continue;
@@ -656,8 +646,8 @@ public final class DataPath implements AutoCloseable {
           int seg = len;
           if (groOn) {
             int c = cmsgBase + i * CMSG;
-            if (ctl.getLong(m + 40) >= 20 && ctl.getInt(c + 8) == SocketLib.SOL_UDP
-                && ctl.getInt(c + 12) == SocketLib.UDP_GRO) {
+            if (ctl.getLong(m + 40) >= 20 && ctl.getInt(c + 8) == UdpSocket.SOL_UDP
+                && ctl.getInt(c + 12) == UdpSocket.UDP_GRO) {
               seg = ctl.getInt(c + 16);
             }
             ctl.putLong(m + 40, CMSG);              // the kernel rewrote msg_controllen
@@ -696,22 +686,22 @@ public final class DataPath implements AutoCloseable {
       }
       int origBytes = gro.totalLength();
       int iovs = 1 + c;
-      long expect = VnetTun.VNET_HDR;
+      long expect = TunDevice.VNET_HDR_SIZE;
       if (c == 1) {
-        wiov.putLong(0, SocketLib.address(zeroHdr));
+        wiov.putLong(0, NativeIo.address(zeroHdr));
       } else {
         origBytes += (c - 1) * (gro.pieceLength(0) - gro.gsoSize());
         gro.finish(vnetHdr);
-        wiov.putLong(0, SocketLib.address(vnetHdr));
+        wiov.putLong(0, NativeIo.address(vnetHdr));
       }
-      wiov.putLong(8, VnetTun.VNET_HDR);
+      wiov.putLong(8, TunDevice.VNET_HDR_SIZE);
       for (int k = 0; k < c; k++) {
         wiov.putLong((k + 1) * IOV, pktsAddr + gro.pieceOffset(k));
         wiov.putLong((k + 1) * IOV + 8, gro.pieceLength(k));
         expect += gro.pieceLength(k);
       }
       gro.reset();
-      long w = lib.writev(tunFd, wiovAddr, iovs);
+      long w = tun.writevNative(wiovAddr, iovs);
       writes++;
       if (w != expect) {
         for (int k = 0; k < c; k++) {

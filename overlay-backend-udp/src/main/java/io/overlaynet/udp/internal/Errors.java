@@ -1,31 +1,14 @@
 package io.overlaynet.udp.internal;
 
-import io.overlaynet.ip.Ip4;
-import java.io.IOException;
+import io.overlaynet.netlink.NativeIo;
 
-/** Turns errno values into messages and exceptions in one place. Internal usage only. */
+/** Turns errno values from the data path's native calls into log text. Internal usage only. */
 public final class Errors {
 
   private Errors() {}
 
-  /** Returns e.g. {@code "Address already in use (errno 98)"}. */
+  /** Returns e.g. {@code "Address already in use (errno 98)"}, from overlay-netlink's errno table. */
   public static String describe(int errno) {
-    String text;
-    try {
-      text = jnr.constants.platform.Errno.valueOf(errno).description();
-    } catch (RuntimeException | LinkageError e) {
-      text = "error";
-    }
-    return text + " (errno " + errno + ")";
-  }
-
-  /** Returns an IOException for {@code op} failing with {@code errno}. */
-  public static IOException io(String op, int errno) {
-    return new IOException(op + ": " + describe(errno));
-  }
-
-  /** Formats a big-endian int address. */
-  public static String ip(int addr) {
-    return Ip4.of(addr).toString();
+    return NativeIo.describe(errno);
   }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.overlaynet.netlink.TunDevice;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -110,7 +111,7 @@ class GroTest {
       Gro gro = new Gro();
       assertEquals(n, feed(gro, r, 0, n), "the whole run coalesces");
       int hdr = 52;
-      ByteBuffer vnet = ByteBuffer.allocateDirect(VnetTun.VNET_HDR);
+      ByteBuffer vnet = ByteBuffer.allocateDirect(TunDevice.VNET_HDR_SIZE);
       gro.finish(vnet);
       ByteBuffer sp = joined(gro, r.buf);
       assertEquals(hdr + payloadBytes, sp.capacity());

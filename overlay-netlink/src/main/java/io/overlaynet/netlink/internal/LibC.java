@@ -3,6 +3,7 @@ package io.overlaynet.netlink.internal;
 import java.nio.ByteBuffer;
 import jnr.ffi.annotations.In;
 import jnr.ffi.annotations.Out;
+import jnr.ffi.types.intptr_t;
 import jnr.ffi.types.size_t;
 import jnr.ffi.types.ssize_t;
 
@@ -15,6 +16,10 @@ import jnr.ffi.types.ssize_t;
  *
  * <p>Direct {@link ByteBuffer}s are passed without copying, starting at their position; the
  * call never moves position or limit, so callers set them from the return value.
+ *
+ * <p>The overloads taking an {@code @intptr_t long} take a raw native address instead (see
+ * {@link Native#address}): the batching data paths point into large direct buffers at an offset
+ * per packet, which a {@code ByteBuffer} argument could only express with a slice per call.
  */
 public interface LibC {
 
@@ -74,4 +79,31 @@ public interface LibC {
 
   /** Returns the calling thread's id: {@code gettid(2)}. */
   int gettid();
+
+  /** Reads a socket option: {@code getsockopt(2)}; {@code valueLen} holds a socklen_t. */
+  int getsockopt(int fd, int level, int option, @Out ByteBuffer value, @In @Out ByteBuffer valueLen);
+
+  /** Sends a batch of datagrams: {@code sendmmsg(2)} over a {@code struct mmsghdr[]} at {@code msgvec}. */
+  int sendmmsg(int fd, @intptr_t long msgvec, int vlen, int flags);
+
+  /** Receives a batch of datagrams: {@code recvmmsg(2)}; {@code timeout} may be 0 (NULL). */
+  int recvmmsg(int fd, @intptr_t long msgvec, int vlen, int flags, @intptr_t long timeout);
+
+  /** Sends one datagram to the {@code sockaddr} at {@code addr}: {@code sendto(2)} on native addresses. */
+  @ssize_t long sendto(int fd, @intptr_t long buf, @size_t long len, int flags, @intptr_t long addr, int addrLen);
+
+  /** Waits for fds: {@code poll(2)} over a {@code struct pollfd[]} at a native address. */
+  int poll(@intptr_t long fds, long nfds, int timeoutMillis);
+
+  /** Reads from an fd into native memory: {@code read(2)}. */
+  @ssize_t long read(int fd, @intptr_t long buf, @size_t long len);
+
+  /** Writes native memory to an fd: {@code write(2)}. */
+  @ssize_t long write(int fd, @intptr_t long buf, @size_t long len);
+
+  /** Writes an {@code iovec[]} to an fd (one packet for a TUN device): {@code writev(2)}. */
+  @ssize_t long writev(int fd, @intptr_t long iov, int iovcnt);
+
+  /** Device control with an integer argument: {@code ioctl(2)} (e.g. {@code TUNSETOFFLOAD}). */
+  int ioctl(int fd, long request, @intptr_t long arg);
 }

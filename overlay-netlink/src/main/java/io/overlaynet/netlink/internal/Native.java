@@ -53,4 +53,16 @@ public final class Native {
   public static int errno() {
     return RUNTIME.getLastError();
   }
+
+  /**
+   * Returns the native address of a direct buffer's first byte (index 0, not its position).
+   *
+   * @throws IllegalArgumentException if {@code direct} is not a direct buffer
+   */
+  public static long address(java.nio.ByteBuffer direct) {
+    if (!direct.isDirect()) {
+      throw new IllegalArgumentException("not a direct buffer");
+    }
+    return com.kenai.jffi.MemoryIO.getInstance().getDirectBufferAddress(direct);
+  }
 }
