@@ -179,6 +179,43 @@ public final class DataPath implements AutoCloseable {
     }
 
     abstract void loop();
+
+    /**
+     * Receives one batch with {@code recvmmsg}; on an empty socket waits for it to become
+     * readable. Returns the message count, 0 to try again, or -1 once the data path stops.
+     */
+    int receiveOrWait(UdpSocket sock, long ctlAddr, int batch) {
+      int r = sock.receiveBatch(ctlAddr, batch);
+      if (r > 0) {
+        return r;
+      }
+      int errno = -r;
+      if (r == 0 || errno == NativeIo.EAGAIN) {
+        return await(sock.fd(), Wakeup.POLLIN, -1) ? 0 : -1;
+      }
+      return errno == NativeIo.EINTR || failed("UDP receive", errno) ? 0 : -1;
+    }
+  }
+
+  /**
+   * Lays out {@code batch} receive headers in {@code ctl}: mmsghdr[i] points at sockaddr[i] and
+   * iovec[i] (one packet slot of {@code slot} bytes), and at cmsg[i] when {@code cmsgLen > 0}.
+   */
+  private static void layoutReceive(ByteBuffer ctl, long ctlAddr, int batch, long pktsAddr, int slot,
+      int cmsgBase, int cmsgLen) {
+    int iovBase = batch * MMSG;
+    int saBase = batch * (MMSG + IOV);
+    for (int i = 0; i < batch; i++) {
+      int m = i * MMSG;
+      ctl.putLong(m, ctlAddr + saBase + (long) i * SOCKADDR);
+      ctl.putInt(m + 8, SOCKADDR);
+      ctl.putLong(m + 16, ctlAddr + iovBase + (long) i * IOV);
+      ctl.putLong(m + 24, 1);
+      ctl.putLong(m + 32, cmsgLen > 0 ? ctlAddr + cmsgBase + (long) i * cmsgLen : 0);
+      ctl.putLong(m + 40, cmsgLen);
+      ctl.putLong(iovBase + i * IOV, pktsAddr + (long) i * slot);
+      ctl.putLong(iovBase + i * IOV + 8, slot);
+    }
   }
 
   /**
@@ -484,35 +521,21 @@ public final class DataPath implements AutoCloseable {
     private final long pktsAddr = NativeIo.address(pkts);
     private final ByteBuffer ctl = ByteBuffer.allocateDirect(batch * (MMSG + IOV + SOCKADDR)).order(ByteOrder.nativeOrder());
     private final long ctlAddr = NativeIo.address(ctl);
-    private final int iovBase = batch * MMSG;
     private final int saBase = batch * (MMSG + IOV);
     UdpToTun(TunDevice tun, UdpSocket sock) {
       this.tun = tun;
       this.sock = sock;
-      for (int i = 0; i < batch; i++) {
-        int m = i * MMSG;
-        ctl.putLong(m, ctlAddr + saBase + (long) i * SOCKADDR);
-        ctl.putInt(m + 8, SOCKADDR);
-        ctl.putLong(m + 16, ctlAddr + iovBase + (long) i * IOV);
-        ctl.putLong(m + 24, 1);
-        ctl.putLong(iovBase + i * IOV, pktsAddr + (long) i * SLOT);
-        ctl.putLong(iovBase + i * IOV + 8, SLOT);
-      }
+      layoutReceive(ctl, ctlAddr, batch, pktsAddr, SLOT, 0, 0);
     }
 
     @Override
     void loop() {
       while (running.get()) {
-        int r = sock.receiveBatch(ctlAddr, batch);
-        if (r <= 0) {
-          int errno = -r;
-          if (r == 0 || errno == NativeIo.EAGAIN) {
-            if (!await(sock.fd(), Wakeup.POLLIN, -1)) {
-              return;
-            }
-          } else if (errno != NativeIo.EINTR && !failed("UDP receive", errno)) {
-            return;
-          }
+        int r = receiveOrWait(sock, ctlAddr, batch);
+        if (r < 0) {
+          return;
+        }
+        if (r == 0) {
           continue;
         }
         PeerTable table = peers;
@@ -588,7 +611,6 @@ public final class DataPath implements AutoCloseable {
     private final ByteBuffer ctl =
         ByteBuffer.allocateDirect(batch * (MMSG + IOV + SOCKADDR + CMSG)).order(ByteOrder.nativeOrder());
     private final long ctlAddr = NativeIo.address(ctl);
-    private final int iovBase = batch * MMSG;
     private final int saBase = batch * (MMSG + IOV);
     private final int cmsgBase = batch * (MMSG + IOV + SOCKADDR);
     /** The vnet header of a coalesced run, and a zero one for single packets. */
@@ -605,32 +627,17 @@ public final class DataPath implements AutoCloseable {
     UdpToVnetTun(TunDevice tun, UdpSocket sock) {
       this.tun = tun;
       this.sock = sock;
-      for (int i = 0; i < batch; i++) {
-        int m = i * MMSG;
-        ctl.putLong(m, ctlAddr + saBase + (long) i * SOCKADDR);
-        ctl.putInt(m + 8, SOCKADDR);
-        ctl.putLong(m + 16, ctlAddr + iovBase + (long) i * IOV);
-        ctl.putLong(m + 24, 1);
-        ctl.putLong(m + 32, groOn ? ctlAddr + cmsgBase + (long) i * CMSG : 0);
-        ctl.putLong(m + 40, groOn ? CMSG : 0);
-        ctl.putLong(iovBase + i * IOV, pktsAddr + (long) i * RSLOT);
-        ctl.putLong(iovBase + i * IOV + 8, RSLOT);
-      }
+      layoutReceive(ctl, ctlAddr, batch, pktsAddr, RSLOT, cmsgBase, groOn ? CMSG : 0);
     }
 
     @Override
     void loop() {
       while (running.get()) {
-        int r = sock.receiveBatch(ctlAddr, batch);
-        if (r <= 0) {
-          int errno = -r;
-          if (r == 0 || errno == NativeIo.EAGAIN) {
-            if (!await(sock.fd(), Wakeup.POLLIN, -1)) {
-              return;
-            }
-          } else if (errno != NativeIo.EINTR && !failed("UDP receive", errno)) {
-            return;
-          }
+        int r = receiveOrWait(sock, ctlAddr, batch);
+        if (r < 0) {
+          return;
+        }
+        if (r == 0) {
           continue;
         }
         PeerTable table = peers;
