@@ -34,6 +34,13 @@ import java.util.Optional;
  *
  * <p><b>Key prefix.</b> The store itself works on full keys; {@link #keyPrefix()} only carries
  * flannel's {@code --etcd-prefix} for callers such as the subnet manager.
+ *
+ * <p><b>Transport.</b> By default the store speaks etcd's v3 JSON gateway (HTTP/1.1 on the same
+ * client port as gRPC, served by etcd 3.4 and later unless started with
+ * {@code --enable-grpc-gateway=false}): the same requests and data as gRPC, without loading netty
+ * and gRPC into the JVM, which is most of an agent's start-up time and memory. {@link
+ * Transport#GRPC} uses jetcd instead. Both pass the same tests; the stored keys and values are the
+ * same either way.
  */
 public final class EtcdOptions {
 
@@ -52,6 +59,15 @@ public final class EtcdOptions {
   private final String password;
   private final Duration requestTimeout;
   private final Duration connectTimeout;
+  private final Transport transport;
+
+  /** How the store talks to etcd; see the class comment. */
+  public enum Transport {
+    /** etcd's v3 JSON gateway over HTTP/1.1 (the default): small and quick to start. */
+    HTTP,
+    /** gRPC through jetcd: for an etcd that serves no gateway ({@code --enable-grpc-gateway=false}). */
+    GRPC
+  }
 
   private EtcdOptions(Builder b) {
     this.endpoints = List.copyOf(b.endpoints);
@@ -63,6 +79,7 @@ public final class EtcdOptions {
     this.password = b.password;
     this.requestTimeout = b.requestTimeout;
     this.connectTimeout = b.connectTimeout;
+    this.transport = b.transport;
   }
 
   /** Returns a builder with the defaults of {@link #DEFAULT}. */
@@ -120,6 +137,11 @@ public final class EtcdOptions {
     return connectTimeout;
   }
 
+  /** Returns how the store talks to etcd (default {@link Transport#HTTP}). */
+  public Transport transport() {
+    return transport;
+  }
+
   /** Returns whether the connection uses TLS ({@code https://} endpoints). */
   public boolean usesTls() {
     return "https".equals(endpoints.get(0).getScheme());
@@ -160,6 +182,11 @@ public final class EtcdOptions {
     return toBuilder().withConnectTimeout(timeout).build();
   }
 
+  /** Returns a copy with another transport; see {@link Builder#withTransport}. */
+  public EtcdOptions withTransport(Transport transport) {
+    return toBuilder().withTransport(transport).build();
+  }
+
   /** Returns a description without the password. */
   @Override
   public String toString() {
@@ -170,7 +197,8 @@ public final class EtcdOptions {
         + (keyFile != null ? ", keyFile=" + keyFile : "")
         + (username != null ? ", username=" + username + ", password=***" : "")
         + ", requestTimeout=" + requestTimeout
-        + ", connectTimeout=" + connectTimeout + "}";
+        + ", connectTimeout=" + connectTimeout
+        + ", transport=" + transport + "}";
   }
 
   @Override
@@ -184,13 +212,14 @@ public final class EtcdOptions {
         && Objects.equals(username, other.username)
         && Objects.equals(password, other.password)
         && requestTimeout.equals(other.requestTimeout)
-        && connectTimeout.equals(other.connectTimeout);
+        && connectTimeout.equals(other.connectTimeout)
+        && transport == other.transport;
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(endpoints, keyPrefix, caFile, certFile, keyFile, username, password,
-        requestTimeout, connectTimeout);
+        requestTimeout, connectTimeout, transport);
   }
 
   /** Builds {@link EtcdOptions}; every setter is named {@code withX}. */
@@ -204,6 +233,7 @@ public final class EtcdOptions {
     private String password;
     private Duration requestTimeout = Duration.ofSeconds(5);
     private Duration connectTimeout = Duration.ofSeconds(5);
+    private Transport transport = Transport.HTTP;
 
     private Builder() {}
 
@@ -217,6 +247,7 @@ public final class EtcdOptions {
       password = o.password;
       requestTimeout = o.requestTimeout;
       connectTimeout = o.connectTimeout;
+      transport = o.transport;
     }
 
     /**
@@ -314,6 +345,12 @@ public final class EtcdOptions {
     public Builder withConnectTimeout(Duration timeout) {
       checkArgument(!timeout.isNegative() && !timeout.isZero(), "connect timeout must be positive: %s", timeout);
       this.connectTimeout = timeout;
+      return this;
+    }
+
+    /** Sets how the store talks to etcd (default {@link Transport#HTTP}). */
+    public Builder withTransport(Transport transport) {
+      this.transport = Objects.requireNonNull(transport, "transport");
       return this;
     }
 

@@ -18,6 +18,9 @@ import io.overlaynet.store.StoreException;
  * }
  * }</pre>
  *
+ * <p>{@link EtcdOptions#transport()} chooses how requests travel: etcd's v3 JSON gateway over
+ * HTTP/1.1 (the default; etcd 3.4 or later) or gRPC through jetcd. The semantics below hold for both.
+ *
  * <h2>Semantics on etcd</h2>
  *
  * <ul>
@@ -51,7 +54,10 @@ public interface EtcdStore extends Store {
    * @throws StoreException if the client cannot be created
    */
   static EtcdStore connect(EtcdOptions options) {
-    return JetcdStore.create(options);
+    return switch (options.transport()) {
+      case HTTP -> GatewayStore.create(options);
+      case GRPC -> JetcdStore.create(options);
+    };
   }
 
   /** Returns the options this store was created with. */

@@ -34,7 +34,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** The {@link EtcdStore} on jetcd-core. Internal: use {@link EtcdStore#connect}. */
-final class JetcdStore implements EtcdStore {
+final class JetcdStore implements EtcdStore, WatchTestHooks {
 
   private static final Logger LOG = LoggerFactory.getLogger(JetcdStore.class);
 
@@ -51,7 +51,8 @@ final class JetcdStore implements EtcdStore {
   private final KV kv;
   private final Lease leases;
   private final Calls calls;
-  private final Set<JetcdWatch> watches = ConcurrentHashMap.newKeySet();
+  private final WatchSource watchSource;
+  private final Set<SupervisedWatch> watches = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final int id = STORE_IDS.incrementAndGet();
 
@@ -61,6 +62,7 @@ final class JetcdStore implements EtcdStore {
     this.kv = client.getKVClient();
     this.leases = client.getLeaseClient();
     this.calls = new Calls(options, closed);
+    this.watchSource = new JetcdWatchSource(client.getWatchClient());
   }
 
   static JetcdStore create(EtcdOptions options) {
@@ -161,21 +163,21 @@ final class JetcdStore implements EtcdStore {
     checkArgument(!prefix.isEmpty(), "empty prefix would watch the whole etcd keyspace");
     checkArgument(fromRevision >= 0, "negative revision: %s", fromRevision);
     calls.checkOpen("watch", prefix);
-    JetcdWatch watch = new JetcdWatch(client.getWatchClient(), prefix, fromRevision, listener,
+    SupervisedWatch watch = new SupervisedWatch(watchSource, prefix, fromRevision, listener,
         watches::remove, "overlaynet-etcd-watch-" + id + "-");
     watches.add(watch);
     watch.start();
     return watch;
   }
 
-  /** Test hook: disconnects every live watch of this store until {@link #resumeWatchesForTest}. */
-  void suspendWatchesForTest() {
-    List.copyOf(watches).forEach(JetcdWatch::suspendForTest);
+  @Override
+  public void suspendWatchesForTest() {
+    List.copyOf(watches).forEach(SupervisedWatch::suspendForTest);
   }
 
-  /** Test hook: lets every suspended watch resume from its last delivered revision + 1. */
-  void resumeWatchesForTest() {
-    List.copyOf(watches).forEach(JetcdWatch::resumeForTest);
+  @Override
+  public void resumeWatchesForTest() {
+    List.copyOf(watches).forEach(SupervisedWatch::resumeForTest);
   }
 
   @Override
@@ -183,7 +185,7 @@ final class JetcdStore implements EtcdStore {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    for (JetcdWatch w : List.copyOf(watches)) {
+    for (SupervisedWatch w : List.copyOf(watches)) {
       w.endBecauseStoreClosed();
     }
     calls.cancelAll();

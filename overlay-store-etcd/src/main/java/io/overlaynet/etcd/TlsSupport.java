@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
+import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
@@ -17,11 +18,17 @@ import java.util.Base64;
 import java.util.Collection;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
- * Builds jetcd's TLS context from PEM files. Internal: the netty {@code SslContextBuilder} that
- * jetcd exposes never leaves this class.
+ * Builds the TLS context of either transport from PEM files: a JDK {@link SSLContext} for the JSON
+ * gateway, jetcd's netty context for gRPC. Internal: the netty {@code SslContextBuilder} that jetcd
+ * exposes never leaves this class.
  *
  * <p>netty (without BouncyCastle) reads only PKCS#8 keys, while etcd's documentation (cfssl) and
  * {@code openssl genrsa} produce PKCS#1 ({@code RSA PRIVATE KEY}) and SEC1 ({@code EC PRIVATE KEY})
@@ -43,6 +50,46 @@ final class TlsSupport {
   };
 
   private TlsSupport() {}
+
+  /**
+   * Returns a JDK TLS context that trusts the options' CA file (the JDK's trust store without one)
+   * and presents the client certificate if both cert and key files are set.
+   *
+   * @throws IllegalArgumentException if a file cannot be read or parsed
+   */
+  static SSLContext jdkContext(EtcdOptions options) {
+    X509Certificate[] trusted = options.caFile().map(TlsSupport::readCertificates).orElse(null);
+    X509Certificate[] chain = options.certFile().map(TlsSupport::readCertificates).orElse(null);
+    PrivateKey key = options.keyFile().map(TlsSupport::readPrivateKey).orElse(null);
+    try {
+      TrustManager[] trustManagers = null;
+      if (trusted != null) {
+        KeyStore trustStore = KeyStore.getInstance(KeyStore.getDefaultType());
+        trustStore.load(null, null);
+        for (int i = 0; i < trusted.length; i++) {
+          trustStore.setCertificateEntry("ca-" + i, trusted[i]);
+        }
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trustStore);
+        trustManagers = tmf.getTrustManagers();
+      }
+      KeyManager[] keyManagers = null;
+      if (chain != null && key != null) {
+        char[] none = new char[0];
+        KeyStore keyStore = KeyStore.getInstance(KeyStore.getDefaultType());
+        keyStore.load(null, null);
+        keyStore.setKeyEntry("client", key, none, chain);
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(keyStore, none);
+        keyManagers = kmf.getKeyManagers();
+      }
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(keyManagers, trustManagers, null);
+      return context;
+    } catch (GeneralSecurityException | IOException e) {
+      throw new IllegalArgumentException("cannot build the etcd TLS context from " + options + ": " + e, e);
+    }
+  }
 
   /** Sets jetcd's SSL context from the options' CA, certificate and key files. */
   static void configure(ClientBuilder builder, EtcdOptions options) {

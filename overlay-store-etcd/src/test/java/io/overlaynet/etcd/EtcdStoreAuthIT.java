@@ -22,6 +22,16 @@ class EtcdStoreAuthIT {
 
   @RegisterExtension static final EtcdExtension ETCD = new EtcdExtension();
 
+  /** The transport under test; {@code EtcdStoreAuthGrpcIT} runs the same tests over gRPC. */
+  EtcdOptions.Transport transport() {
+    return EtcdOptions.Transport.HTTP;
+  }
+
+  /** Options that reach the test's etcd with {@link #transport()}. */
+  EtcdOptions options() {
+    return ETCD.options().withTransport(transport());
+  }
+
   private static final String PASSWORD = "s3cret-overlay";
 
   @BeforeAll
@@ -32,7 +42,7 @@ class EtcdStoreAuthIT {
   @Test
   void theRightCredentialsReadWriteCreateAndWatch() throws Exception {
     assertTrue(ETCD.options().username().isPresent());
-    try (EtcdStore store = EtcdStore.connect(ETCD.options())) {
+    try (EtcdStore store = EtcdStore.connect(options())) {
       String prefix = "/auth-" + System.nanoTime() + "/";
       long rev = store.list(prefix).revision();
       WatchRecorder rec = new WatchRecorder();
@@ -47,7 +57,7 @@ class EtcdStoreAuthIT {
 
   @Test
   void aWrongPasswordIsAnErrorThatSaysSoNotAnOutage() {
-    EtcdOptions wrong = ETCD.options().withCredentials("root", "wrong");
+    EtcdOptions wrong = options().withCredentials("root", "wrong");
     try (EtcdStore store = EtcdStore.connect(wrong)) {
       StoreException e = assertThrows(StoreException.class, () -> store.get("/auth/x"));
       assertFalse(e instanceof StoreUnavailableException, "not retryable: " + e);
@@ -57,7 +67,7 @@ class EtcdStoreAuthIT {
 
   @Test
   void noCredentialsAreRefused() {
-    EtcdOptions none = EtcdOptions.DEFAULT.withEndpoints(ETCD.endpoint()).withRequestTimeout(Duration.ofSeconds(3));
+    EtcdOptions none = EtcdOptions.DEFAULT.withTransport(transport()).withEndpoints(ETCD.endpoint()).withRequestTimeout(Duration.ofSeconds(3));
     try (EtcdStore store = EtcdStore.connect(none)) {
       StoreException e = assertThrows(StoreException.class, () -> store.put("/auth/x", "v", Store.NO_TTL));
       assertFalse(e instanceof StoreUnavailableException, "not retryable: " + e);

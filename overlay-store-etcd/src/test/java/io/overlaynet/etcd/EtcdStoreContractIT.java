@@ -11,9 +11,19 @@ class EtcdStoreContractIT extends StoreContractTest {
 
   @RegisterExtension static final EtcdExtension ETCD = new EtcdExtension();
 
+  /** The transport under test; {@code EtcdStoreContractGrpcIT} runs the same tests over gRPC. */
+  EtcdOptions.Transport transport() {
+    return EtcdOptions.Transport.HTTP;
+  }
+
+  /** Options that reach the test's etcd with {@link #transport()}. */
+  EtcdOptions options() {
+    return ETCD.options().withTransport(transport());
+  }
+
   @Override
   protected Store newStore() {
-    return EtcdStore.connect(ETCD.options());
+    return EtcdStore.connect(options());
   }
 
   @Override

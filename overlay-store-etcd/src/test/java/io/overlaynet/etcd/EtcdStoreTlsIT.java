@@ -25,11 +25,21 @@ class EtcdStoreTlsIT {
 
   @RegisterExtension static final EtcdExtension ETCD = EtcdExtension.withTls();
 
+  /** The transport under test; {@code EtcdStoreTlsGrpcIT} runs the same tests over gRPC. */
+  EtcdOptions.Transport transport() {
+    return EtcdOptions.Transport.HTTP;
+  }
+
+  /** Options that reach the test's etcd with {@link #transport()}. */
+  EtcdOptions options() {
+    return ETCD.options().withTransport(transport());
+  }
+
   @Test
   void pkcs8ClientKeyReadsWritesAndWatches() throws Exception {
     assertTrue(Files.readString(ETCD.certificates().clientKey()).contains("BEGIN PRIVATE KEY"));
     assertTrue(ETCD.endpoint().startsWith("https://"));
-    try (EtcdStore store = EtcdStore.connect(ETCD.options())) {
+    try (EtcdStore store = EtcdStore.connect(options())) {
       String prefix = "/tls-" + System.nanoTime() + "/";
       long rev = store.list(prefix).revision();
       WatchRecorder rec = new WatchRecorder();
@@ -46,7 +56,7 @@ class EtcdStoreTlsIT {
   void pkcs1RsaClientKeyWorks() throws Exception {
     TestCertificates c = ETCD.certificates();
     assertTrue(Files.readString(c.clientKeyPkcs1()).contains("BEGIN RSA PRIVATE KEY"));
-    try (EtcdStore store = EtcdStore.connect(ETCD.options().withTls(c.caCert(), c.clientCert(), c.clientKeyPkcs1()))) {
+    try (EtcdStore store = EtcdStore.connect(options().withTls(c.caCert(), c.clientCert(), c.clientKeyPkcs1()))) {
       store.put("/tls/pkcs1", "ok", Store.NO_TTL);
       assertEquals("ok", store.get("/tls/pkcs1").orElseThrow().value());
     }
@@ -56,7 +66,7 @@ class EtcdStoreTlsIT {
   void sec1EcClientKeyWorks() throws Exception {
     TestCertificates c = ETCD.certificates();
     assertTrue(Files.readString(c.clientEcKey()).contains("BEGIN EC PRIVATE KEY"));
-    try (EtcdStore store = EtcdStore.connect(ETCD.options().withTls(c.caCert(), c.clientEcCert(), c.clientEcKey()))) {
+    try (EtcdStore store = EtcdStore.connect(options().withTls(c.caCert(), c.clientEcCert(), c.clientEcKey()))) {
       store.put("/tls/ec", "ok", Store.NO_TTL);
       assertEquals("ok", store.get("/tls/ec").orElseThrow().value());
     }
@@ -64,7 +74,7 @@ class EtcdStoreTlsIT {
 
   @Test
   void withoutAClientCertificateTheServerRefuses() {
-    EtcdOptions noClientCert = ETCD.options().withTls(ETCD.certificates().caCert(), null, null)
+    EtcdOptions noClientCert = options().withTls(ETCD.certificates().caCert(), null, null)
         .withRequestTimeout(Duration.ofSeconds(2));
     try (EtcdStore store = EtcdStore.connect(noClientCert)) {
       assertThrows(StoreException.class, () -> store.get("/tls/x"));
@@ -74,7 +84,7 @@ class EtcdStoreTlsIT {
   @Test
   void aServerSignedByAnotherCaIsNotTrusted(@TempDir Path dir) {
     TestCertificates other = TestCertificates.generate(dir);
-    EtcdOptions wrongCa = ETCD.options()
+    EtcdOptions wrongCa = options()
         .withTls(other.caCert(), ETCD.certificates().clientCert(), ETCD.certificates().clientKey())
         .withRequestTimeout(Duration.ofSeconds(2));
     try (EtcdStore store = EtcdStore.connect(wrongCa)) {
@@ -86,10 +96,10 @@ class EtcdStoreTlsIT {
   void unreadableOrBogusKeyFilesFailAtConnectWithTheFileName(@TempDir Path dir) throws Exception {
     Path bogus = dir.resolve("bogus.pem");
     Files.writeString(bogus, "not a key");
-    EtcdOptions options = ETCD.options().withTls(ETCD.certificates().caCert(), ETCD.certificates().clientCert(), bogus);
+    EtcdOptions options = options().withTls(ETCD.certificates().caCert(), ETCD.certificates().clientCert(), bogus);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EtcdStore.connect(options));
     assertTrue(e.getMessage().contains(bogus.toString()), e.getMessage());
-    EtcdOptions missing = ETCD.options().withTls(dir.resolve("none.pem"), null, null);
+    EtcdOptions missing = options().withTls(dir.resolve("none.pem"), null, null);
     assertThrows(IllegalArgumentException.class, () -> EtcdStore.connect(missing));
   }
 }

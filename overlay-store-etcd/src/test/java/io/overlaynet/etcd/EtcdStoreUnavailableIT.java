@@ -27,6 +27,16 @@ class EtcdStoreUnavailableIT {
 
   @RegisterExtension static final EtcdExtension ETCD = new EtcdExtension();
 
+  /** The transport under test; {@code EtcdStoreUnavailableGrpcIT} runs the same tests over gRPC. */
+  EtcdOptions.Transport transport() {
+    return EtcdOptions.Transport.HTTP;
+  }
+
+  /** Options that reach the test's etcd with {@link #transport()}. */
+  EtcdOptions options() {
+    return ETCD.options().withTransport(transport());
+  }
+
   private static final Duration TIMEOUT = Duration.ofSeconds(1);
   /** The brief's bound: the call returns within the request timeout + 2 s. */
   private static final Duration BOUND = TIMEOUT.plusSeconds(2);
@@ -42,7 +52,7 @@ class EtcdStoreUnavailableIT {
   void nothingListeningFailsEveryCallAsUnavailableInTime() throws Exception {
     int port = freePort();
     String endpoint = "http://127.0.0.1:" + port;
-    try (EtcdStore store = EtcdStore.connect(EtcdOptions.DEFAULT.withEndpoints(endpoint).withRequestTimeout(TIMEOUT))) {
+    try (EtcdStore store = EtcdStore.connect(EtcdOptions.DEFAULT.withTransport(transport()).withEndpoints(endpoint).withRequestTimeout(TIMEOUT))) {
       for (var call : CALLS.entrySet()) {
         StoreUnavailableException e = assertUnavailableInTime(store, call.getValue());
         assertTrue(e.getMessage().contains(call.getKey()) && e.getMessage().contains(endpoint)
@@ -68,7 +78,7 @@ class EtcdStoreUnavailableIT {
       acceptor.setDaemon(true);
       acceptor.start();
       String endpoint = "http://127.0.0.1:" + silent.getLocalPort();
-      try (EtcdStore store = EtcdStore.connect(EtcdOptions.DEFAULT.withEndpoints(endpoint)
+      try (EtcdStore store = EtcdStore.connect(EtcdOptions.DEFAULT.withTransport(transport()).withEndpoints(endpoint)
           .withRequestTimeout(TIMEOUT).withConnectTimeout(Duration.ofMillis(500)))) {
         for (var call : CALLS.values()) {
           assertUnavailableInTime(store, call);
@@ -82,7 +92,7 @@ class EtcdStoreUnavailableIT {
 
   @Test
   void aStoppedEtcdFailsCallsAndTheSameStoreWorksAgainWhenItIsBack() throws Exception {
-    try (EtcdStore store = EtcdStore.connect(ETCD.options().withRequestTimeout(TIMEOUT))) {
+    try (EtcdStore store = EtcdStore.connect(options().withRequestTimeout(TIMEOUT))) {
       store.put("/unavailable/a", "1", Store.NO_TTL);
       ETCD.server().stop();
       try {
@@ -111,7 +121,7 @@ class EtcdStoreUnavailableIT {
   void aDeadEndpointAmongSeveralIsTolerated() throws Exception {
     // flanneld is usually given every member; one of them being down must not matter.
     String endpoints = "http://127.0.0.1:" + freePort() + ",http://localhost:" + ETCD.server().clientPort();
-    try (EtcdStore store = EtcdStore.connect(ETCD.options().withEndpoints(endpoints))) {
+    try (EtcdStore store = EtcdStore.connect(options().withEndpoints(endpoints))) {
       for (int i = 0; i < 20; i++) {
         store.put("/unavailable/multi", Integer.toString(i), Store.NO_TTL);
         assertEquals(Integer.toString(i), store.get("/unavailable/multi").orElseThrow().value());
@@ -122,7 +132,7 @@ class EtcdStoreUnavailableIT {
   @Test
   void closingTheStoreReleasesACallInProgressPromptly() throws Exception {
     try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-      EtcdStore store = EtcdStore.connect(EtcdOptions.DEFAULT
+      EtcdStore store = EtcdStore.connect(EtcdOptions.DEFAULT.withTransport(transport())
           .withEndpoints("http://127.0.0.1:" + silent.getLocalPort())
           .withRequestTimeout(Duration.ofSeconds(30)));
       CompletableFuture<Throwable> call = CompletableFuture.supplyAsync(() -> {

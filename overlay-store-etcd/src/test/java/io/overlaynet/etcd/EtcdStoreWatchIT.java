@@ -37,6 +37,16 @@ class EtcdStoreWatchIT {
 
   @RegisterExtension static final EtcdExtension ETCD = new EtcdExtension();
 
+  /** The transport under test; {@code EtcdStoreWatchGrpcIT} runs the same tests over gRPC. */
+  EtcdOptions.Transport transport() {
+    return EtcdOptions.Transport.HTTP;
+  }
+
+  /** Options that reach the test's etcd with {@link #transport()}. */
+  EtcdOptions options() {
+    return ETCD.options().withTransport(transport());
+  }
+
   private static final Duration PATIENCE = Duration.ofSeconds(20);
   private static final Pattern LEASE_ID = Pattern.compile("lease ([0-9a-f]+) granted");
 
@@ -45,7 +55,7 @@ class EtcdStoreWatchIT {
 
   @BeforeEach
   void open() {
-    store = EtcdStore.connect(ETCD.options());
+    store = EtcdStore.connect(options());
     prefix = "/watch-" + System.nanoTime() + "/subnets/";
   }
 
@@ -164,7 +174,7 @@ class EtcdStoreWatchIT {
   void compactionWhileDisconnectedIsReportedOnResume() throws Exception {
     long rev = store.list(prefix).revision();
     WatchRecorder rec = new WatchRecorder();
-    JetcdWatch w = (JetcdWatch) store.watch(prefix, rev + 1, rec);
+    SupervisedWatch w = (SupervisedWatch) store.watch(prefix, rev + 1, rec);
     try {
       store.put(prefix + "a", "1", Store.NO_TTL);
       rec.awaitCount(1, PATIENCE);
@@ -190,7 +200,7 @@ class EtcdStoreWatchIT {
   void compactionUpToTheResumeRevisionIsNotAGap() throws Exception {
     long rev = store.list(prefix).revision();
     WatchRecorder rec = new WatchRecorder();
-    JetcdWatch w = (JetcdWatch) store.watch(prefix, rev + 1, rec);
+    SupervisedWatch w = (SupervisedWatch) store.watch(prefix, rev + 1, rec);
     try {
       long a = store.put(prefix + "a", "1", Store.NO_TTL);
       rec.awaitCount(1, PATIENCE);
@@ -211,7 +221,7 @@ class EtcdStoreWatchIT {
   void aTransientErrorResumesFromTheLastDeliveredRevision() throws Exception {
     long rev = store.list(prefix).revision();
     WatchRecorder rec = new WatchRecorder();
-    JetcdWatch w = (JetcdWatch) store.watch(prefix, rev + 1, rec);
+    SupervisedWatch w = (SupervisedWatch) store.watch(prefix, rev + 1, rec);
     try {
       long first = store.put(prefix + "x0", "0", Store.NO_TTL);
       rec.awaitCount(1, PATIENCE);

@@ -38,6 +38,16 @@ class FlannelCompatIT {
 
   @RegisterExtension static final EtcdExtension ETCD = new EtcdExtension();
 
+  /** The transport under test; {@code FlannelCompatGrpcIT} runs the same tests over gRPC. */
+  EtcdOptions.Transport transport() {
+    return EtcdOptions.Transport.HTTP;
+  }
+
+  /** Options that reach the test's etcd with {@link #transport()}. */
+  EtcdOptions options() {
+    return ETCD.options().withTransport(transport());
+  }
+
   private static final String PREFIX = EtcdOptions.DEFAULT_KEY_PREFIX;
   private static final String SUBNETS = PREFIX + "/subnets/";
   private static final Duration DAY = Duration.ofHours(24);
@@ -48,7 +58,7 @@ class FlannelCompatIT {
 
   @BeforeEach
   void open() {
-    store = EtcdStore.connect(ETCD.options());
+    store = EtcdStore.connect(options());
   }
 
   @AfterEach

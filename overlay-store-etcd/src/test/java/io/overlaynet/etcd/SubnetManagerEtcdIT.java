@@ -28,6 +28,16 @@ class SubnetManagerEtcdIT {
 
   @RegisterExtension static final EtcdExtension ETCD = new EtcdExtension();
 
+  /** The transport under test; {@code SubnetManagerEtcdGrpcIT} runs the same tests over gRPC. */
+  EtcdOptions.Transport transport() {
+    return EtcdOptions.Transport.HTTP;
+  }
+
+  /** Options that reach the test's etcd with {@link #transport()}. */
+  EtcdOptions options() {
+    return ETCD.options().withTransport(transport());
+  }
+
   static final String PREFIX = "/coreos.com/network";
   static final String SUBNETS = PREFIX + "/subnets/";
 
@@ -36,7 +46,7 @@ class SubnetManagerEtcdIT {
 
   @BeforeEach
   void open() {
-    store = EtcdStore.connect(ETCD.options());
+    store = EtcdStore.connect(options());
     // Written the way a flannel user does it, with etcdctl (v3 API).
     ETCD.server().etcdctl("put", PREFIX + "/config", "{\"Network\":\"10.5.0.0/16\",\"Backend\":{\"Type\":\"vxlan\"}}");
   }
@@ -73,7 +83,7 @@ class SubnetManagerEtcdIT {
     List<SubnetManager> nodes = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       // One client per node, as 50 hosts would have.
-      EtcdStore own = EtcdStore.connect(ETCD.options());
+      EtcdStore own = EtcdStore.connect(options());
       toClose.add(own);
       nodes.add(manager(own));
     }
@@ -92,8 +102,8 @@ class SubnetManagerEtcdIT {
     LeaseRecorder rec = new LeaseRecorder();
     toClose.add(manager(store).watchLeases(rec));
     assertEquals(3, rec.snapshot.size());
-    ((JetcdStore) store).suspendWatchesForTest();
-    try (EtcdStore other = EtcdStore.connect(ETCD.options())) {
+    ((WatchTestHooks) store).suspendWatchesForTest();
+    try (EtcdStore other = EtcdStore.connect(options())) {
       other.delete(SUBNETS + "10.5.1.0-24");
       other.put(SUBNETS + "10.5.2.0-24", value(22), java.time.Duration.ofHours(24));
       other.put(SUBNETS + "10.5.4.0-24", value(4), java.time.Duration.ofHours(24));
@@ -101,7 +111,7 @@ class SubnetManagerEtcdIT {
       other.delete(SUBNETS + "10.5.5.0-24");
       ETCD.server().compact(last);
     }
-    ((JetcdStore) store).resumeWatchesForTest();
+    ((WatchTestHooks) store).resumeWatchesForTest();
     rec.await(3);
     Thread.sleep(300);
     assertEquals(Set.of("10.5.1.0/24"), rec.subnets(LeaseEvent.Type.REMOVED));
