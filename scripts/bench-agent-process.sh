@@ -15,6 +15,8 @@
 #   JVM flags default to the launcher's (examples/bin/overlay-agent); give "--" and flags to compare others,
 #   e.g.  scripts/bench-agent-process.sh -- -XX:+UseSerialGC          (no CDS archive)
 #   The launcher itself is measured with  --launcher  (it creates its AppCDS archive on the first run).
+#   SMAPS=<file> saves /proc/<pid>/smaps after start; NMT=<file> saves the JVM's native memory summary
+#   after start and with the leases (<file>.leases) when -XX:NativeMemoryTracking=summary is among the flags.
 # Needs: etcd + etcdctl (etcd-server, etcd-client), iproute2, python3, a built agent jar
 #   (mvn -B -o -DskipTests package).
 set -euo pipefail
@@ -125,6 +127,8 @@ done
 sleep 3
 RSS_START=$(rss_kb "$AGENT_PID")
 [ -n "${SMAPS:-}" ] && cp "/proc/$AGENT_PID/smaps" "$SMAPS"
+# With -XX:NativeMemoryTracking=summary among the JVM flags, NMT=<file> saves the JVM's own breakdown.
+[ -n "${NMT:-}" ] && jcmd "$AGENT_PID" VM.native_memory summary >"$NMT" 2>&1
 echo "VmRSS 3 s after start: $((RSS_START / 1024)) MB ($RSS_START kB), threads $(awk '/^Threads/ {print $2}' "/proc/$AGENT_PID/status")"
 
 echo "writing $LEASES vxlan leases to etcd"
@@ -156,6 +160,7 @@ echo "routes on flannel.1: $n (all $LEASES present $(( $(now_ms) - W0 )) ms afte
 echo "ARP entries: $(ip -n "$NS" neigh show dev flannel.1 | grep -c PERMANENT), FDB entries: $(ip -n "$NS" link show flannel.1 >/dev/null && bridge -n "$NS" fdb show dev flannel.1 | grep -c 'dst 198.18')"
 sleep 3
 RSS_LEASES=$(rss_kb "$AGENT_PID")
+[ -n "${NMT:-}" ] && jcmd "$AGENT_PID" VM.native_memory summary >"$NMT.leases" 2>&1
 echo "VmRSS with $LEASES leases: $((RSS_LEASES / 1024)) MB ($RSS_LEASES kB)"
 SORTED=$(printf '%s\n' "${STARTS[@]}" | sort -n | tr '\n' ' ')
 echo "SUMMARY start-up ms (sorted): $SORTED| first (no lease) ${STARTS[0]} ms | RSS start $((RSS_START / 1024)) MB | RSS $LEASES leases $((RSS_LEASES / 1024)) MB"

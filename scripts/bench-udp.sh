@@ -6,6 +6,7 @@
 #   scripts/bench-udp.sh -- ARGS    one configuration, ARGS passed to UdpBench
 #                                   (--rounds N --seconds S --queues Q --batch B --label L
 #                                    --no-offload | --offload [--no-gso] [--no-gro]; default = UdpOptions.DEFAULT)
+#   BENCH_JAVA_OPTS="-XX:TieredStopAtLevel=1" scripts/bench-udp.sh -- ...   with other JVM flags
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=4; seconds=10
@@ -14,7 +15,7 @@ mvn -B -o -q -pl overlay-backend-udp test-compile dependency:build-classpath \
   -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test >/dev/null
 m=overlay-backend-udp
 cp="$m/target/classes:$m/target/test-classes:$(cat $m/target/bench.classpath)"
-run() { java -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$cp" io.overlaynet.udp.UdpBench "$@"; }
+run() { java ${BENCH_JAVA_OPTS:-} -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$cp" io.overlaynet.udp.UdpBench "$@"; }
 if [[ "${1:-}" == "--" ]]; then shift; run --rounds "$rounds" --seconds "$seconds" "$@"; exit; fi
 echo "machine: $(nproc) cores, $(. /etc/os-release; echo "$PRETTY_NAME"), kernel $(uname -r)"
 run --rounds "$rounds" --seconds "$seconds" --no-offload --batch 1 --label "1: one packet per syscall (flanneld-like)"

@@ -2,6 +2,7 @@ package io.overlaynet.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.overlaynet.agent.AgentOptions;
@@ -34,6 +35,7 @@ class FlagsTest {
     EtcdOptions e = a.etcdOptions();
     assertEquals(List.of(URI.create("http://127.0.0.1:4001"), URI.create("http://127.0.0.1:2379")), e.endpoints());
     assertEquals("/coreos.com/network", e.keyPrefix());
+    assertEquals(EtcdOptions.Transport.HTTP, e.transport());
     assertEquals(Optional.of(Path.of("/run/flannel/subnet.env")), o.subnetFile());
     assertEquals(Duration.ofMinutes(60), o.renewMargin());
     assertEquals(Duration.ofSeconds(5), o.resyncPeriod());
@@ -56,6 +58,16 @@ class FlagsTest {
     assertEquals(Duration.ofMinutes(30), o.renewMargin());
     assertEquals(Optional.of(Ip4.parse("203.0.113.9")), o.publicIp());
     assertEquals("^10\\..*", o.interfaceRegexes().get(0).pattern());
+  }
+
+  @Test
+  void etcdTransportFlagAndEnvironment() {
+    assertEquals(EtcdOptions.Transport.GRPC, parse(Map.of(), "--etcd-transport=grpc").etcdOptions().transport());
+    assertEquals(EtcdOptions.Transport.GRPC,
+        parse(Map.of("FLANNELD_ETCD_TRANSPORT", "GRPC")).etcdOptions().transport());
+    CommandLine.ParameterException e = assertThrows(CommandLine.ParameterException.class,
+        () -> parse(Map.of(), "--etcd-transport=v2"));
+    assertTrue(e.getMessage().contains("use http or grpc"), e.getMessage());
   }
 
   @Test

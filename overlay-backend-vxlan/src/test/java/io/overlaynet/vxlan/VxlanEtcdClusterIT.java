@@ -35,8 +35,9 @@ class VxlanEtcdClusterIT {
 
   @Test
   void clusterOverEtcd(@TempDir Path dir) throws Exception {
-    // etcd listens on loopback in the root namespace. The store is created and first used on this
-    // (root namespace) thread, so jetcd's connection and event-loop threads live there, not in a host.
+    // etcd listens on loopback in the root namespace. The store is created on this (root namespace)
+    // thread, so its connections live there although the agents call it from threads in the hosts'
+    // namespaces (the store opens every connection on a thread it started at creation).
     try (EtcdStore store = EtcdStore.connect(ETCD.options())) {
       store.put(PREFIX + "/config", VxlanClusterIT.CONFIG, io.overlaynet.store.Store.NO_TTL);
       try (ClusterFixture f = ClusterFixture.start(3, VxlanClusterIT.CONFIG, store,
