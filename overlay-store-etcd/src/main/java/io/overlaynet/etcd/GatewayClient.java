@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
+import java.security.cert.CertificateException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,8 +27,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSocketFactory;
 
 /**
@@ -37,14 +41,18 @@ import javax.net.ssl.SSLSocketFactory;
  *
  * <p>Retries: while no endpoint accepts a connection, the call retries (100 ms doubling to 1 s)
  * until its deadline, as etcd restarting is the common case. A request already sent is not
- * retried, except once on a kept-alive connection that etcd closed before answering (the usual
- * race of idle connections). An auth token etcd no longer accepts is renewed once.
+ * re-sent, except on a new connection when a kept-alive one failed before any byte of an answer
+ * arrived (etcd had closed it before reading the request: the usual race of idle connections,
+ * and after an etcd restart every idle connection is such a one, so the pool is emptied then).
+ * An auth token etcd no longer accepts is renewed once per call. An endpoint that answers
+ * "unavailable" (e.g. a member without a leader) or not at all loses its place as the first one
+ * tried, so the next call and the next watch go to another member.
  *
  * <p>Network namespace: every connection is opened by the store's own "home" thread, started when
  * the store is created, so all connections live in the network namespace of the thread that
  * called {@link EtcdStore#connect} — not in that of whichever thread makes a call (an embedding
  * program may run its agents on threads inside other namespaces). Reads and writes then work
- * from any thread.
+ * from any thread. Connections are opened one at a time on that thread.
  */
 final class GatewayClient implements AutoCloseable {
 
@@ -62,11 +70,15 @@ final class GatewayClient implements AutoCloseable {
   static final int CANCELLED = 1;
   static final int INVALID_ARGUMENT = 3;
   static final int DEADLINE_EXCEEDED = 4;
+  static final int RESOURCE_EXHAUSTED = 8;
   static final int ABORTED = 10;
   static final int OUT_OF_RANGE = 11;
   static final int UNIMPLEMENTED = 12;
   static final int UNAVAILABLE = 14;
   static final int UNAUTHENTICATED = 16;
+
+  /** The token "value" when etcd has authentication switched off: send no header. */
+  private static final String NO_TOKEN = "";
 
   private final EtcdOptions options;
   private final SSLSocketFactory tls;
@@ -78,7 +90,7 @@ final class GatewayClient implements AutoCloseable {
   /** The thread that opens every connection (see the class comment); started here, never replaced. */
   private final ThreadPoolExecutor home;
 
-  /** Index of the endpoint that last accepted a connection: tried first. */
+  /** Index of the endpoint tried first: the last one that worked. */
   private volatile int preferred;
   private volatile String token;
 
@@ -118,7 +130,7 @@ final class GatewayClient implements AutoCloseable {
    * @throws StoreException if etcd refuses the request
    */
   JsonObject call(String method, JsonObject request, String what) {
-    Supplier<String> describe = () -> "etcd " + what + " (endpoints " + options.endpoints() + ")";
+    Supplier<String> describe = describer(what);
     checkOpen("etcd " + what);
     long deadline = System.nanoTime() + options.requestTimeout().toNanos();
     byte[] body = request.toString().getBytes(UTF_8);
@@ -131,25 +143,34 @@ final class GatewayClient implements AutoCloseable {
       }
       GatewayError error = GatewayError.of(answer.status, answer.json, answer.text);
       if (auth != null && !reauthenticated && error.isInvalidToken()) {
-        // Simple tokens expire (etcd's --auth-token-ttl, 5 min): get a new one and send again.
+        // Simple tokens expire (etcd's --auth-token-ttl, 5 min) and die with an etcd restart; a
+        // change of users or roles makes etcd refuse older tokens: get a new one, send again.
         reauthenticated = true;
         invalidateToken(auth);
         continue;
+      }
+      if (error.isTransient()) {
+        demote(answer.endpoint);
       }
       throw error.toException(describe.get(), answer.endpoint);
     }
   }
 
+  /** A streaming request's open connection, its response head, and the auth token it used. */
+  record Stream(HttpConnection connection, HttpConnection.Response response, String token) {}
+
   /**
    * Opens a streaming request (the watch) on a connection of its own, and returns it with the
-   * response head read; the caller reads the body and closes the connection.
+   * response head read; the caller reads the body and closes the connection with
+   * {@link #closeStream}.
    *
+   * @param opened called with the connection as soon as it exists, so that the caller can close
+   *     it while this method still waits
    * @throws StoreUnavailableException if etcd cannot be reached or answer in time
    * @throws StoreException if etcd refuses the request
    */
-  HttpConnection.Response openStream(String method, JsonObject request, String what,
-      java.util.function.Consumer<HttpConnection> opened) {
-    Supplier<String> describe = () -> "etcd " + what + " (endpoints " + options.endpoints() + ")";
+  Stream openStream(String method, JsonObject request, String what, Consumer<HttpConnection> opened) {
+    Supplier<String> describe = describer(what);
     checkOpen("etcd " + what);
     long deadline = System.nanoTime() + options.requestTimeout().toNanos();
     String auth = authorization(deadline, describe);
@@ -160,16 +181,19 @@ final class GatewayClient implements AutoCloseable {
       c.post(API + method, request.toString().getBytes(UTF_8), headers(auth, true));
       HttpConnection.Response response = c.readResponse(readTimeoutMs(deadline));
       if (response.status() != 200) {
-        byte[] text = response.readBody(MAX_RESPONSE_BYTES);
+        byte[] text = c.readBody(response, MAX_RESPONSE_BYTES, deadline);
         GatewayError error = GatewayError.of(response.status(), parse(text), new String(text, UTF_8));
         if (auth != null && error.isInvalidToken()) {
           invalidateToken(auth);
+        }
+        if (error.isTransient()) {
+          demote(c.endpoint());
         }
         throw error.toException(describe.get(), c.endpoint());
       }
       // From now on the stream may be silent for as long as nothing changes.
       c.setReadTimeout(0);
-      return response;
+      return new Stream(c, response, auth);
     } catch (IOException e) {
       release(c, false);
       throw ioFailure(e, describe, c.endpoint());
@@ -182,6 +206,41 @@ final class GatewayClient implements AutoCloseable {
   /** Releases a stream's connection (closes it). */
   void closeStream(HttpConnection c) {
     release(c, false);
+  }
+
+  /**
+   * Forgets {@code staleToken} if it is still the current one, so that the next request
+   * authenticates again (a watch that etcd cancelled for its token).
+   */
+  void invalidateToken(String staleToken) {
+    if (staleToken == null) {
+      return;
+    }
+    synchronized (authLock) {
+      if (staleToken.equals(token)) {
+        token = null;
+      }
+    }
+  }
+
+  /**
+   * Makes another endpoint the first one tried after {@code endpoint} failed with "unavailable"
+   * or a timeout, and drops idle connections to it.
+   */
+  void demote(URI endpoint) {
+    List<URI> endpoints = options.endpoints();
+    if (endpoints.size() < 2) {
+      return;
+    }
+    int index = endpoints.indexOf(endpoint);
+    if (index >= 0 && index == preferred) {
+      preferred = (index + 1) % endpoints.size();
+    }
+    List<HttpConnection> dropped = new ArrayList<>();
+    synchronized (idle) {
+      idle.removeIf(c -> c.endpoint().equals(endpoint) && dropped.add(c));
+    }
+    dropped.forEach(HttpConnection::close);
   }
 
   @Override
@@ -205,33 +264,50 @@ final class GatewayClient implements AutoCloseable {
   /** A response: status, the parsed JSON (null if the body is not JSON) and the raw text. */
   private record Answer(int status, JsonObject json, String text, URI endpoint) {}
 
+  private Supplier<String> describer(String what) {
+    return () -> "etcd " + what + " (endpoints " + options.endpoints() + ")";
+  }
+
   private Answer exchange(String method, byte[] body, String auth, long deadline, Supplier<String> describe) {
-    boolean retriedStale = false;
+    HttpConnection c = pooled();
+    if (c == null) {
+      c = connect(deadline, describe);
+      busy.add(c);
+    }
     while (true) {
-      HttpConnection c = pooledOrNew(deadline, describe);
-      boolean keep = false;
       try {
         c.post(API + method, body, headers(auth, false));
         HttpConnection.Response response = c.readResponse(readTimeoutMs(deadline));
-        byte[] bytes = response.readBody(MAX_RESPONSE_BYTES);
-        keep = response.reusable();
+        byte[] bytes = c.readBody(response, MAX_RESPONSE_BYTES, deadline);
         String text = new String(bytes, UTF_8);
         JsonObject json = parse(bytes);
         if (response.status() == 200 && json == null) {
           throw new StoreException(describe.get() + ": etcd at " + c.endpoint()
               + " answered with something that is not JSON: " + abbreviate(text));
         }
+        release(c, response.reusable());
         return new Answer(response.status(), json, text, c.endpoint());
+      } catch (HttpConnection.TooLargeException e) {
+        release(c, false);
+        throw new StoreException(describe.get() + ": " + e.getMessage(), e);
       } catch (IOException e) {
-        if (c.wasUsedBefore() && !retriedStale && !(e instanceof InterruptedIOException) && !closed.get()) {
-          // etcd closed the idle kept-alive connection before it read this request: send it again
-          // on a new connection, once.
-          retriedStale = true;
+        release(c, false);
+        if (c.wasUsedBefore() && !c.gotAnswer() && !(e instanceof InterruptedIOException) && !closed.get()) {
+          // etcd closed this kept-alive connection before it read the request, so it was not
+          // carried out: send it again on a new connection. The other idle connections date from
+          // the same time (e.g. before an etcd restart): drop them too.
+          dropIdle();
+          c = connect(deadline, describe);
+          busy.add(c);
           continue;
         }
+        if (e instanceof SocketTimeoutException) {
+          demote(c.endpoint());
+        }
         throw ioFailure(e, describe, c.endpoint());
-      } finally {
-        release(c, keep);
+      } catch (RuntimeException e) {
+        release(c, false);
+        throw e;
       }
     }
   }
@@ -249,7 +325,10 @@ final class GatewayClient implements AutoCloseable {
     return h.toArray(String[]::new);
   }
 
-  /** Returns the auth token to send, authenticating first if needed; null without credentials. */
+  /**
+   * Returns the auth token to send, authenticating first if needed; null without credentials or
+   * when etcd has authentication switched off (as etcd's own client, the agent then carries on).
+   */
   private String authorization(long deadline, Supplier<String> describe) {
     if (options.username().isEmpty()) {
       return null;
@@ -261,44 +340,51 @@ final class GatewayClient implements AutoCloseable {
         request.addProperty("password", options.password().orElse(""));
         Answer answer = exchange("/auth/authenticate", request.toString().getBytes(UTF_8), null, deadline, describe);
         if (answer.status != 200) {
-          throw GatewayError.of(answer.status, answer.json, answer.text)
-              .toException(describe.get() + ": authenticating as " + options.username().get(), answer.endpoint);
+          GatewayError error = GatewayError.of(answer.status, answer.json, answer.text);
+          if (error.message().contains("authentication is not enabled")) {
+            token = NO_TOKEN;
+          } else {
+            throw error.toException(describe.get() + ": authenticating as " + options.username().get(),
+                answer.endpoint);
+          }
+        } else {
+          JsonElement t = answer.json.get("token");
+          if (t == null || !t.isJsonPrimitive()) {
+            throw new StoreException(describe.get() + ": etcd answered the authentication without a token: "
+                + abbreviate(answer.text));
+          }
+          token = t.getAsString();
         }
-        JsonElement t = answer.json.get("token");
-        if (t == null || !t.isJsonPrimitive()) {
-          throw new StoreException(describe.get() + ": etcd answered the authentication without a token: "
-              + abbreviate(answer.text));
-        }
-        token = t.getAsString();
       }
-      return token;
+      return token.isEmpty() ? null : token;
     }
   }
 
-  private void invalidateToken(String stale) {
-    synchronized (authLock) {
-      if (stale.equals(token)) {
-        token = null;
-      }
-    }
-  }
-
-  private HttpConnection pooledOrNew(long deadline, Supplier<String> describe) {
+  /** Takes a kept-alive connection, or returns null if there is none. */
+  private HttpConnection pooled() {
     synchronized (idle) {
       HttpConnection c = idle.pollFirst();
       if (c != null) {
         busy.add(c);
         c.markReused();
-        return c;
       }
+      return c;
     }
-    HttpConnection c = connect(deadline, describe);
-    busy.add(c);
-    return c;
+  }
+
+  private void dropIdle() {
+    List<HttpConnection> dropped;
+    synchronized (idle) {
+      dropped = new ArrayList<>(idle);
+      idle.clear();
+    }
+    dropped.forEach(HttpConnection::close);
   }
 
   private void release(HttpConnection c, boolean keep) {
-    busy.remove(c);
+    if (!busy.remove(c)) {
+      return;
+    }
     if (keep && !closed.get()) {
       synchronized (idle) {
         if (idle.size() < MAX_IDLE && !closed.get()) {
@@ -317,6 +403,8 @@ final class GatewayClient implements AutoCloseable {
     IOException last = null;
     URI lastEndpoint = endpoints.get(0);
     while (true) {
+      SSLException untrusted = null;
+      URI untrustedEndpoint = null;
       int start = preferred;
       for (int i = 0; i < endpoints.size(); i++) {
         int index = (start + i) % endpoints.size();
@@ -326,12 +414,20 @@ final class GatewayClient implements AutoCloseable {
           break;
         }
         try {
-          HttpConnection c = openAtHome(endpoint, (int) Math.min(remaining, options.connectTimeout().toMillis()));
+          HttpConnection c = openAtHome(endpoint, (int) Math.min(remaining, options.connectTimeout().toMillis()),
+              deadline);
           preferred = index;
           return c;
         } catch (SSLException e) {
-          // A certificate problem does not go away by retrying.
-          throw new StoreException(describe.get() + ": TLS with " + endpoint + " failed: " + describeIo(e), e);
+          if (isCertificateProblem(e)) {
+            // Retrying does not change a certificate; another member may still have a good one.
+            untrusted = e;
+            untrustedEndpoint = endpoint;
+          } else {
+            // e.g. etcd restarting in the middle of the handshake.
+            last = e;
+            lastEndpoint = endpoint;
+          }
         } catch (IOException e) {
           last = e;
           lastEndpoint = endpoint;
@@ -339,6 +435,10 @@ final class GatewayClient implements AutoCloseable {
       }
       if (closed.get()) {
         throw new StoreException(describe.get() + ": the store was closed");
+      }
+      if (untrusted != null) {
+        throw new StoreException(describe.get() + ": TLS with " + untrustedEndpoint + " failed: "
+            + describeIo(untrusted), untrusted);
       }
       long sleep = Math.min(backoffMs, remainingMs(deadline));
       if (sleep <= 0) {
@@ -354,18 +454,32 @@ final class GatewayClient implements AutoCloseable {
     }
   }
 
-  /** Opens a connection on the home thread, waiting at most a little longer than its own timeouts. */
-  private HttpConnection openAtHome(URI endpoint, int timeoutMs) throws IOException {
-    Object lock = new Object();
-    boolean[] abandoned = new boolean[1];
+  private static boolean isCertificateProblem(SSLException e) {
+    if (e instanceof SSLPeerUnverifiedException) {
+      return true;
+    }
+    for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+      if (t instanceof CertificateException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Opens a connection on the home thread. The caller waits until the deadline at most; a
+   * connection that is opened after the caller gave up is closed by whichever side loses the
+   * hand-off.
+   */
+  private HttpConnection openAtHome(URI endpoint, int timeoutMs, long deadline) throws IOException {
+    Object abandoned = new Object();
+    AtomicReference<Object> handoff = new AtomicReference<>();
     Future<HttpConnection> opening;
     try {
       opening = home.submit(() -> {
         HttpConnection c = HttpConnection.open(endpoint, tls, timeoutMs);
-        synchronized (lock) {
-          if (abandoned[0]) {
-            c.close();
-          }
+        if (!handoff.compareAndSet(null, c)) {
+          c.close();
         }
         return c;
       });
@@ -374,7 +488,7 @@ final class GatewayClient implements AutoCloseable {
     }
     try {
       // The socket's connect timeout and the TLS handshake's read timeout both are timeoutMs.
-      return opening.get(2L * timeoutMs + 100, TimeUnit.MILLISECONDS);
+      return opening.get(Math.min(2L * timeoutMs, remainingMs(deadline)) + 100, TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
       if (cause instanceof IOException io) {
@@ -382,15 +496,9 @@ final class GatewayClient implements AutoCloseable {
       }
       throw new IOException(String.valueOf(cause), cause);
     } catch (TimeoutException | InterruptedException e) {
-      synchronized (lock) {
-        abandoned[0] = true;
-        if (opening.isDone() && !opening.isCancelled()) {
-          try {
-            opening.get().close();
-          } catch (ExecutionException | InterruptedException ignored) {
-            // Nothing was opened.
-          }
-        }
+      if (!handoff.compareAndSet(null, abandoned)) {
+        // Opened just now: nobody will use it.
+        ((HttpConnection) handoff.get()).close();
       }
       opening.cancel(false);
       if (e instanceof InterruptedException) {

@@ -38,17 +38,29 @@ record GatewayError(int httpStatus, int grpcCode, String message) {
     return new GatewayError(httpStatus, -1, GatewayClient.abbreviate(text == null ? "" : text));
   }
 
-  /** Whether etcd no longer accepts the auth token (it expired, or etcd restarted). */
+  /**
+   * Whether etcd no longer accepts the auth token: it expired or died with an etcd restart
+   * ("invalid auth token"), users or roles changed since it was issued ("revision of auth store is
+   * old"), or it was not sent ("user name is empty"). etcd's own client re-authenticates on these.
+   */
   boolean isInvalidToken() {
-    return message.contains("invalid auth token")
+    return isStaleTokenMessage(message)
         || (grpcCode == GatewayClient.UNAUTHENTICATED && !message.contains("authentication failed"));
+  }
+
+  /** The texts of etcd's errors that a new auth token cures (also seen as a watch's cancel reason). */
+  static boolean isStaleTokenMessage(String message) {
+    return message.contains("invalid auth token")
+        || message.contains("revision of auth store is old")
+        || message.contains("user name is empty");
   }
 
   /** Whether trying again later may succeed: etcd down, no leader, a timeout. */
   boolean isTransient() {
     return switch (grpcCode) {
+      // RESOURCE_EXHAUSTED: "etcdserver: too many requests", a busy etcd.
       case GatewayClient.UNAVAILABLE, GatewayClient.DEADLINE_EXCEEDED, GatewayClient.CANCELLED,
-          GatewayClient.ABORTED -> true;
+          GatewayClient.ABORTED, GatewayClient.RESOURCE_EXHAUSTED -> true;
       // No gRPC code: a proxy or an etcd in trouble answered, not etcd's API.
       case -1 -> httpStatus == 502 || httpStatus == 503 || httpStatus == 504;
       default -> false;

@@ -70,9 +70,9 @@ final class GatewayWatchSource implements WatchSource {
   /** The stream's thread: opens the request, then turns each message into a sink call. */
   private void run(String prefix, long fromRevision, JsonObject request, Sink sink, AtomicBoolean closed,
       AtomicReference<HttpConnection> connection) {
-    HttpConnection.Response response;
+    GatewayClient.Stream stream;
     try {
-      response = client.openStream("/watch", request, "watch " + prefix + " from revision " + fromRevision,
+      stream = client.openStream("/watch", request, "watch " + prefix + " from revision " + fromRevision,
           c -> {
             connection.set(c);
             if (closed.get()) {
@@ -84,13 +84,16 @@ final class GatewayWatchSource implements WatchSource {
       report(closed, () -> sink.onRefused(e.getMessage(), e));
       return;
     } catch (StoreException e) {
-      // etcd down, or e.g. an auth token that expired: resume after the back-off.
-      report(closed, () -> sink.onBroken(e.getMessage(), e));
+      // etcd down, or e.g. an auth token that expired: resume after the back-off. A closed store
+      // ends its watches itself.
+      if (!client.isClosed()) {
+        report(closed, () -> sink.onBroken(e.getMessage(), e));
+      }
       return;
     }
-    HttpConnection c = connection.get();
+    HttpConnection c = stream.connection();
     try {
-      InputStream body = response.body();
+      InputStream body = stream.response().body();
       for (byte[] line = readLine(body); line != null && !closed.get(); line = readLine(body)) {
         if (line.length == 0) {
           continue;
@@ -102,7 +105,7 @@ final class GatewayWatchSource implements WatchSource {
           report(closed, () -> sink.onBroken("etcd sent a watch message that is not JSON: " + garbage, null));
           return;
         }
-        if (!dispatch(prefix, message, sink, closed)) {
+        if (!dispatch(prefix, message, sink, closed, stream)) {
           return;
         }
       }
@@ -110,17 +113,23 @@ final class GatewayWatchSource implements WatchSource {
     } catch (IOException | RuntimeException e) {
       report(closed, () -> sink.onBroken(e.getClass().getSimpleName() + ": " + e.getMessage(), e));
     } finally {
-      if (c != null) {
-        client.closeStream(c);
-      }
+      client.closeStream(c);
     }
   }
 
   /** Handles one message; returns false when the stream has ended. */
-  private static boolean dispatch(String prefix, JsonObject message, Sink sink, AtomicBoolean closed) {
+  private boolean dispatch(String prefix, JsonObject message, Sink sink, AtomicBoolean closed,
+      GatewayClient.Stream stream) {
     JsonElement error = message.get("error");
     if (error != null) {
       GatewayError e = GatewayError.of(200, message, message.toString());
+      if (e.isInvalidToken()) {
+        client.invalidateToken(stream.token());
+      }
+      if (e.isTransient()) {
+        // e.g. "no leader" on this member (require-leader): resume on another one if there is one.
+        client.demote(stream.connection().endpoint());
+      }
       report(closed, () -> {
         if (e.isRefusal()) {
           sink.onRefused(e.describe(), null);
@@ -139,6 +148,12 @@ final class GatewayWatchSource implements WatchSource {
     if (GatewayStore.bool(r, "canceled")) {
       long compactRevision = GatewayStore.number(r, "compact_revision");
       String reason = r.has("cancel_reason") ? r.get("cancel_reason").getAsString() : "canceled by etcd";
+      if (GatewayError.isStaleTokenMessage(reason) || reason.contains("permission denied")) {
+        // etcd checks the token when it creates the watch and cancels it at once if the token is
+        // stale (3.5: "invalid auth token"; 3.4 says "permission denied"): get a new one before
+        // the watch is opened again.
+        client.invalidateToken(stream.token());
+      }
       report(closed, () -> {
         if (compactRevision > 0) {
           sink.onCompacted(compactRevision);

@@ -12,6 +12,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.util.Locale;
 import javax.net.ssl.SSLParameters;
@@ -38,6 +39,7 @@ final class HttpConnection implements AutoCloseable {
   private final InputStream in;
   private final OutputStream out;
   private boolean reused;
+  private boolean answered;
 
   private HttpConnection(URI endpoint, Socket socket) throws IOException {
     this.endpoint = endpoint;
@@ -102,10 +104,19 @@ final class HttpConnection implements AutoCloseable {
   }
 
   /**
+   * Returns whether any byte of an answer to the last request arrived. If none did on a
+   * kept-alive connection that then failed, etcd had closed it before reading the request.
+   */
+  boolean gotAnswer() {
+    return answered;
+  }
+
+  /**
    * Sends {@code POST path} with a JSON body; {@code extraHeaders} are complete header lines
    * without the line end (e.g. {@code Authorization: token}).
    */
   void post(String path, byte[] body, String... extraHeaders) throws IOException {
+    answered = false;
     StringBuilder head = new StringBuilder(160);
     head.append("POST ").append(path).append(" HTTP/1.1\r\n")
         .append("Host: ").append(endpoint.getRawAuthority()).append("\r\n")
@@ -128,7 +139,12 @@ final class HttpConnection implements AutoCloseable {
    */
   Response readResponse(int timeoutMs) throws IOException {
     socket.setSoTimeout(timeoutMs);
-    String status = readLine(in);
+    int first = in.read();
+    if (first < 0) {
+      throw new EOFException("connection closed by etcd");
+    }
+    answered = true;
+    String status = (char) first + readLine(in);
     // "HTTP/1.1 200 OK"
     String[] parts = status.split(" ", 3);
     if (parts.length < 2 || !parts[0].startsWith("HTTP/1.")) {
@@ -196,19 +212,41 @@ final class HttpConnection implements AutoCloseable {
    *
    * @param reusable whether the connection may carry another request once the body is read
    */
-  record Response(int status, InputStream body, boolean reusable) {
+  record Response(int status, InputStream body, boolean reusable) {}
 
-    /** Reads the whole body, failing if it is longer than {@code max} bytes. */
-    byte[] readBody(int max) throws IOException {
-      ByteArrayOutputStream buffer = new ByteArrayOutputStream(512);
-      byte[] chunk = new byte[8192];
-      for (int n; (n = body.read(chunk)) > 0; ) {
-        buffer.write(chunk, 0, n);
-        if (buffer.size() > max) {
-          throw new IOException("response body longer than " + max + " bytes");
-        }
+  /**
+   * Reads a response's whole body, each read bounded by the time left until {@code deadline}
+   * ({@link System#nanoTime()} based).
+   *
+   * @throws TooLargeException if the body is longer than {@code max} bytes
+   * @throws java.net.SocketTimeoutException if the deadline passes first
+   */
+  byte[] readBody(Response response, int max, long deadline) throws IOException {
+    ByteArrayOutputStream buffer = new ByteArrayOutputStream(512);
+    byte[] chunk = new byte[8192];
+    while (true) {
+      long ms = (deadline - System.nanoTime()) / 1_000_000;
+      if (ms <= 0) {
+        throw new SocketTimeoutException("etcd's answer was not complete before the deadline");
       }
-      return buffer.toByteArray();
+      socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, ms));
+      int n = response.body().read(chunk);
+      if (n < 0) {
+        return buffer.toByteArray();
+      }
+      buffer.write(chunk, 0, n);
+      if (buffer.size() > max) {
+        throw new TooLargeException("etcd's answer is longer than " + max + " bytes");
+      }
+    }
+  }
+
+  /** An answer longer than the caller accepts: not worth retrying. */
+  static final class TooLargeException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    TooLargeException(String message) {
+      super(message);
     }
   }
 

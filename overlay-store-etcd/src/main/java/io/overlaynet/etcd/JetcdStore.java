@@ -166,6 +166,11 @@ final class JetcdStore implements EtcdStore, WatchTestHooks {
     SupervisedWatch watch = new SupervisedWatch(watchSource, prefix, fromRevision, listener,
         watches::remove, "overlaynet-etcd-watch-" + id + "-");
     watches.add(watch);
+    if (closed.get()) {
+      // close() ran between the check above and the add: it did not see this watch.
+      watch.endBecauseStoreClosed();
+      return watch;
+    }
     watch.start();
     return watch;
   }

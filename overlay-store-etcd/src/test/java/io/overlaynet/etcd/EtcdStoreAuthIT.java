@@ -8,9 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.overlaynet.etcd.testing.EtcdExtension;
 import io.overlaynet.etcd.testing.WatchRecorder;
 import io.overlaynet.store.Store;
+import io.overlaynet.store.StoreEvent;
 import io.overlaynet.store.StoreException;
 import io.overlaynet.store.StoreUnavailableException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -67,10 +69,35 @@ class EtcdStoreAuthIT {
 
   @Test
   void noCredentialsAreRefused() {
-    EtcdOptions none = EtcdOptions.DEFAULT.withTransport(transport()).withEndpoints(ETCD.endpoint()).withRequestTimeout(Duration.ofSeconds(3));
+    EtcdOptions none = EtcdOptions.DEFAULT.withTransport(transport()).withEndpoints(ETCD.endpoint())
+        .withRequestTimeout(Duration.ofSeconds(3));
     try (EtcdStore store = EtcdStore.connect(none)) {
       StoreException e = assertThrows(StoreException.class, () -> store.put("/auth/x", "v", Store.NO_TTL));
       assertFalse(e instanceof StoreUnavailableException, "not retryable: " + e);
+    }
+  }
+
+  @Test
+  void afterAnEtcdRestartKilledTheTokenCallsAndTheWatchCarryOn() throws Exception {
+    // etcd's "simple" auth tokens live in its memory: a restart makes every issued token invalid.
+    try (EtcdStore store = EtcdStore.connect(options().withRequestTimeout(Duration.ofSeconds(10)))) {
+      String prefix = "/auth-restart-" + System.nanoTime() + "/";
+      long rev = store.list(prefix).revision();
+      WatchRecorder rec = new WatchRecorder();
+      try (Store.Watch w = store.watch(prefix, rev + 1, rec)) {
+        store.put(prefix + "a", "1", Store.NO_TTL);
+        rec.awaitCount(1, Duration.ofSeconds(10));
+        ETCD.server().stop();
+        ETCD.server().start();
+        // Written by another client, so that the watch must renew the token on its own.
+        try (EtcdStore other = EtcdStore.connect(options())) {
+          other.put(prefix + "b", "2", Store.NO_TTL);
+        }
+        rec.awaitCount(2, Duration.ofSeconds(20));
+        assertEquals("2", store.get(prefix + "b").orElseThrow().value());
+        assertEquals(List.of(prefix + "a", prefix + "b"), rec.events().stream().map(StoreEvent::key).toList());
+        assertEquals(List.of(), rec.errors());
+      }
     }
   }
 

@@ -27,7 +27,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *     -Dexec.mainClass=io.overlaynet.etcd.EtcdStoreBenchmark -Dexec.classpathScope=test
  * </pre>
  *
- * <p>An optional argument sets the number of leases (default 5000).
+ * <p>Optional arguments: the number of leases (default 5000) and the transport, {@code http} (the
+ * default) or {@code grpc}, e.g. {@code -Dexec.args="5000 grpc"}.
  */
 @SuppressWarnings("try") // try-with-resources for watches that are only closed
 public final class EtcdStoreBenchmark {
@@ -37,13 +38,16 @@ public final class EtcdStoreBenchmark {
   /** Runs the benchmark and prints the results. */
   public static void main(String[] args) throws Exception {
     int n = args.length > 0 ? Integer.parseInt(args[0]) : 5_000;
+    EtcdOptions.Transport transport = args.length > 1
+        ? EtcdOptions.Transport.valueOf(args[1].toUpperCase(java.util.Locale.ROOT)) : EtcdOptions.Transport.HTTP;
     if (!EtcdServer.isInstalled()) {
       System.err.println("needs /usr/bin/etcd and /usr/bin/etcdctl: apt-get install etcd-server etcd-client");
       System.exit(2);
     }
     try (EtcdServer etcd = EtcdServer.builder().start();
-        EtcdStore store = EtcdStore.connect(etcd.options().withRequestTimeout(Duration.ofSeconds(30)))) {
-      System.out.printf("etcd %s, %d leases, %d cores, Java %s%n", etcd.endpoint(), n,
+        EtcdStore store = EtcdStore.connect(etcd.options().withTransport(transport)
+            .withRequestTimeout(Duration.ofSeconds(30)))) {
+      System.out.printf("etcd %s over %s, %d leases, %d cores, Java %s%n", etcd.endpoint(), transport, n,
           Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
 
       // 1. The flannel write path, sequential: grant a 24 h lease + txn(version == 0) per key.

@@ -34,6 +34,21 @@ final class FakeGateway implements AutoCloseable {
   final List<String> requests = new CopyOnWriteArrayList<>();
   final AtomicInteger connections = new AtomicInteger();
 
+  /** The Authorization header of the request being answered on this thread (null if none). */
+  private static final ThreadLocal<String> AUTHORIZATION = new ThreadLocal<>();
+
+  /** For handlers: the Authorization header of the request they answer, or null. */
+  static String authorization() {
+    return AUTHORIZATION.get();
+  }
+
+  /** Closes every connection accepted so far (as an etcd restart would). */
+  void dropConnections() throws IOException {
+    for (Socket s : sockets) {
+      s.close();
+    }
+  }
+
   FakeGateway(Handler handler) throws IOException {
     this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
     this.handler = handler;
@@ -97,11 +112,16 @@ final class FakeGateway implements AutoCloseable {
           return;
         }
         int length = 0;
+        String authorization = null;
         for (String h = line(in); h != null && !h.isEmpty(); h = line(in)) {
-          if (h.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
+          String lower = h.toLowerCase(Locale.ROOT);
+          if (lower.startsWith("content-length:")) {
             length = Integer.parseInt(h.substring(15).trim());
+          } else if (lower.startsWith("authorization:")) {
+            authorization = h.substring(14).trim();
           }
         }
+        AUTHORIZATION.set(authorization);
         String body = new String(in.readNBytes(length), UTF_8);
         String path = requestLine.split(" ")[1];
         requests.add(path + " " + body);

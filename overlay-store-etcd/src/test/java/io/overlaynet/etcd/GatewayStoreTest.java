@@ -168,6 +168,130 @@ class GatewayStoreTest {
     }
   }
 
+  @Test
+  void anAuthTokenEtcdNoLongerAcceptsIsRenewedOnce() throws Exception {
+    AtomicInteger tokens = new AtomicInteger();
+    try (FakeGateway gw = new FakeGateway((path, body, out) -> {
+      if (path.equals("/v3/auth/authenticate")) {
+        assertTrue(body.contains("\"name\":\"flannel\"") && body.contains("\"password\":\"pw\""), body);
+        FakeGateway.json(out, 200, "{\"header\":{},\"token\":\"tok" + tokens.incrementAndGet() + "\"}");
+      } else if (("tok" + tokens.get()).equals(FakeGateway.authorization()) && tokens.get() >= 2) {
+        FakeGateway.json(out, 200, "{\"header\":{\"revision\":\"3\"}}");
+      } else {
+        // The first token "expired" (etcd restarted); any request carrying it is refused.
+        FakeGateway.json(out, 401, "{\"error\":\"etcdserver: invalid auth token\",\"code\":16,"
+            + "\"message\":\"etcdserver: invalid auth token\"}");
+      }
+      return true;
+    }); EtcdStore store = EtcdStore.connect(EtcdOptions.DEFAULT.withEndpoints(gw.endpoint())
+        .withCredentials("flannel", "pw").withRequestTimeout(Duration.ofSeconds(2)))) {
+      assertEquals(Optional.empty(), store.get("/k"));
+      assertEquals(2, tokens.get(), "authenticated, refused, authenticated again: " + gw.requests);
+      assertEquals(Optional.empty(), store.get("/k"));
+      assertEquals(2, tokens.get(), "the new token is kept");
+    }
+  }
+
+  @Test
+  void credentialsForAnEtcdWithoutAuthAreNotAnError() throws Exception {
+    try (FakeGateway gw = new FakeGateway((path, body, out) -> {
+      if (path.equals("/v3/auth/authenticate")) {
+        FakeGateway.json(out, 400, "{\"error\":\"etcdserver: authentication is not enabled\",\"code\":9,"
+            + "\"message\":\"etcdserver: authentication is not enabled\"}");
+      } else {
+        assertEquals(null, FakeGateway.authorization());
+        FakeGateway.json(out, 200, "{\"header\":{\"revision\":\"3\"}}");
+      }
+      return true;
+    }); EtcdStore store = EtcdStore.connect(EtcdOptions.DEFAULT.withEndpoints(gw.endpoint())
+        .withCredentials("flannel", "pw"))) {
+      assertEquals(Optional.empty(), store.get("/k"));
+      assertEquals(Optional.empty(), store.get("/k"));
+      assertEquals(1, gw.requests.stream().filter(r -> r.startsWith("/v3/auth/")).count(), gw.requests.toString());
+    }
+  }
+
+  @Test
+  void afterAnEtcdRestartEveryKeptAliveConnectionIsStaleAndNoCallFails() throws Exception {
+    java.util.concurrent.CountDownLatch three = new java.util.concurrent.CountDownLatch(3);
+    try (FakeGateway gw = new FakeGateway((path, body, out) -> {
+      three.countDown();
+      try {
+        // Hold the first answers until three requests are in, so that three connections exist.
+        three.await(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      FakeGateway.json(out, 200, "{\"header\":{\"revision\":\"3\"}}");
+      return true;
+    }); EtcdStore store = connect(gw)) {
+      List<Thread> callers = new java.util.ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        Thread t = new Thread(() -> store.get("/k"));
+        t.start();
+        callers.add(t);
+      }
+      for (Thread t : callers) {
+        t.join(5_000);
+      }
+      assertEquals(3, gw.connections.get());
+      gw.dropConnections();
+      Thread.sleep(100);
+      for (int i = 0; i < 4; i++) {
+        assertEquals(Optional.empty(), store.get("/k" + i), "call " + i);
+      }
+      assertEquals(4, gw.connections.get(), "one new connection; the stale ones were all dropped at once");
+    }
+  }
+
+  @Test
+  void aMemberAnsweringUnavailableIsNoLongerTriedFirst() throws Exception {
+    try (FakeGateway sick = new FakeGateway((path, body, out) -> {
+      FakeGateway.json(out, 503, "{\"error\":\"etcdserver: no leader\",\"code\":14,\"message\":\"etcdserver: no leader\"}");
+      return true;
+    }); FakeGateway healthy = new FakeGateway((path, body, out) -> {
+      FakeGateway.json(out, 200, "{\"header\":{\"revision\":\"3\"}}");
+      return true;
+    }); EtcdStore store = EtcdStore.connect(EtcdOptions.DEFAULT.withEndpoints(sick.endpoint(), healthy.endpoint()))) {
+      assertThrows(StoreUnavailableException.class, () -> store.get("/k"));
+      assertEquals(Optional.empty(), store.get("/k"), "the next call goes to the other member");
+      assertEquals(Optional.empty(), store.get("/k"));
+      assertEquals(1, sick.requests.size());
+    }
+  }
+
+  @Test
+  void aWatchCancelledForItsTokenGetsANewTokenBeforeItIsOpenedAgain() throws Exception {
+    AtomicInteger tokens = new AtomicInteger();
+    try (FakeGateway gw = new FakeGateway((path, body, out) -> {
+      if (path.equals("/v3/auth/authenticate")) {
+        FakeGateway.json(out, 200, "{\"token\":\"tok" + tokens.incrementAndGet() + "\"}");
+        return true;
+      }
+      FakeGateway.chunkedHead(out);
+      if ("tok1".equals(FakeGateway.authorization())) {
+        FakeGateway.chunk(out, "{\"result\":{\"header\":{\"revision\":\"5\"},\"created\":true,\"canceled\":true,"
+            + "\"cancel_reason\":\"etcdserver: invalid auth token\"}}\n");
+        return false;
+      }
+      FakeGateway.chunk(out, "{\"result\":{\"header\":{\"revision\":\"5\"},\"created\":true}}\n");
+      return false;
+    }); GatewayClient client = new GatewayClient(EtcdOptions.DEFAULT.withEndpoints(gw.endpoint())
+        .withCredentials("flannel", "pw"))) {
+      GatewayWatchSource source = new GatewayWatchSource(client);
+      Recorder first = new Recorder();
+      try (WatchSource.Stream s = source.open("/p/", 0, first)) {
+        String broken = first.next();
+        assertTrue(broken.startsWith("broken ") && broken.contains("invalid auth token"), broken);
+      }
+      Recorder second = new Recorder();
+      try (WatchSource.Stream s = source.open("/p/", 0, second)) {
+        assertEquals("created 5", second.next());
+      }
+      assertEquals(2, tokens.get());
+    }
+  }
+
   /** Records what a watch stream reports. */
   private static final class Recorder implements WatchSource.Sink {
     final BlockingQueue<String> calls = new LinkedBlockingQueue<>();
