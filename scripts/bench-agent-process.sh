@@ -15,6 +15,8 @@
 #   JVM flags default to the launcher's (examples/bin/overlay-agent); give "--" and flags to compare others,
 #   e.g.  scripts/bench-agent-process.sh -- -XX:+UseSerialGC          (no CDS archive)
 #   The launcher itself is measured with  --launcher  (it creates its AppCDS archive on the first run).
+#   AGENT_ARGS="--etcd-transport=grpc" adds agent flags (e.g. to compare the etcd transports).
+#   RSS_AFTER=<seconds> (default 3) is when the RSS is read, after start and after the last route.
 #   SMAPS=<file> saves /proc/<pid>/smaps after start; NMT=<file> saves the JVM's native memory summary
 #   after start and with the leases (<file>.leases) when -XX:NativeMemoryTracking=summary is among the flags.
 # Needs: etcd + etcdctl (etcd-server, etcd-client), iproute2, python3, a built agent jar
@@ -87,6 +89,8 @@ rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 start_agent() { # starts the agent in the namespace; sets AGENT_PID; returns the start time in ms
   rm -f "$WORK/subnet.env"
   local args=(--etcd-endpoints=http://127.0.0.1:2379 --iface=e0 --subnet-file="$WORK/subnet.env")
+  # shellcheck disable=SC2206 # AGENT_ARGS is a list of flags
+  args+=(${AGENT_ARGS:-})
   T0=$(now_ms)
   if [ "$LAUNCHER" = 1 ]; then
     OVERLAY_AGENT_JAR="$JAR" ip netns exec "$NS" examples/bin/overlay-agent "${args[@]}" >>"$WORK/agent.log" 2>&1 &
@@ -124,12 +128,12 @@ for r in $(seq "$RUNS"); do
 done
 
 # The last run stays up: footprint after start, then after LEASES leases.
-sleep 3
+sleep "${RSS_AFTER:-3}"
 RSS_START=$(rss_kb "$AGENT_PID")
 [ -n "${SMAPS:-}" ] && cp "/proc/$AGENT_PID/smaps" "$SMAPS"
 # With -XX:NativeMemoryTracking=summary among the JVM flags, NMT=<file> saves the JVM's own breakdown.
-[ -n "${NMT:-}" ] && jcmd "$AGENT_PID" VM.native_memory summary >"$NMT" 2>&1
-echo "VmRSS 3 s after start: $((RSS_START / 1024)) MB ($RSS_START kB), threads $(awk '/^Threads/ {print $2}' "/proc/$AGENT_PID/status")"
+[ -n "${NMT:-}" ] && jcmd "$AGENT_PID" VM.native_memory summary >"$NMT" 2>&1 && jcmd "$AGENT_PID" Thread.print >"$NMT.threads" 2>&1
+echo "VmRSS ${RSS_AFTER:-3} s after start: $((RSS_START / 1024)) MB ($RSS_START kB), threads $(awk '/^Threads/ {print $2}' "/proc/$AGENT_PID/status")"
 
 echo "writing $LEASES vxlan leases to etcd"
 ip netns exec "$NS" python3 - "$LEASES" <<'EOF'
@@ -158,7 +162,7 @@ for _ in $(seq 600); do
 done
 echo "routes on flannel.1: $n (all $LEASES present $(( $(now_ms) - W0 )) ms after the last put)"
 echo "ARP entries: $(ip -n "$NS" neigh show dev flannel.1 | grep -c PERMANENT), FDB entries: $(ip -n "$NS" link show flannel.1 >/dev/null && bridge -n "$NS" fdb show dev flannel.1 | grep -c 'dst 198.18')"
-sleep 3
+sleep "${RSS_AFTER:-3}"
 RSS_LEASES=$(rss_kb "$AGENT_PID")
 [ -n "${NMT:-}" ] && jcmd "$AGENT_PID" VM.native_memory summary >"$NMT.leases" 2>&1
 echo "VmRSS with $LEASES leases: $((RSS_LEASES / 1024)) MB ($RSS_LEASES kB)"

@@ -9,6 +9,7 @@ import io.overlaynet.etcd.EtcdOptions;
 import io.overlaynet.etcd.EtcdStore;
 import io.overlaynet.ip.Ip4;
 import io.overlaynet.ip.IpAddress;
+import io.overlaynet.netlink.Netlink;
 import io.overlaynet.netlink.SdNotify;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
@@ -338,6 +339,9 @@ public final class OverlayAgent implements Callable<Integer> {
 
   /** The entry point of {@code overlay-agent.jar}. */
   public static void main(String[] args) {
+    // Binding libc is the slowest step of the agent's start: let it overlap with parsing the
+    // flags and the first etcd requests (docs/BENCHMARKS.md, "Control plane").
+    Netlink.preloadInBackground();
     System.exit(run(args));
   }
 

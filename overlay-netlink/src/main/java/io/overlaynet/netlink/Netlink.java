@@ -4,6 +4,7 @@ import io.overlaynet.netlink.internal.Native;
 import io.overlaynet.netlink.internal.NetlinkSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Capability probes of this module: rtnetlink itself, TUN devices and VXLAN links. Each is
@@ -22,7 +23,23 @@ public final class Netlink {
   private static final Capability TUN = Capability.of("tun", Netlink::probeTun);
   private static final Capability VXLAN = Capability.of("vxlan", Netlink::probeVxlan);
 
+  private static final AtomicBoolean PRELOADING = new AtomicBoolean();
+
   private Netlink() {}
+
+  /**
+   * Starts binding libc on a daemon thread and returns at once; idempotent. jnr-ffi generates the
+   * binding's classes at run time (~0.2 s on a 2-core machine, and a CDS archive cannot hold
+   * them), so a program that calls this first thing lets that work overlap with its other
+   * start-up work; its first netlink call then finds the binding ready, or waits for it to finish.
+   */
+  public static void preloadInBackground() {
+    if (PRELOADING.compareAndSet(false, true)) {
+      Thread t = new Thread(Native::loadFailure, "overlaynet-netlink-preload");
+      t.setDaemon(true);
+      t.start();
+    }
+  }
 
   /** Returns whether an rtnetlink socket can be opened. */
   public static boolean isAvailable() {

@@ -10,6 +10,7 @@ import io.overlaynet.LeaseEvent;
 import io.overlaynet.Network;
 import io.overlaynet.agent.Agent;
 import io.overlaynet.agent.AgentOptions;
+import io.overlaynet.etcd.EtcdOptions;
 import io.overlaynet.etcd.EtcdStore;
 import io.overlaynet.etcd.testing.EtcdServer;
 import io.overlaynet.hostgw.HostGwBackend;
@@ -55,7 +56,8 @@ import java.util.function.Supplier;
  * events BACKEND STORE [PEERS] [COUNT]  e.g.  events vxlan etcd 1000 200
  *     with PEERS leases present, COUNT leases written one at a time, then deleted one at a time;
  *     latency from just before the store write to the kernel's route notification (RTM_NEWROUTE / RTM_DELROUTE, the last object the backend writes or removes).
- *     STORE is memory (the in-memory store) or etcd (a real etcd on loopback, started here).
+ *     STORE is memory (the in-memory store) or etcd (a real etcd on loopback, started here, over
+ *     the default JSON gateway transport) or etcd-grpc (the same over gRPC).
  * </pre>
  */
 public final class ControlPlaneBench {
@@ -144,9 +146,10 @@ public final class ControlPlaneBench {
     Path dir = Files.createTempDirectory("cpbench");
     EtcdServer etcd = null;
     Store store;
-    if (storeKind.equals("etcd")) {
+    if (storeKind.startsWith("etcd")) {
       etcd = EtcdServer.builder().start();
-      store = EtcdStore.connect(etcd.options());
+      store = EtcdStore.connect(etcd.options().withTransport(
+          storeKind.equals("etcd-grpc") ? EtcdOptions.Transport.GRPC : EtcdOptions.Transport.HTTP));
     } else {
       store = InMemoryStore.create();
     }
