@@ -15,9 +15,6 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,19 +25,16 @@ import org.slf4j.LoggerFactory;
  * integers as strings, fields at their default value left out), so the data and semantics are
  * those of {@link JetcdStore}: the same range, transaction, put, lease grant and revoke.
  */
-final class GatewayStore implements EtcdStore, WatchTestHooks {
+final class GatewayStore implements EtcdStore, HasWatches {
 
   private static final Logger LOG = LoggerFactory.getLogger(GatewayStore.class);
-  private static final AtomicInteger STORE_IDS = new AtomicInteger();
 
   private final GatewayClient client;
-  private final GatewayWatchSource watchSource;
-  private final Set<SupervisedWatch> watches = ConcurrentHashMap.newKeySet();
-  private final int id = STORE_IDS.incrementAndGet();
+  private final Watches watches;
 
   private GatewayStore(GatewayClient client) {
     this.client = client;
-    this.watchSource = new GatewayWatchSource(client);
+    this.watches = new Watches(new GatewayWatchSource(client), client::isClosed);
   }
 
   static GatewayStore create(EtcdOptions options) {
@@ -131,29 +125,13 @@ final class GatewayStore implements EtcdStore, WatchTestHooks {
 
   @Override
   public Watch watch(String prefix, long fromRevision, WatchListener listener) {
-    checkArgument(!prefix.isEmpty(), "empty prefix would watch the whole etcd keyspace");
-    checkArgument(fromRevision >= 0, "negative revision: %s", fromRevision);
     client.checkOpen("etcd watch " + prefix);
-    SupervisedWatch watch = new SupervisedWatch(watchSource, prefix, fromRevision, listener,
-        watches::remove, "overlaynet-etcd-watch-" + id + "-");
-    watches.add(watch);
-    if (client.isClosed()) {
-      // close() ran between the check above and the add: it did not see this watch.
-      watch.endBecauseStoreClosed();
-      return watch;
-    }
-    watch.start();
-    return watch;
+    return watches.start(prefix, fromRevision, listener);
   }
 
   @Override
-  public void suspendWatchesForTest() {
-    List.copyOf(watches).forEach(SupervisedWatch::suspendForTest);
-  }
-
-  @Override
-  public void resumeWatchesForTest() {
-    List.copyOf(watches).forEach(SupervisedWatch::resumeForTest);
+  public Watches watches() {
+    return watches;
   }
 
   @Override
@@ -162,9 +140,7 @@ final class GatewayStore implements EtcdStore, WatchTestHooks {
       return;
     }
     client.close();
-    for (SupervisedWatch w : List.copyOf(watches)) {
-      w.endBecauseStoreClosed();
-    }
+    watches.endAll();
   }
 
   @Override

@@ -28,13 +28,12 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** The {@link EtcdStore} on jetcd-core. Internal: use {@link EtcdStore#connect}. */
-final class JetcdStore implements EtcdStore, WatchTestHooks {
+final class JetcdStore implements EtcdStore, HasWatches {
 
   private static final Logger LOG = LoggerFactory.getLogger(JetcdStore.class);
 
@@ -44,17 +43,13 @@ final class JetcdStore implements EtcdStore, WatchTestHooks {
    */
   private static final int MAX_INBOUND_MESSAGE_BYTES = 64 * 1024 * 1024;
 
-  private static final AtomicInteger STORE_IDS = new AtomicInteger();
-
   private final EtcdOptions options;
   private final Client client;
   private final KV kv;
   private final Lease leases;
   private final Calls calls;
-  private final WatchSource watchSource;
-  private final Set<SupervisedWatch> watches = ConcurrentHashMap.newKeySet();
+  private final Watches watches;
   private final AtomicBoolean closed = new AtomicBoolean();
-  private final int id = STORE_IDS.incrementAndGet();
 
   private JetcdStore(EtcdOptions options, Client client) {
     this.options = options;
@@ -62,7 +57,7 @@ final class JetcdStore implements EtcdStore, WatchTestHooks {
     this.kv = client.getKVClient();
     this.leases = client.getLeaseClient();
     this.calls = new Calls(options, closed);
-    this.watchSource = new JetcdWatchSource(client.getWatchClient());
+    this.watches = new Watches(new JetcdWatchSource(client.getWatchClient()), closed::get);
   }
 
   static JetcdStore create(EtcdOptions options) {
@@ -160,29 +155,13 @@ final class JetcdStore implements EtcdStore, WatchTestHooks {
 
   @Override
   public Watch watch(String prefix, long fromRevision, WatchListener listener) {
-    checkArgument(!prefix.isEmpty(), "empty prefix would watch the whole etcd keyspace");
-    checkArgument(fromRevision >= 0, "negative revision: %s", fromRevision);
     calls.checkOpen("watch", prefix);
-    SupervisedWatch watch = new SupervisedWatch(watchSource, prefix, fromRevision, listener,
-        watches::remove, "overlaynet-etcd-watch-" + id + "-");
-    watches.add(watch);
-    if (closed.get()) {
-      // close() ran between the check above and the add: it did not see this watch.
-      watch.endBecauseStoreClosed();
-      return watch;
-    }
-    watch.start();
-    return watch;
+    return watches.start(prefix, fromRevision, listener);
   }
 
   @Override
-  public void suspendWatchesForTest() {
-    List.copyOf(watches).forEach(SupervisedWatch::suspendForTest);
-  }
-
-  @Override
-  public void resumeWatchesForTest() {
-    List.copyOf(watches).forEach(SupervisedWatch::resumeForTest);
+  public Watches watches() {
+    return watches;
   }
 
   @Override
@@ -190,9 +169,7 @@ final class JetcdStore implements EtcdStore, WatchTestHooks {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    for (SupervisedWatch w : List.copyOf(watches)) {
-      w.endBecauseStoreClosed();
-    }
+    watches.endAll();
     calls.cancelAll();
     client.close();
   }

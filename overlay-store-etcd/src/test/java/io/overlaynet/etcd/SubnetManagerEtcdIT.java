@@ -102,7 +102,7 @@ class SubnetManagerEtcdIT {
     LeaseRecorder rec = new LeaseRecorder();
     toClose.add(manager(store).watchLeases(rec));
     assertEquals(3, rec.snapshot.size());
-    ((WatchTestHooks) store).suspendWatchesForTest();
+    ((HasWatches) store).watches().suspendWatchesForTest();
     try (EtcdStore other = EtcdStore.connect(options())) {
       other.delete(SUBNETS + "10.5.1.0-24");
       other.put(SUBNETS + "10.5.2.0-24", value(22), java.time.Duration.ofHours(24));
@@ -111,7 +111,7 @@ class SubnetManagerEtcdIT {
       other.delete(SUBNETS + "10.5.5.0-24");
       ETCD.server().compact(last);
     }
-    ((WatchTestHooks) store).resumeWatchesForTest();
+    ((HasWatches) store).watches().resumeWatchesForTest();
     rec.await(3);
     Thread.sleep(300);
     assertEquals(Set.of("10.5.1.0/24"), rec.subnets(LeaseEvent.Type.REMOVED));
