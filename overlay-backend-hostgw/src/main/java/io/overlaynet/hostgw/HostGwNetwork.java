@@ -3,6 +3,7 @@ package io.overlaynet.hostgw;
 import io.overlaynet.Lease;
 import io.overlaynet.LeaseEvent;
 import io.overlaynet.Network;
+import io.overlaynet.impl.WakeableLoop;
 import io.overlaynet.ip.Ip4Net;
 import io.overlaynet.netlink.Family;
 import io.overlaynet.netlink.NetlinkException;
@@ -53,11 +54,11 @@ final class HostGwNetwork implements Network {
    */
   private final Set<Ip4Net> conflictCheck = new HashSet<>();
 
-  private final Object signal = new Object();
-  /** Set when {@link #conflictCheck} got entries; guarded by {@link #signal}. */
-  private boolean conflictWake;
+  /** The route check; woken when {@link #conflictCheck} got entries. */
+  private final WakeableLoop checker = new WakeableLoop("overlaynet-hostgw-routecheck", this::checkRound);
+  /** When the next periodic route check is due ({@link System#nanoTime()}); the checker's thread only. */
+  private long nextCheck;
   private volatile boolean closed;
-  private Thread checker;
 
   HostGwNetwork(NetlinkHandle nl, Lease lease, int linkIndex, int mtu, HostGwOptions options) {
     this.nl = nl;
@@ -69,9 +70,9 @@ final class HostGwNetwork implements Network {
 
   /** Starts the route check thread (from the registering thread, so it shares its namespace). */
   void start() {
-    checker = new Thread(this::checkLoop, "overlaynet-hostgw-routecheck");
-    checker.setDaemon(true);
-    checker.start();
+    long interval = options.routeCheckInterval().toMillis();
+    nextCheck = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(interval);
+    checker.start(interval);
   }
 
   @Override
@@ -142,10 +143,7 @@ final class HostGwNetwork implements Network {
         for (Route r : added) {
           conflictCheck.add((Ip4Net) r.dst());
         }
-        synchronized (signal) {
-          conflictWake = true;
-          signal.notifyAll();
-        }
+        checker.wake();
       }
     }
   }
@@ -241,46 +239,26 @@ final class HostGwNetwork implements Network {
     }
   }
 
-  private void checkLoop() {
-    long interval = options.routeCheckInterval().toMillis();
-    long nextCheck = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(interval);
-    while (!closed) {
-      boolean conflicts;
-      synchronized (signal) {
-        while (!closed && !conflictWake) {
-          long left = TimeUnit.NANOSECONDS.toMillis(nextCheck - System.nanoTime());
-          if (left <= 0) {
-            break;
-          }
-          try {
-            signal.wait(left);
-          } catch (InterruptedException e) {
-            return; // close() interrupts: stop
-          }
-        }
-        conflicts = conflictWake;
-        conflictWake = false;
+  /**
+   * One round of the route check: queued conflict checks when woken for them (after a short delay,
+   * so that a burst of events costs one dump), the periodic check when it is due.
+   */
+  private long checkRound(boolean woken) throws InterruptedException {
+    try {
+      if (woken) {
+        Thread.sleep(CONFLICT_DELAY_MILLIS); // let a burst of events gather: one dump for all
+        removeQueuedConflicts();
       }
-      if (closed) {
-        return;
+      if (System.nanoTime() - nextCheck >= 0) {
+        nextCheck = System.nanoTime() + options.routeCheckInterval().toNanos();
+        checkRoutes();
       }
-      try {
-        if (conflicts) {
-          Thread.sleep(CONFLICT_DELAY_MILLIS); // let a burst of events gather: one dump for all
-          removeQueuedConflicts();
-        }
-        if (System.nanoTime() - nextCheck >= 0) {
-          nextCheck = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(interval);
-          checkRoutes();
-        }
-      } catch (InterruptedException e) {
-        return;
-      } catch (NetlinkException | RuntimeException e) {
-        if (!closed) {
-          log.warn("route check failed: {}", e.getMessage());
-        }
+    } catch (NetlinkException | RuntimeException e) {
+      if (!closed) {
+        log.warn("route check failed: {}", e.getMessage());
       }
     }
+    return TimeUnit.NANOSECONDS.toMillis(nextCheck - System.nanoTime());
   }
 
   /**
@@ -311,18 +289,7 @@ final class HostGwNetwork implements Network {
       return;
     }
     closed = true;
-    synchronized (signal) {
-      signal.notifyAll();
-    }
-    Thread t = checker;
-    if (t != null && t != Thread.currentThread()) {
-      t.interrupt();
-      try {
-        t.join(TimeUnit.SECONDS.toMillis(2));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    checker.close();
     // Like flanneld: routes stay, so traffic survives an agent restart.
     nl.close();
   }

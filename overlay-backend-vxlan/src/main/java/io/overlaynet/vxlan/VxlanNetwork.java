@@ -4,6 +4,7 @@ import io.overlaynet.Lease;
 import io.overlaynet.LeaseEvent;
 import io.overlaynet.Network;
 import io.overlaynet.ip.Ip4;
+import io.overlaynet.impl.WakeableLoop;
 import io.overlaynet.ip.Ip4Net;
 import io.overlaynet.netlink.Family;
 import io.overlaynet.netlink.FdbEntry;
@@ -26,7 +27,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,10 +60,10 @@ final class VxlanNetwork implements Network {
   private final Set<String> ignored = new HashSet<>();
   private volatile int devIndex;
 
-  private final Object signal = new Object();
-  private boolean wakeUp;
+  private final WakeableLoop maintainer;
+  /** The wait after a failed reconciliation (1 s doubling up to the period); the maintainer's thread only. */
+  private long retryMs;
   private volatile boolean closed;
-  private Thread maintainer;
   private Subscription linkWatch;
 
   VxlanNetwork(NetlinkHandle nl, VxlanDevice.Spec spec, VxlanConfig config, Ip4Net network, Lease lease, int devIndex,
@@ -76,6 +76,8 @@ final class VxlanNetwork implements Network {
     this.mtu = spec.mtu();
     this.devIndex = devIndex;
     this.options = options;
+    this.maintainer = new WakeableLoop("overlaynet-vxlan-" + spec.name(), woken -> maintainRound());
+    this.retryMs = Math.min(1000, options.reconcileInterval().toMillis());
   }
 
   /**
@@ -100,9 +102,7 @@ final class VxlanNetwork implements Network {
         }
       });
     }
-    maintainer = new Thread(this::maintain, "overlaynet-vxlan-" + spec.name());
-    maintainer.setDaemon(true);
-    maintainer.start();
+    maintainer.start(options.reconcileInterval().toMillis());
   }
 
   @Override
@@ -409,48 +409,25 @@ final class VxlanNetwork implements Network {
   // ------------------------------------------------------------------ maintenance
 
   private void wake() {
-    synchronized (signal) {
-      wakeUp = true;
-      signal.notifyAll();
-    }
+    maintainer.wake();
   }
 
-  private void maintain() {
+  /** One round of maintenance: reconcile; after a failure retry sooner, with back-off. */
+  private long maintainRound() {
     long interval = options.reconcileInterval().toMillis();
-    long retry = Math.min(1000, interval);
-    long wait = interval;
-    while (!closed) {
-      synchronized (signal) {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(wait);
-        while (!wakeUp && !closed) {
-          long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-          if (left <= 0) {
-            break;
-          }
-          try {
-            signal.wait(left);
-          } catch (InterruptedException e) {
-            return; // close() interrupts: stop
-          }
-        }
-        wakeUp = false;
-      }
+    try {
+      reconcile();
+      retryMs = Math.min(1000, interval);
+      return interval;
+    } catch (NetlinkException | RuntimeException e) {
       if (closed) {
-        return;
+        return interval;
       }
-      try {
-        reconcile();
-        wait = interval;
-        retry = Math.min(1000, interval);
-      } catch (NetlinkException | RuntimeException e) {
-        if (closed) {
-          return;
-        }
-        // Retry soon with backoff (1 s doubling up to the period), e.g. while the underlay is away.
-        log.warn("reconciling {} failed (retrying in {} ms): {}", spec.name(), retry, e.getMessage());
-        wait = retry;
-        retry = Math.min(retry * 2, interval);
-      }
+      // Retry soon with backoff (1 s doubling up to the period), e.g. while the underlay is away.
+      long wait = retryMs;
+      log.warn("reconciling {} failed (retrying in {} ms): {}", spec.name(), wait, e.getMessage());
+      retryMs = Math.min(retryMs * 2, interval);
+      return wait;
     }
   }
 
@@ -510,19 +487,10 @@ final class VxlanNetwork implements Network {
       return;
     }
     closed = true;
-    wake();
     if (linkWatch != null) {
       linkWatch.close();
     }
-    Thread t = maintainer;
-    if (t != null && t != Thread.currentThread()) {
-      t.interrupt();
-      try {
-        t.join(TimeUnit.SECONDS.toMillis(2));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    maintainer.close();
     // Like flanneld: the device, routes, ARP and FDB entries stay, so traffic survives a restart.
     nl.close();
   }
