@@ -6,6 +6,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import io.overlaynet.impl.Backoff;
 import io.overlaynet.store.StoreException;
 import io.overlaynet.store.StoreUnavailableException;
 import java.io.IOException;
@@ -13,6 +14,7 @@ import java.io.InterruptedIOException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.security.cert.CertificateException;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -399,7 +401,7 @@ final class GatewayClient implements AutoCloseable {
   /** Connects to the first endpoint that accepts, starting with the preferred one, until the deadline. */
   private HttpConnection connect(long deadline, Supplier<String> describe) {
     List<URI> endpoints = options.endpoints();
-    long backoffMs = 100;
+    Backoff backoff = new Backoff(Duration.ofMillis(100), Duration.ofSeconds(1));
     IOException last = null;
     URI lastEndpoint = endpoints.get(0);
     while (true) {
@@ -440,7 +442,7 @@ final class GatewayClient implements AutoCloseable {
         throw new StoreException(describe.get() + ": TLS with " + untrustedEndpoint + " failed: "
             + describeIo(untrusted), untrusted);
       }
-      long sleep = Math.min(backoffMs, remainingMs(deadline));
+      long sleep = Math.min(backoff.nextMillis(), remainingMs(deadline));
       if (sleep <= 0) {
         throw ioFailure(last != null ? last : new SocketTimeoutException("connect timed out"), describe, lastEndpoint);
       }
@@ -450,7 +452,6 @@ final class GatewayClient implements AutoCloseable {
         Thread.currentThread().interrupt();
         throw new StoreUnavailableException(describe.get() + ": interrupted", e);
       }
-      backoffMs = Math.min(backoffMs * 2, 1_000);
     }
   }
 

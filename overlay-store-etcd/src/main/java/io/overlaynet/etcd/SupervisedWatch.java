@@ -1,8 +1,10 @@
 package io.overlaynet.etcd;
 
+import io.overlaynet.impl.Backoff;
 import io.overlaynet.store.Store;
 import io.overlaynet.store.StoreEvent;
 import io.overlaynet.store.StoreException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -24,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * watch is created, so a disconnect while replaying old history would skip the rest of that
  * history; it gives up for good on "no leader"; and the JSON gateway has no resume at all. Here
  * every stream is abandoned at its first error and a new one is opened from the last delivered
- * revision + 1, after a back-off of 100 ms doubling to 5 s (flannel's {@code watchSubnets}).
+ * revision + 1, after a back-off of 100 ms doubling to 5 s (flannel's {@code watchSubnets}), with
+ * jitter so that the watches of many nodes do not all reconnect at once after an etcd restart.
  * Events at or below the last delivered revision are dropped, so nothing is delivered twice.
  *
  * <p>Threads: stream callbacks only post work to a single-thread executor that owns all state
@@ -51,7 +54,8 @@ final class SupervisedWatch implements Store.Watch {
 
   // Confined to the executor thread.
   private long nextRevision;
-  private long backoffMs = INITIAL_BACKOFF_MS;
+  private final Backoff backoff =
+      new Backoff(Duration.ofMillis(INITIAL_BACKOFF_MS), Duration.ofMillis(MAX_BACKOFF_MS));
   private int generation;
   private boolean suspended;
 
@@ -169,7 +173,7 @@ final class SupervisedWatch implements Store.Watch {
 
   private void created(long headerRevision) {
     // The stream is up again: the next failure starts the back-off from the beginning.
-    backoffMs = INITIAL_BACKOFF_MS;
+    backoff.reset();
     if (nextRevision == 0) {
       // Watching "from now": pin the revision so a reconnect resumes instead of skipping.
       nextRevision = headerRevision + 1;
@@ -177,7 +181,7 @@ final class SupervisedWatch implements Store.Watch {
   }
 
   private void received(List<StoreEvent> raw) {
-    backoffMs = INITIAL_BACKOFF_MS;
+    backoff.reset();
     List<StoreEvent> events = new ArrayList<>(raw.size());
     for (StoreEvent e : raw) {
       // Already delivered before a reconnect: never deliver an event twice.
@@ -215,9 +219,8 @@ final class SupervisedWatch implements Store.Watch {
       return;
     }
     abandonCurrent();
-    long delay = backoffMs;
-    backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS);
-    if (delay == INITIAL_BACKOFF_MS) {
+    long delay = backoff.nextMillis();
+    if (backoff.failures() == 1) {
       LOG.warn("etcd watch of {} interrupted ({}); resuming from revision {} in {} ms", prefix, why, nextRevision, delay);
     } else {
       LOG.debug("etcd watch of {} still interrupted ({}); resuming from revision {} in {} ms", prefix, why,
