@@ -5,8 +5,10 @@ import java.util.function.Consumer;
 
 /**
  * Receives the leases of the whole network from {@link SubnetManager#watchLeases}: first a
- * snapshot of every lease, then every change, each batch in store order. Calls come from one
- * thread at a time and should not block for long.
+ * snapshot of every lease, then every change, each batch in store order. Whenever the watch had
+ * to re-list (the store compacted the history it needed, or the watch broke and was set up again)
+ * a new complete snapshot arrives, so a listener that programs a data plane reconciles against it.
+ * Calls come from one thread at a time and should not block for long.
  *
  * <pre>{@code
  * manager.watchLeases(LeaseListener.of(
@@ -16,16 +18,23 @@ import java.util.function.Consumer;
  */
 public interface LeaseListener {
 
-  /** Called once with every valid lease in the store when the watch starts. */
+  /**
+   * Called with every valid lease in the store: when the watch starts, and again after every
+   * re-list. It replaces what the listener knew: a lease it knew that is not in here is gone.
+   */
   void onSnapshot(List<Lease> leases);
 
   /**
    * Called with the changes of one store batch: every event of a store revision is in the same
-   * call. After a store compaction the differences found by re-listing arrive here too.
+   * call.
    */
   void onEvents(List<LeaseEvent> events);
 
-  /** Called when the watch ended for good (the store was closed or refused the watch). */
+  /**
+   * Called when the watch ended for good and no callback follows: the store was closed, or it
+   * refused the watch (e.g. authentication) and re-listing failed too. An unreachable store is
+   * retried, not reported here.
+   */
   default void onError(Throwable error) {}
 
   /** Returns a listener from two lambdas. */

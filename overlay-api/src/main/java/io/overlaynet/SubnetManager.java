@@ -57,17 +57,21 @@ public interface SubnetManager extends AutoCloseable {
   Lease renewLease(Lease lease);
 
   /**
-   * Watches every lease of the network: a snapshot, then every change. After a store compaction
-   * the manager re-lists and reports the differences, so no change is missed.
+   * Watches every lease of the network: a snapshot, then every change. After a store compaction,
+   * or a watch the store ended, the manager re-lists and delivers a new snapshot (retrying with
+   * back-off while the store is unreachable), so no change is missed and the listener can
+   * reconcile.
    *
    * @throws io.overlaynet.store.StoreException if the first listing fails
    */
   LeaseWatch watchLeases(LeaseListener listener);
 
   /**
-   * Keeps {@code lease} alive (flannel's {@code CompleteLease}): renews it the renew margin before
-   * it expires, retries failed renewals every minute, and reports when the lease is deleted or
-   * expires in the store.
+   * Keeps {@code lease} alive (flannel's {@code CompleteLease}, made robust): renews it the renew
+   * margin before it expires, retries failed renewals with back-off until the store answers, and
+   * watches the lease's key. A key deleted or expired (say, while the node was cut off from the
+   * store) is created again with the same subnet; a key overwritten with this node's public IP is
+   * written back; only a subnet that another node holds meanwhile is reported as lost.
    */
   LeaseWatch keepLease(Lease lease, LeaseKeeperListener listener);
 

@@ -4,6 +4,7 @@ import io.overlaynet.Backend;
 import io.overlaynet.BackendContext;
 import io.overlaynet.ExternalInterface;
 import io.overlaynet.Lease;
+import io.overlaynet.LeaseAttrs;
 import io.overlaynet.LeaseEvent;
 import io.overlaynet.LeaseKeeperListener;
 import io.overlaynet.LeaseListener;
@@ -14,10 +15,12 @@ import io.overlaynet.SubnetEnv;
 import io.overlaynet.SubnetFile;
 import io.overlaynet.SubnetManager;
 import io.overlaynet.SubnetManagerOptions;
+import io.overlaynet.impl.Backoff;
+import io.overlaynet.impl.RetryLog;
 import io.overlaynet.ip.Ip4Net;
 import io.overlaynet.ip.Ip6Net;
 import io.overlaynet.store.Store;
-import io.overlaynet.store.StoreException;
+import io.overlaynet.store.StoreUnavailableException;
 import io.overlaynet.traffic.ForwardSpec;
 import io.overlaynet.traffic.MasqSpec;
 import io.overlaynet.traffic.TrafficManager;
@@ -26,7 +29,9 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -68,6 +73,8 @@ import org.slf4j.LoggerFactory;
 public final class Agent implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(Agent.class);
+  /** The longest wait between two attempts to reach the store while starting. */
+  private static final Duration MAX_RETRY = Duration.ofSeconds(10);
 
   private final Function<AgentOptions, SubnetManager> managerFactory;
   private final boolean ownsManager;
@@ -175,7 +182,9 @@ public final class Agent implements AutoCloseable {
     checkOpen();
     Network net;
     try {
-      net = be.register(new BackendContext(manager, config, ext));
+      net = be.register(new BackendContext(new RetryingAcquire(manager), config, ext));
+    } catch (AgentException e) {
+      throw e;
     } catch (Exception e) {
       throw new AgentException("Error registering network: " + e.getMessage(), e);
     }
@@ -188,8 +197,10 @@ public final class Agent implements AutoCloseable {
     setUpTrafficRules(config, previous);
     writeSubnetFile(config, net);
 
-    own(manager.watchLeases(new PeerRelay(net, lease)));
-    own(manager.keepLease(lease, new Keeper()));
+    PeerRelay relay = new PeerRelay(net, lease);
+    own(retrying("Watching the subnet leases", () -> manager.watchLeases(relay)));
+    Lease held = lease;
+    own(retrying("Keeping the lease", () -> manager.keepLease(held, new Keeper())));
     log.info("Running backend {}; watching for new subnet leases", be.type());
     listener.onReady(lease);
     return lease;
@@ -224,16 +235,83 @@ public final class Agent implements AutoCloseable {
   }
 
   private NetworkConfig awaitConfig() {
+    return retrying("Fetching the network config", () -> manager.networkConfig());
+  }
+
+  /**
+   * Runs a step that needs the store until it works: while the store cannot be reached (or, for
+   * the config, while the config is missing or invalid, as flanneld waits for it) it retries with
+   * back-off and jitter, warning once per kind of failure. {@link #close()} ends the wait.
+   *
+   * @throws AgentException if the agent is closed meanwhile
+   */
+  private <T> T retrying(String what, java.util.function.Supplier<T> step) {
+    long first = options.configRetry().toMillis();
+    Backoff backoff = new Backoff(options.configRetry(), Duration.ofMillis(Math.max(first, MAX_RETRY.toMillis())));
+    RetryLog retryLog = new RetryLog(log, what);
     while (true) {
       checkOpen();
       try {
-        return manager.networkConfig();
-      } catch (NetworkConfigException | StoreException e) {
-        log.warn("Couldn't fetch network config: {} (retrying in {} ms)", e.getMessage(),
-            options.configRetry().toMillis());
-        listener.onError(e);
+        T result = step.get();
+        retryLog.recovered();
+        return result;
+      } catch (NetworkConfigException | StoreUnavailableException e) {
+        long delay = backoff.nextMillis();
+        if (retryLog.failed(e, delay)) {
+          listener.onError(e);
+        }
+        sleep(Duration.ofMillis(delay));
       }
-      sleep(options.configRetry());
+    }
+  }
+
+  /**
+   * The subnet manager as the backend sees it while registering: acquiring the lease waits for an
+   * unreachable store instead of failing the start (a node booted before etcd, or during an etcd
+   * outage, starts once etcd answers). Backends stay simple: they call {@code acquireLease} once.
+   */
+  private final class RetryingAcquire implements SubnetManager {
+    private final SubnetManager delegate;
+
+    RetryingAcquire(SubnetManager delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public NetworkConfig networkConfig() {
+      return delegate.networkConfig();
+    }
+
+    @Override
+    public Lease acquireLease(LeaseAttrs attrs) {
+      return retrying("Acquiring a lease", () -> {
+        try {
+          return delegate.acquireLease(attrs);
+        } catch (NetworkConfigException e) {
+          // The config existed a moment ago: deleted or broken meanwhile is not worth waiting for here.
+          throw new AgentException("Error acquiring a lease: " + e.getMessage(), e);
+        }
+      });
+    }
+
+    @Override
+    public Lease renewLease(Lease l) {
+      return delegate.renewLease(l);
+    }
+
+    @Override
+    public LeaseWatch watchLeases(LeaseListener l) {
+      return delegate.watchLeases(l);
+    }
+
+    @Override
+    public LeaseWatch keepLease(Lease l, LeaseKeeperListener k) {
+      return delegate.keepLease(l, k);
+    }
+
+    @Override
+    public void close() {
+      // The agent closes the real manager.
     }
   }
 
@@ -365,16 +443,22 @@ public final class Agent implements AutoCloseable {
           sleeper.wait(left);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
-          throw new AgentException("interrupted while waiting for the network config", e);
+          throw new AgentException("interrupted while waiting for the store", e);
         }
       }
     }
   }
 
-  /** Passes remote leases to the backend, and tells the listener. */
+  /**
+   * Passes remote leases to the backend and tells the listener. A snapshot (at start and after
+   * every re-list) goes to the backend whole, so it reconciles; the listener hears only what
+   * changed against the previous one.
+   */
   private final class PeerRelay implements LeaseListener {
     private final Network net;
     private final Lease own;
+    /** The remote leases as last passed on, by key; touched by the manager's one delivery thread at a time. */
+    private final Map<String, Lease> peers = new HashMap<>();
 
     PeerRelay(Network net, Lease own) {
       this.net = net;
@@ -386,17 +470,31 @@ public final class Agent implements AutoCloseable {
     }
 
     @Override
-    public void onSnapshot(List<Lease> leases) {
+    public synchronized void onSnapshot(List<Lease> leases) {
       List<Lease> remote = leases.stream().filter(this::remote).toList();
       net.onSnapshot(remote);
+      Map<String, Lease> fresh = new HashMap<>();
       for (Lease l : remote) {
-        log.info("Subnet added: {} via {}", l.subnet(), l.attrs().publicIp());
-        listener.onPeerAdded(l);
+        fresh.put(l.key(), l);
       }
+      for (Lease gone : peers.values()) {
+        if (!fresh.containsKey(gone.key())) {
+          log.info("Subnet removed: {}", gone.subnet());
+          listener.onPeerRemoved(gone);
+        }
+      }
+      for (Lease l : remote) {
+        if (!l.equals(peers.get(l.key()))) {
+          log.info("Subnet added: {} via {}", l.subnet(), l.attrs().publicIp());
+          listener.onPeerAdded(l);
+        }
+      }
+      peers.clear();
+      peers.putAll(fresh);
     }
 
     @Override
-    public void onEvents(List<LeaseEvent> events) {
+    public synchronized void onEvents(List<LeaseEvent> events) {
       List<LeaseEvent> remote = events.stream().filter(e -> remote(e.lease())).toList();
       if (remote.isEmpty()) {
         return;
@@ -404,9 +502,11 @@ public final class Agent implements AutoCloseable {
       net.onEvents(remote);
       for (LeaseEvent e : remote) {
         if (e.type() == LeaseEvent.Type.ADDED) {
+          peers.put(e.lease().key(), e.lease());
           log.info("Subnet added: {} via {}", e.lease().subnet(), e.lease().attrs().publicIp());
           listener.onPeerAdded(e.lease());
         } else {
+          peers.remove(e.lease().key());
           log.info("Subnet removed: {}", e.lease().subnet());
           listener.onPeerRemoved(e.lease());
         }
@@ -415,11 +515,21 @@ public final class Agent implements AutoCloseable {
 
     @Override
     public void onError(Throwable error) {
+      // Never run on blind: without the watch, nodes that come and go would go unnoticed.
+      log.error("The lease watch ended for good: {}. Shutting down daemon.", error.getMessage());
       listener.onError(error);
+      stopInBackground(new AgentException("the lease watch ended for good: " + error.getMessage(), error));
     }
   }
 
-  /** Relays the keeper's news and stops the agent when the lease is lost. */
+  /** Stops the agent with {@code cause} on a thread of its own (callbacks run on threads close() stops). */
+  private void stopInBackground(AgentException cause) {
+    Thread t = new Thread(() -> shutdown(cause), "overlaynet-agent-stop");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  /** Relays the keeper's news and stops the agent when the lease is lost for good. */
   private final class Keeper implements LeaseKeeperListener {
     @Override
     public void onRenewed(Lease renewed) {
@@ -434,13 +544,20 @@ public final class Agent implements AutoCloseable {
 
     @Override
     public void onLost(Lease lost) {
-      log.error("Lease has been revoked. Shutting down daemon.");
+      // Taking another subnet in place would leave every container of this node with an address
+      // that now routes to the other node: stop and say so; a restart takes a new subnet.
+      log.error("Lease has been revoked: {} is held by another node now. Shutting down daemon.", lost.subnet());
       listener.onLeaseLost(lost);
-      // Stop on another thread: this callback runs on the subnet manager's thread, which close() stops.
-      Thread t = new Thread(() -> shutdown(new AgentException("the lease " + lost.subnet()
-          + " was deleted or expired in the store")), "overlaynet-agent-stop");
-      t.setDaemon(true);
-      t.start();
+      stopInBackground(new AgentException("the lease " + lost.subnet()
+          + " expired or was deleted in the store and another node holds that subnet now; restart the agent to"
+          + " acquire a new one"));
+    }
+
+    @Override
+    public void onFailed(Throwable error) {
+      log.error("Keeping the lease failed for good: {}. Shutting down daemon.", error.getMessage());
+      listener.onError(error);
+      stopInBackground(new AgentException("keeping the lease failed: " + error.getMessage(), error));
     }
   }
 

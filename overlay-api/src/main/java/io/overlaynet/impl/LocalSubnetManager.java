@@ -19,6 +19,7 @@ import io.overlaynet.store.Listing;
 import io.overlaynet.store.Store;
 import io.overlaynet.store.StoreEvent;
 import io.overlaynet.store.StoreException;
+import io.overlaynet.store.StoreUnavailableException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -57,7 +58,8 @@ public final class LocalSubnetManager implements SubnetManager {
   private static final int MAX_CANDIDATES = 100;
   /** Each lost race means another node won a subnet, so this only bounds pathological churn. */
   private static final int MAX_ATTEMPTS = 1000;
-  private static final Duration MAX_RESYNC_BACKOFF = Duration.ofSeconds(5);
+  /** The longest wait between attempts to re-list or re-watch an unreachable store. */
+  private static final Duration MAX_RESYNC_BACKOFF = Duration.ofSeconds(10);
 
   private final Store store;
   private final SubnetManagerOptions options;
@@ -282,7 +284,12 @@ public final class LocalSubnetManager implements SubnetManager {
   public SubnetManager.LeaseWatch keepLease(Lease lease, LeaseKeeperListener listener) {
     Keeper k = new Keeper(lease, Objects.requireNonNull(listener, "listener"));
     running.add(k);
-    k.start();
+    try {
+      k.start();
+    } catch (RuntimeException e) {
+      k.close();
+      throw e;
+    }
     return k;
   }
 
@@ -303,13 +310,32 @@ public final class LocalSubnetManager implements SubnetManager {
     }
   }
 
-  /** The watch of all leases: snapshot, events, and re-list after a compaction. */
+  /**
+   * The watch of all leases: snapshot, events, and a re-list with a new snapshot whenever the
+   * store's watch cannot go on by itself (compaction, or a watch the store ended).
+   *
+   * <p>Why re-list instead of reporting the error: an agent whose watch ended would otherwise run
+   * on with whatever it had, blind to every node that comes or goes. Only an error that re-listing
+   * shares (authentication refused, store closed) ends the watch, through
+   * {@link LeaseListener#onError}; an unreachable store is retried with back-off for as long as it
+   * takes. Re-lists run on the manager's scheduler thread, never on the store's delivery thread.
+   */
   private final class LeasesWatch implements SubnetManager.LeaseWatch, Store.WatchListener {
+    /** A watch refused this many times in a row, each right after a successful re-list, is given up. */
+    private static final int MAX_REFUSALS = 5;
+    /** A watch that lived this long before it ended is not counted as refused. */
+    private static final Duration HEALTHY = Duration.ofSeconds(60);
+
     private final LeaseListener listener;
     /** Store key to the last valid lease seen there; guarded by this. */
     private Map<String, Lease> known = new LinkedHashMap<>();
     private Store.Watch current;
     private volatile boolean closed;
+    // Scheduler thread only:
+    private final Backoff backoff = new Backoff(Duration.ofMillis(100), MAX_RESYNC_BACKOFF);
+    private final RetryLog retryLog = new RetryLog(log, "Re-listing leases");
+    private long watchedSince;
+    private int refusals;
 
     LeasesWatch(LeaseListener listener) {
       this.listener = listener;
@@ -321,6 +347,7 @@ public final class LocalSubnetManager implements SubnetManager {
         known = parseAll(listing.entries());
         listener.onSnapshot(List.copyOf(known.values()));
         current = store.watch(subnetsPrefix, listing.revision() + 1, this);
+        watchedSince = System.nanoTime();
       }
     }
 
@@ -353,57 +380,92 @@ public final class LocalSubnetManager implements SubnetManager {
 
     @Override
     public void onCompacted(long compactRevision) {
-      // The store no longer has the history we need: events may have been missed. Re-list and
-      // report the difference; not on the store's delivery thread, which must not block.
+      // The store no longer has the history we need: events may have been missed.
       log.warn("Lease watch fell behind a store compaction (revision {}); re-listing", compactRevision);
-      scheduler.execute(() -> resync(Duration.ofMillis(100)));
-    }
-
-    private void resync(Duration backoff) {
-      if (closed) {
-        return;
-      }
-      try {
-        Listing listing = store.list(subnetsPrefix);
-        synchronized (this) {
-          if (closed) {
-            return;
-          }
-          Map<String, Lease> fresh = parseAll(listing.entries());
-          List<LeaseEvent> diff = new ArrayList<>();
-          known.forEach((k, l) -> {
-            if (!fresh.containsKey(k)) {
-              diff.add(LeaseEvent.removed(l));
-            }
-          });
-          fresh.forEach((k, l) -> {
-            if (!l.equals(known.get(k))) {
-              diff.add(LeaseEvent.added(l));
-            }
-          });
-          known = fresh;
-          log.info("Re-listed {} leases after compaction: {} changes", fresh.size(), diff.size());
-          if (!diff.isEmpty()) {
-            listener.onEvents(diff);
-          }
-          current = store.watch(subnetsPrefix, listing.revision() + 1, this);
-        }
-      } catch (StoreException e) {
-        Duration next = backoff.multipliedBy(2).compareTo(MAX_RESYNC_BACKOFF) > 0
-            ? MAX_RESYNC_BACKOFF : backoff.multipliedBy(2);
-        log.warn("Re-listing leases failed ({}), retrying in {} ms", e.getMessage(), backoff.toMillis());
-        if (!closed) {
-          scheduler.schedule(() -> resync(next), backoff.toMillis(), TimeUnit.MILLISECONDS);
-        }
-      }
+      schedule(this::relist, 0);
     }
 
     @Override
     public void onError(Throwable error) {
-      if (!closed) {
-        log.warn("Lease watch ended: {}", error.toString());
-        listener.onError(error);
+      if (closed) {
+        return;
       }
+      schedule(() -> {
+        if (System.nanoTime() - watchedSince > HEALTHY.toNanos()) {
+          refusals = 0;
+        }
+        if (++refusals > MAX_REFUSALS) {
+          fail(new StoreException("the store ended the lease watch " + MAX_REFUSALS + " times in a row: "
+              + error.getMessage(), error));
+          return;
+        }
+        long delay = backoff.nextMillis();
+        log.warn("Lease watch ended ({}); re-listing and watching again in {} ms", error.getMessage(), delay);
+        schedule(this::relist, delay);
+      }, 0);
+    }
+
+    private void schedule(Runnable task, long delayMillis) {
+      if (closed) {
+        return;
+      }
+      try {
+        scheduler.schedule(task, delayMillis, TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        // The manager is closing.
+      }
+    }
+
+    /** Lists every lease, hands the listener a new snapshot and watches from the listing on. */
+    private void relist() {
+      if (closed) {
+        return;
+      }
+      Listing listing;
+      try {
+        listing = store.list(subnetsPrefix);
+      } catch (StoreUnavailableException e) {
+        long delay = backoff.nextMillis();
+        retryLog.failed(e, delay);
+        schedule(this::relist, delay);
+        return;
+      } catch (StoreException e) {
+        fail(e);
+        return;
+      }
+      retryLog.recovered();
+      backoff.reset();
+      synchronized (this) {
+        if (closed) {
+          return;
+        }
+        Map<String, Lease> fresh = parseAll(listing.entries());
+        long changes = fresh.entrySet().stream().filter(e -> !e.getValue().equals(known.get(e.getKey()))).count()
+            + known.keySet().stream().filter(k -> !fresh.containsKey(k)).count();
+        known = fresh;
+        log.info("Re-listed {} leases: {} changed meanwhile", fresh.size(), changes);
+        listener.onSnapshot(List.copyOf(fresh.values()));
+        try {
+          current = store.watch(subnetsPrefix, listing.revision() + 1, this);
+          watchedSince = System.nanoTime();
+        } catch (StoreUnavailableException e) {
+          long delay = backoff.nextMillis();
+          retryLog.failed(e, delay);
+          schedule(this::relist, delay);
+        } catch (StoreException e) {
+          fail(e);
+        }
+      }
+    }
+
+    /** Ends the watch for good and says why. */
+    private void fail(StoreException e) {
+      if (closed) {
+        return;
+      }
+      log.error("Lease watch ended for good: {}", e.getMessage());
+      close();
+      listener.onError(e);
     }
 
     @Override
@@ -420,40 +482,112 @@ public final class LocalSubnetManager implements SubnetManager {
     }
   }
 
-  /** Renews this node's lease before it expires and watches it for deletion. */
+  /**
+   * Renews this node's lease before it expires and watches its key.
+   *
+   * <p>Every step runs on the manager's single scheduler thread, so renewal, re-assertion and
+   * re-watching never race. The store's watch callbacks only post work there.
+   *
+   * <p>Why not stop when the key goes away, as flanneld does ("Lease has been revoked"): a node cut
+   * off from etcd for longer than the TTL would then take its whole data plane down the moment
+   * etcd answers again, although its subnet is usually still free. So a deleted or expired key is
+   * created again (create-if-absent, so a node that took the subnet meanwhile keeps it), and a key
+   * overwritten with this node's public IP (another writer, stale backend data) is written back.
+   * Only a subnet held by another node is lost.
+   */
   private final class Keeper implements SubnetManager.LeaseWatch, Store.WatchListener {
     private final LeaseKeeperListener listener;
     private final String key;
+    /** Our value, as the store holds it, and its attributes normalised by a parse. */
+    private final String value;
+    private final LeaseAttrs attrs;
     private volatile Lease lease;
     private volatile boolean closed;
     private volatile Store.Watch watch;
     private volatile ScheduledFuture<?> timer;
+    // Scheduler thread only:
+    private final Backoff renewBackoff;
+    private final Backoff watchBackoff = new Backoff(Duration.ofMillis(100), MAX_RESYNC_BACKOFF);
+    private final RetryLog renewLog = new RetryLog(log, "Renewing the lease");
+    private final RetryLog watchLog = new RetryLog(log, "Watching the own lease");
 
     Keeper(Lease lease, LeaseKeeperListener listener) {
       this.lease = lease;
       this.listener = listener;
       this.key = subnetsPrefix + lease.key();
+      this.value = LeaseCodec.toJson(lease.attrs());
+      this.attrs = LeaseCodec.parseAttrs(value);
+      Duration max = options.renewRetryDelay();
+      this.renewBackoff = new Backoff(Duration.ofMillis(Math.min(1000, max.toMillis())), max);
     }
 
     void start() {
-      watchFromNow();
+      // The first look happens here, on the caller's thread: a store that cannot answer fails
+      // keepLease, as the first listing fails watchLeases.
+      Listing listing = store.list(key);
+      post(() -> afterListing(listing), 0);
       scheduleRenewal();
     }
 
-    private void watchFromNow() {
-      Listing listing = store.list(key);
-      boolean present = listing.entries().stream().anyMatch(kv -> kv.key().equals(key));
-      if (!present) {
-        lost();
-        return;
-      }
-      watch = store.watch(key, listing.revision() + 1, this);
-    }
-
-    private void scheduleRenewal() {
+    private void post(Runnable task, long delayMillis) {
       if (closed) {
         return;
       }
+      try {
+        scheduler.schedule(() -> {
+          if (!closed) {
+            task.run();
+          }
+        }, delayMillis, TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        // The manager is closing.
+      }
+    }
+
+    /** Looks at the key as listed, then watches it from the listing's revision on. */
+    private void afterListing(Listing listing) {
+      Optional<KeyValue> kv = listing.entries().stream().filter(e -> e.key().equals(key)).findFirst();
+      if (kv.isEmpty()) {
+        reassert("missing from the store");
+      } else {
+        checkValue(kv.get().value());
+      }
+      if (closed) {
+        return;
+      }
+      try {
+        watch = store.watch(key, listing.revision() + 1, this);
+      } catch (StoreUnavailableException e) {
+        rewatchLater(e);
+      } catch (StoreException e) {
+        fail(e);
+      }
+    }
+
+    /** Lists the key again and watches it; with back-off while the store cannot answer. */
+    private void rewatch() {
+      Listing listing;
+      try {
+        listing = store.list(key);
+      } catch (StoreUnavailableException e) {
+        rewatchLater(e);
+        return;
+      } catch (StoreException e) {
+        fail(e);
+        return;
+      }
+      watchLog.recovered();
+      watchBackoff.reset();
+      afterListing(listing);
+    }
+
+    private void rewatchLater(StoreException e) {
+      long delay = watchBackoff.nextMillis();
+      watchLog.failed(e, delay);
+      post(this::rewatch, delay);
+    }
+
+    private void scheduleRenewal() {
       Instant expiration = lease.expiration().orElse(clock.instant());
       Duration wait = Duration.between(clock.instant(), expiration.minus(options.renewMargin()));
       // A margin close to the TTL must not turn renewal into a busy loop.
@@ -465,24 +599,126 @@ public final class LocalSubnetManager implements SubnetManager {
         wait = Duration.ZERO;
       }
       log.info("Waiting for {} to renew lease", wait);
-      timer = scheduler.schedule(this::renew, wait.toMillis(), TimeUnit.MILLISECONDS);
+      setTimer(wait.toMillis());
+    }
+
+    private void setTimer(long delayMillis) {
+      ScheduledFuture<?> old = timer;
+      if (old != null) {
+        old.cancel(false);
+      }
+      if (closed) {
+        return;
+      }
+      try {
+        timer = scheduler.schedule(this::renew, delayMillis, TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        // The manager is closing.
+      }
     }
 
     private void renew() {
       if (closed) {
         return;
       }
+      if (lease.expiration().map(x -> !clock.instant().isBefore(x)).orElse(false)) {
+        // Past its expiry the key is gone from the store (or another node's by now): a blind put
+        // could overwrite that node's lease, so take the subnet again only if it is still free.
+        reassert("expired while the store could not be reached");
+        return;
+      }
+      try {
+        lease = renewLease(lease);
+        renewLog.recovered();
+        renewBackoff.reset();
+        listener.onRenewed(lease);
+        scheduleRenewal();
+      } catch (StoreException e) {
+        renewFailed(e);
+      }
+    }
+
+    private void renewFailed(StoreException e) {
+      long delay = renewBackoff.nextMillis();
+      // Try again at the latest when the lease expires, to take it back as soon as possible.
+      Optional<Instant> expiration = lease.expiration();
+      if (expiration.isPresent()) {
+        long untilExpiry = Duration.between(clock.instant(), expiration.get()).toMillis();
+        if (untilExpiry >= 0 && untilExpiry < delay) {
+          delay = untilExpiry;
+        }
+      }
+      renewLog.failed(e, delay);
+      listener.onRenewFailed(e, clock.instant().plusMillis(delay));
+      setTimer(delay);
+    }
+
+    /**
+     * Creates the key again, with the same subnet, unless it exists; an existing key is checked
+     * (ours, written back if overwritten, or another node's: lost).
+     */
+    private void reassert(String why) {
+      if (closed) {
+        return;
+      }
+      Optional<Long> rev;
+      try {
+        rev = store.create(key, value, options.leaseTtl());
+      } catch (StoreUnavailableException e) {
+        renewFailed(e);
+        return;
+      } catch (StoreException e) {
+        fail(e);
+        return;
+      }
+      if (rev.isPresent()) {
+        lease = lease.withExpiration(clock.instant().plus(options.leaseTtl()));
+        log.warn("The lease of {} was {}; re-acquired the same subnet", lease.subnet(), why);
+        renewLog.recovered();
+        renewBackoff.reset();
+        listener.onRenewed(lease);
+        scheduleRenewal();
+        return;
+      }
+      // Someone wrote the key between our look and the create: see whose it is.
+      try {
+        Optional<KeyValue> kv = store.get(key);
+        if (kv.isPresent()) {
+          checkValue(kv.get().value());
+        } else {
+          post(() -> reassert(why), 0); // deleted again meanwhile
+        }
+      } catch (StoreUnavailableException e) {
+        renewFailed(e);
+      } catch (StoreException e) {
+        fail(e);
+      }
+    }
+
+    /** Compares the key's value with ours: equal is fine, ours overwritten is written back, another node's is lost. */
+    private void checkValue(String found) {
+      LeaseAttrs theirs;
+      try {
+        theirs = LeaseCodec.parseAttrs(found);
+      } catch (IllegalArgumentException e) {
+        theirs = null; // garbage in our key: nobody else can claim a subnet with that
+      }
+      if (attrs.equals(theirs)) {
+        return;
+      }
+      if (theirs != null && !(theirs.publicIp().equals(attrs.publicIp())
+          && theirs.publicIpv6().equals(attrs.publicIpv6()))) {
+        lost(theirs);
+        return;
+      }
+      log.warn("The lease of {} was overwritten by another writer ({}); writing this node's value back",
+          lease.subnet(), theirs == null ? "a malformed value" : "other backend data");
       try {
         lease = renewLease(lease);
         listener.onRenewed(lease);
         scheduleRenewal();
-      } catch (RuntimeException e) {
-        Duration delay = options.renewRetryDelay();
-        log.warn("Error renewing lease (trying again in {}): {}", delay, e.toString());
-        listener.onRenewFailed(e, clock.instant().plus(delay));
-        if (!closed) {
-          timer = scheduler.schedule(this::renew, delay.toMillis(), TimeUnit.MILLISECONDS);
-        }
+      } catch (StoreException e) {
+        renewFailed(e);
       }
     }
 
@@ -490,34 +726,49 @@ public final class LocalSubnetManager implements SubnetManager {
     public void onEvents(List<StoreEvent> events) {
       for (StoreEvent e : events) {
         // The watch is a prefix watch: 10.5.2.0-24 also matches 10.5.2.0-24&fd00::-64.
-        if (e.key().equals(key) && e.type() == StoreEvent.Type.DELETE) {
-          lost();
-          return;
+        if (!e.key().equals(key)) {
+          continue;
+        }
+        if (e.type() == StoreEvent.Type.DELETE) {
+          post(() -> reassert("deleted or expired in the store"), 0);
+        } else {
+          String v = e.value();
+          post(() -> checkValue(v), 0);
         }
       }
     }
 
     @Override
     public void onCompacted(long compactRevision) {
-      scheduler.execute(() -> {
-        try {
-          if (!closed) {
-            watchFromNow();
-          }
-        } catch (StoreException e) {
-          log.warn("Re-watching own lease failed ({}), retrying", e.getMessage());
-          scheduler.schedule(() -> onCompacted(compactRevision), 1, TimeUnit.SECONDS);
-        }
-      });
+      post(this::rewatch, 0);
     }
 
-    private void lost() {
+    @Override
+    public void onError(Throwable error) {
+      // The store ended the watch: look again and watch again; fail() if the store refuses for good.
+      log.warn("The watch of the own lease ended ({}); watching it again", error.getMessage());
+      post(() -> rewatchLater(error instanceof StoreException se ? se : new StoreException(error.toString(), error)),
+          0);
+    }
+
+    private void lost(LeaseAttrs holder) {
       if (closed) {
         return;
       }
-      log.warn("Lease has been revoked: {} is no longer ours", lease.subnet());
+      log.error("Lease has been revoked: {} is now held by the node with public IP {}", lease.subnet(),
+          holder.publicIp());
+      Lease gone = lease;
       close();
-      listener.onLost(lease);
+      listener.onLost(gone);
+    }
+
+    private void fail(StoreException e) {
+      if (closed) {
+        return;
+      }
+      log.error("Keeping the lease of {} failed for good: {}", lease.subnet(), e.getMessage());
+      close();
+      listener.onFailed(e);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.overlaynet.agent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,10 +16,15 @@ import io.overlaynet.Network;
 import io.overlaynet.ip.Ip4;
 import io.overlaynet.store.InMemoryStore;
 import io.overlaynet.store.Store;
+import io.overlaynet.store.StoreException;
+import io.overlaynet.store.StoreUnavailableException;
+import io.overlaynet.testing.FaultyStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -41,8 +47,12 @@ class AgentTest {
   }
 
   Agent.Builder agent(int host, FakeBackend backend) {
+    return agent(host, backend, store);
+  }
+
+  Agent.Builder agent(int host, FakeBackend backend, Store over) {
     ExternalInterface ext = ExternalInterface.ipv4("eth0", 2, 1500, Ip4.parse("192.0.2." + host));
-    return Agent.builder().store(store, PREFIX).backend(backend).externalInterface(ext)
+    return Agent.builder().store(over, PREFIX).backend(backend).externalInterface(ext)
         .options(AgentOptions.DEFAULT.withForwardRules(false).withSubnetFile(dir.resolve("h" + host + "/subnet.env"))
             .withConfigRetry(Duration.ofMillis(50)));
   }
@@ -132,15 +142,105 @@ class AgentTest {
   }
 
   @Test
-  void losingTheLeaseStopsTheAgentWithAReason() throws Exception {
+  void aDeletedLeaseIsTakenBackAndTheAgentRunsOn() throws Exception {
+    config();
+    FakeBackend backend = new FakeBackend();
+    try (Agent a = agent(11, backend).build()) {
+      Lease lease = a.start();
+      store.delete(PREFIX + "/subnets/" + lease.key());
+      awaitTrue(() -> store.get(PREFIX + "/subnets/" + lease.key()).isPresent());
+      Thread.sleep(200);
+      assertFalse(a.stopped().isDone(), "the agent must not stop for a lease it could take back");
+      assertFalse(backend.network.closed, "the data plane stays");
+    }
+  }
+
+  @Test
+  void aSubnetAnotherNodeHoldsNowStopsTheAgentWithAReason() throws Exception {
     config();
     FakeBackend backend = new FakeBackend();
     Agent a = agent(11, backend).build();
     Lease lease = a.start();
-    store.delete(PREFIX + "/subnets/" + lease.key());
-    ExecutionException e = assertThrows(ExecutionException.class, () -> a.stopped().get(5, TimeUnit.SECONDS));
-    assertTrue(e.getCause().getMessage().contains("deleted or expired"), e.getCause().getMessage());
+    store.put(PREFIX + "/subnets/" + lease.key(), LeaseCodec.toJson(LeaseAttrs.of(Ip4.parse("192.0.2.99"))),
+        Store.NO_TTL);
+    ExecutionException e = assertThrows(ExecutionException.class, () -> a.stopped().get(10, TimeUnit.SECONDS));
+    assertTrue(e.getCause().getMessage().contains("another node holds that subnet"), e.getCause().getMessage());
     assertTrue(backend.network.closed);
+  }
+
+  @Test
+  void startsOnceAStoreThatWasUnreachableAnswers() throws Exception {
+    config();
+    FaultyStore faulty = FaultyStore.over(store);
+    faulty.cutOff();
+    try (Agent a = agent(11, new FakeBackend(), faulty).build()) {
+      CompletableFuture<Lease> started = CompletableFuture.supplyAsync(a::start);
+      awaitTrue(() -> faulty.failedCalls() >= 3);
+      assertFalse(started.isDone(), "the agent must wait for the store, not fail");
+      faulty.reconnect();
+      Lease lease = started.get(15, TimeUnit.SECONDS);
+      assertTrue(store.get(PREFIX + "/subnets/" + lease.key()).isPresent());
+    }
+  }
+
+  @Test
+  void anUnreachableStoreWhileRegisteringIsWaitedFor() throws Exception {
+    config();
+    FaultyStore faulty = FaultyStore.over(store);
+    // The config is read, then the store goes away while the backend acquires its lease.
+    faulty.failWith(new StoreUnavailableException("injected: etcd cannot be reached"), Set.of("list", "create"));
+    try (Agent a = agent(11, new FakeBackend(), faulty).build()) {
+      CompletableFuture<Lease> started = CompletableFuture.supplyAsync(a::start);
+      awaitTrue(() -> faulty.failedCalls() >= 3);
+      assertFalse(started.isDone(), "the agent must wait for the store, not fail");
+      faulty.reconnect();
+      assertTrue(started.get(15, TimeUnit.SECONDS).subnet().toString().startsWith("10.5."));
+    }
+  }
+
+  @Test
+  void aLeaseWatchTheStoreRefusesForGoodStopsTheAgentWithTheReason() throws Exception {
+    config();
+    FaultyStore faulty = FaultyStore.over(store);
+    Agent a = agent(11, new FakeBackend(), faulty).build();
+    a.start();
+    faulty.failWith(new StoreException("injected: etcdserver: permission denied"), Set.of());
+    faulty.endWatches(new StoreException("injected: etcdserver: permission denied"));
+    ExecutionException e = assertThrows(ExecutionException.class, () -> a.stopped().get(15, TimeUnit.SECONDS));
+    assertTrue(e.getCause().getMessage().contains("permission denied"), e.getCause().getMessage());
+  }
+
+  @Test
+  void aReListReachesTheBackendAsASnapshotAndTheListenerAsChanges() throws Exception {
+    config();
+    store.put(PREFIX + "/subnets/10.5.9.0-24", LeaseCodec.toJson(LeaseAttrs.of(Ip4.parse("192.0.2.99"))), Store.NO_TTL);
+    FakeBackend backend = new FakeBackend();
+    List<String> heard = new CopyOnWriteArrayList<>();
+    try (Agent a = agent(11, backend).listener(new AgentListener() {
+      @Override
+      public void onPeerAdded(Lease lease) {
+        heard.add("peer+ " + lease.subnet());
+      }
+
+      @Override
+      public void onPeerRemoved(Lease lease) {
+        heard.add("peer- " + lease.subnet());
+      }
+    }).build()) {
+      a.start();
+      store.pauseWatches();
+      store.delete(PREFIX + "/subnets/10.5.9.0-24");
+      store.put(PREFIX + "/subnets/10.5.10.0-24", LeaseCodec.toJson(LeaseAttrs.of(Ip4.parse("192.0.2.98"))),
+          Store.NO_TTL);
+      store.compact(store.revision());
+      store.resumeWatches();
+      FakeNetwork net = backend.network;
+      awaitTrue(() -> net.snapshots.size() == 2);
+      assertEquals(List.of("10.5.10.0/24"), net.snapshots.get(1).stream().map(l -> l.subnet().toString()).toList(),
+          "the backend reconciles against the whole re-listed network");
+      awaitTrue(() -> heard.contains("peer- 10.5.9.0/24") && heard.contains("peer+ 10.5.10.0/24"));
+      assertEquals(List.of("peer+ 10.5.9.0/24", "peer- 10.5.9.0/24", "peer+ 10.5.10.0/24"), heard);
+    }
   }
 
   @Test
@@ -201,6 +301,7 @@ class AgentTest {
     final Lease lease;
     final int mtu;
     final List<Lease> snapshot = new CopyOnWriteArrayList<>();
+    final List<List<Lease>> snapshots = new CopyOnWriteArrayList<>();
     final List<LeaseEvent> events = new CopyOnWriteArrayList<>();
     volatile boolean closed;
 
@@ -221,6 +322,8 @@ class AgentTest {
 
     @Override
     public void onSnapshot(List<Lease> leases) {
+      snapshots.add(List.copyOf(leases));
+      snapshot.clear();
       snapshot.addAll(leases);
     }
 

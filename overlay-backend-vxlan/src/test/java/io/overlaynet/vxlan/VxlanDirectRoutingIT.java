@@ -57,6 +57,7 @@ class VxlanDirectRoutingIT {
             .get("mtu").getAsInt());
       }
       Lease gone = f.leases[3];
+      f.stopAgent(3); // h3 goes away and its lease expires
       store.delete(PREFIX + "/subnets/" + gone.key());
       for (int i = 1; i <= 2; i++) {
         int host = i;

@@ -47,6 +47,7 @@ class VxlanEtcdClusterIT {
           VxlanClusterIT.assertFlannelObjects(f, i);
         }
         Lease gone = f.leases[3];
+        f.stopAgent(3); // h3 goes away and its lease expires
         store.delete(PREFIX + "/subnets/" + gone.key());
         for (int i = 1; i <= 2; i++) {
           int host = i;
