@@ -9,6 +9,7 @@ import io.overlaynet.netlink.Family;
 import io.overlaynet.netlink.NetlinkException;
 import io.overlaynet.netlink.NetlinkHandle;
 import io.overlaynet.netlink.NetlinkNotFoundException;
+import io.overlaynet.netlink.OverlayRoutes;
 import io.overlaynet.netlink.Route;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -37,6 +38,7 @@ final class HostGwNetwork implements Network {
 
   private final NetlinkHandle nl;
   private final Lease lease;
+  private final Ip4Net network;
   private final int linkIndex;
   private final int mtu;
   private final HostGwOptions options;
@@ -60,9 +62,10 @@ final class HostGwNetwork implements Network {
   private long nextCheck;
   private volatile boolean closed;
 
-  HostGwNetwork(NetlinkHandle nl, Lease lease, int linkIndex, int mtu, HostGwOptions options) {
+  HostGwNetwork(NetlinkHandle nl, Lease lease, Ip4Net network, int linkIndex, int mtu, HostGwOptions options) {
     this.nl = nl;
     this.lease = lease;
+    this.network = network;
     this.linkIndex = linkIndex;
     this.mtu = mtu;
     this.options = options;
@@ -107,7 +110,34 @@ final class HostGwNetwork implements Network {
       routes.clear();
       routes.putAll(fresh);
       program(fresh.values());
-      removeConflicting(fresh.values());
+      List<Route> table;
+      try {
+        table = nl.routeList(Family.V4);
+      } catch (NetlinkException e) {
+        log.warn("could not list routes to remove conflicting and stale ones: {}", e.getMessage());
+        return;
+      }
+      removeConflicting(fresh.values(), table);
+      removeUnleased(leases, table);
+    }
+  }
+
+  /**
+   * Deletes the routes this backend would have written for a lease that is not in the snapshot:
+   * left by leases that expired or were deleted while no agent ran (flanneld keeps them for ever,
+   * flannel-io/flannel#2554). Ownership is decided by {@link OverlayRoutes#isOwned}: main table,
+   * protocol boot, via a gateway, out of the external interface, to a subnet strictly inside the
+   * Network. A subnet that any lease names (another backend type's too) is kept.
+   */
+  private void removeUnleased(List<Lease> leases, List<Route> table) {
+    List<Ip4Net> leased = new ArrayList<>(leases.size() + 1);
+    leased.add(lease.subnet());
+    for (Lease l : leases) {
+      leased.add(l.subnet());
+    }
+    for (Route r : OverlayRoutes.unleased(table, network, linkIndex, leased)) {
+      log.info("Removing stale route {} via {}: no lease for it", r.dst(), r.gateway());
+      deleteQuietly(r);
     }
   }
 
@@ -198,12 +228,16 @@ final class HostGwNetwork implements Network {
       return;
     }
     try {
-      for (Route c : RouteTable.conflicting(wanted, nl.routeList(Family.V4))) {
-        log.info("Deleting existing route to {} via {}: it differs from flannel's", c.dst(), c.gateway());
-        deleteQuietly(c);
-      }
+      removeConflicting(wanted, nl.routeList(Family.V4));
     } catch (NetlinkException e) {
       log.warn("could not list routes: {}", e.getMessage());
+    }
+  }
+
+  private void removeConflicting(Collection<Route> wanted, List<Route> table) {
+    for (Route c : RouteTable.conflicting(wanted, table)) {
+      log.info("Deleting existing route to {} via {}: it differs from flannel's", c.dst(), c.gateway());
+      deleteQuietly(c);
     }
   }
 

@@ -4,6 +4,7 @@ import io.overlaynet.Lease;
 import io.overlaynet.LeaseEvent;
 import io.overlaynet.Network;
 import io.overlaynet.ip.Ip4;
+import io.overlaynet.impl.Backoff;
 import io.overlaynet.impl.WakeableLoop;
 import io.overlaynet.ip.Ip4Net;
 import io.overlaynet.netlink.Family;
@@ -15,10 +16,12 @@ import io.overlaynet.netlink.NetlinkHandle;
 import io.overlaynet.netlink.NetlinkListener;
 import io.overlaynet.netlink.NetlinkNotFoundException;
 import io.overlaynet.netlink.Neighbor;
+import io.overlaynet.netlink.OverlayRoutes;
 import io.overlaynet.netlink.Route;
 import io.overlaynet.netlink.SubscribeOptions;
 import io.overlaynet.netlink.Subscription;
 import io.overlaynet.netlink.VxlanInfo;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -49,6 +52,8 @@ final class VxlanNetwork implements Network {
   private final VxlanDevice.Spec spec;
   private final VxlanConfig config;
   private final Ip4Net network;
+  /** The underlay interface, where DirectRouting routes go. */
+  private final int extIndex;
   private final Lease lease;
   private final int mtu;
   private final VxlanOptions options;
@@ -62,7 +67,7 @@ final class VxlanNetwork implements Network {
 
   private final WakeableLoop maintainer;
   /** The wait after a failed reconciliation (1 s doubling up to the period); the maintainer's thread only. */
-  private long retryMs;
+  private final Backoff retry;
   private volatile boolean closed;
   private Subscription linkWatch;
 
@@ -72,12 +77,14 @@ final class VxlanNetwork implements Network {
     this.spec = spec;
     this.config = config;
     this.network = network;
+    this.extIndex = spec.vtepDevIndex();
     this.lease = lease;
     this.mtu = spec.mtu();
     this.devIndex = devIndex;
     this.options = options;
     this.maintainer = new WakeableLoop("overlaynet-vxlan-" + spec.name(), woken -> maintainRound());
-    this.retryMs = Math.min(1000, options.reconcileInterval().toMillis());
+    long interval = options.reconcileInterval().toMillis();
+    this.retry = new Backoff(Duration.ofMillis(Math.min(1000, interval)), Duration.ofMillis(interval));
   }
 
   /**
@@ -145,7 +152,10 @@ final class VxlanNetwork implements Network {
       unprogramAll(gone);
       peers.clear();
       peers.putAll(fresh);
-      removeStale();
+      Set<Ip4Net> leased = new HashSet<>();
+      leased.add(lease.subnet());
+      leases.forEach(l -> leased.add(l.subnet()));
+      removeStale(leased);
       program(fresh.values());
     }
   }
@@ -363,12 +373,19 @@ final class VxlanNetwork implements Network {
     quietly(() -> nl.routeDel(p.route(index)));
   }
 
-  /** Removes objects on the device that belong to no peer: leases that expired while no agent ran. */
-  private void removeStale() {
+  /**
+   * Removes what this backend programmed for leases that are gone (expired or deleted while no
+   * agent ran): on {@code flannel.<VNI>}, every route, permanent ARP and FDB entry of no wanted
+   * peer (the device is ours alone); on the underlay interface, the DirectRouting routes of
+   * subnets no lease names, by {@link OverlayRoutes#isOwned}'s rule, so nothing else there is
+   * touched.
+   */
+  private void removeStale(Set<Ip4Net> leased) {
     try {
       KernelState k = readKernel(devIndex);
       Collection<Peer> wanted = peers.values();
-      List<Route> routes = k.staleRoutes(wanted, network);
+      List<Route> routes = new ArrayList<>(k.staleRoutes(wanted, network));
+      routes.addAll(OverlayRoutes.unleased(k.routes(), network, extIndex, leased));
       List<Neighbor> arp = k.staleNeighbors(wanted);
       List<FdbEntry> fdb = k.staleFdb(wanted);
       for (Route r : routes) {
@@ -417,16 +434,15 @@ final class VxlanNetwork implements Network {
     long interval = options.reconcileInterval().toMillis();
     try {
       reconcile();
-      retryMs = Math.min(1000, interval);
+      retry.reset();
       return interval;
     } catch (NetlinkException | RuntimeException e) {
       if (closed) {
         return interval;
       }
       // Retry soon with backoff (1 s doubling up to the period), e.g. while the underlay is away.
-      long wait = retryMs;
+      long wait = retry.nextMillis();
       log.warn("reconciling {} failed (retrying in {} ms): {}", spec.name(), wait, e.getMessage());
-      retryMs = Math.min(retryMs * 2, interval);
       return wait;
     }
   }

@@ -1,0 +1,60 @@
+package io.overlaynet.netlink;
+
+import io.overlaynet.ip.IpNet;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Which routes of the kernel's table an overlay backend owns, and which of those no lease backs
+ * any more: the routes left behind by leases that expired or were deleted while no agent ran
+ * (flannel-io/flannel#2554). Pure logic over a table read with one dump.
+ *
+ * <p>A route is the backend's when it has exactly the shape the backend writes for a remote
+ * lease: table main, protocol boot, type unicast, a gateway, the backend's device, and a
+ * destination strictly inside the overlay Network (never the Network itself). So a route of a
+ * routing daemon (another protocol), of another table, through another device, or to anything
+ * outside the Network is never touched, whatever its destination.
+ *
+ * <pre>{@code
+ * List<Route> stale = OverlayRoutes.unleased(nl.routeList(Family.V4), network, eth0.index(), leasedSubnets);
+ * nl.routeDelAll(stale);
+ * }</pre>
+ */
+public final class OverlayRoutes {
+
+  private OverlayRoutes() {}
+
+  /**
+   * Returns whether {@code r} has the shape of a route a backend writes on {@code linkIndex} for a
+   * remote subnet of {@code network}.
+   */
+  public static boolean isOwned(Route r, IpNet network, int linkIndex) {
+    return r.table() == Route.TABLE_MAIN
+        && r.protocol() == Route.PROTO_BOOT
+        && r.type() == RouteType.UNICAST
+        && r.gateway() != null
+        && r.linkIndex() == linkIndex
+        && r.dst().prefixLength() > network.prefixLength()
+        && r.dst().getClass() == network.getClass()
+        && network.containsAddress(r.dst().address());
+  }
+
+  /**
+   * Returns the owned routes of {@code table} (see {@link #isOwned}) whose destination is none of
+   * {@code leased}: the subnets of every lease in the store, this node's own included.
+   */
+  public static List<Route> unleased(List<Route> table, IpNet network, int linkIndex,
+      Collection<? extends IpNet> leased) {
+    Set<IpNet> keep = new HashSet<>(leased);
+    List<Route> out = new ArrayList<>();
+    for (Route r : table) {
+      if (isOwned(r, network, linkIndex) && !keep.contains(r.dst())) {
+        out.add(r);
+      }
+    }
+    return out;
+  }
+}
