@@ -5,9 +5,17 @@ import io.overlaynet.LeaseEvent;
 import io.overlaynet.Network;
 import io.overlaynet.ip.Ip4;
 import io.overlaynet.ip.Ip4Net;
+import io.overlaynet.impl.WakeableLoop;
+import io.overlaynet.netlink.Link;
+import io.overlaynet.netlink.NetlinkEvent;
+import io.overlaynet.netlink.NetlinkException;
+import io.overlaynet.netlink.NetlinkHandle;
+import io.overlaynet.netlink.NetlinkListener;
+import io.overlaynet.netlink.NetlinkNotFoundException;
+import io.overlaynet.netlink.SubscribeOptions;
+import io.overlaynet.netlink.Subscription;
 import io.overlaynet.netlink.UdpSocket;
 import io.overlaynet.udp.internal.Counters;
-import io.overlaynet.udp.internal.DataPath;
 import io.overlaynet.udp.internal.PeerTable;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -28,94 +36,119 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>Lease events may arrive from any thread; they replace the peer table atomically, so the
- * data path never waits for them.
+ * data path never waits for them. Beyond flanneld, a {@code flannel0} deleted from outside is
+ * made again at once, with the data path restarted on it, and a lost address or route comes back
+ * within {@link UdpOptions#checkInterval()}.
  */
 public final class UdpNetwork implements Network {
 
   private static final Logger log = LoggerFactory.getLogger(UdpNetwork.class);
 
-  private final Lease lease;
-  private final int mtu;
-  private final int port;
-  private final String device;
-  /** The TUN queues (overlay-netlink TunDevice queues, with or without the vnet header); closing the last removes the device. */
-  private final List<AutoCloseable> queues;
-  private final List<UdpSocket> sockets;
-  private final DataPath dataPath;
-  private final Counters counters;
+  private final UdpPlane.Spec spec;
+  private final WakeableLoop checker;
+  /** The current device and data path; replaced when the device is made again. Guarded by this. */
+  private volatile UdpPlane plane;
+  /** The peers, kept here so that a new data path starts with them. Guarded by this. */
+  private PeerTable peers = PeerTable.EMPTY;
+  private NetlinkHandle nl;
+  private Subscription linkWatch;
   private boolean closed;
 
-  UdpNetwork(Lease lease, int mtu, int port, String device, List<AutoCloseable> queues, List<UdpSocket> sockets,
-      DataPath dataPath, Counters counters) {
-    this.lease = lease;
-    this.mtu = mtu;
-    this.port = port;
-    this.device = device;
-    this.queues = List.copyOf(queues);
-    this.sockets = List.copyOf(sockets);
-    this.dataPath = dataPath;
-    this.counters = counters;
+  UdpNetwork(UdpPlane.Spec spec, UdpPlane plane) {
+    this.spec = spec;
+    this.plane = plane;
+    this.checker = new WakeableLoop("overlaynet-check-" + plane.name(), woken -> checkRound());
+  }
+
+  /**
+   * Starts watching the device: a netlink link watch (a deletion is acted on at once) and the
+   * periodic check. Runs on the registering thread, inside the node's namespace, which the
+   * netlink socket and the check thread inherit.
+   */
+  void start() throws NetlinkException {
+    nl = NetlinkHandle.open();
+    try {
+      linkWatch = nl.subscribeLinks(SubscribeOptions.DEFAULT, new NetlinkListener<Link>() {
+        @Override
+        public void onEvent(NetlinkEvent<Link> event) {
+          UdpPlane p = plane;
+          if (event.type() == NetlinkEvent.Type.DEL && event.value().index() == p.index()) {
+            checker.wake();
+          }
+        }
+
+        @Override
+        public void onError(NetlinkException error) {
+          checker.wake(); // events were dropped: look now rather than at the next period
+        }
+      });
+    } catch (NetlinkException e) {
+      nl.close();
+      throw e;
+    }
+    checker.start(spec.options().checkInterval().toMillis());
   }
 
   @Override
   public Lease lease() {
-    return lease;
+    return spec.lease();
   }
 
   /** Returns the TUN MTU: the external interface MTU minus 28 (IPv4 + UDP headers). */
   @Override
   public int mtu() {
-    return mtu;
+    return spec.mtu();
   }
 
   /** Returns the TUN device name the kernel gave, normally {@code flannel0}. */
   public String deviceName() {
-    return device;
+    return plane.name();
   }
 
   /** Returns the UDP port datagrams are sent to and received on. */
   public int port() {
-    return port;
+    return spec.port();
   }
 
   /** Returns the number of queues (TUN queues, sockets and thread pairs). */
   public int queues() {
-    return queues.size();
+    return plane.queues().size();
   }
 
   /** Returns the current peers: each remote subnet and the public IP its datagrams go to. */
   public Map<Ip4Net, Ip4> peers() {
     Map<Ip4Net, Ip4> m = new LinkedHashMap<>();
-    for (PeerTable.Peer p : dataPath.peers().peers()) {
+    for (PeerTable.Peer p : plane.dataPath().peers().peers()) {
       m.put(p.subnet(), p.publicIp());
     }
     return m;
   }
 
-  /** Returns a snapshot of the counters since the network started. */
+  /** Returns a snapshot of the counters since the network started (over every incarnation of the device). */
   public UdpStats stats() {
-    return new UdpStats(counters.txPackets(), counters.txBytes(), counters.txCalls(), counters.rxPackets(),
-        counters.rxBytes(), counters.rxCalls(), counters.rxWrites(), counters.icmpSent(), counters.drops());
+    Counters c = spec.counters();
+    return new UdpStats(c.txPackets(), c.txBytes(), c.txCalls(), c.rxPackets(), c.rxBytes(), c.rxCalls(),
+        c.rxWrites(), c.icmpSent(), c.drops());
   }
 
   /** Replaces the peer table with these leases (the node's own lease, if present, is ignored). */
   @Override
   public synchronized void onSnapshot(List<Lease> leases) {
-    List<PeerTable.Peer> peers = new ArrayList<>();
+    List<PeerTable.Peer> list = new ArrayList<>();
     for (Lease l : leases) {
       PeerTable.Peer p = toPeer(l);
       if (p != null) {
-        peers.add(p);
+        list.add(p);
       }
     }
-    dataPath.setPeers(PeerTable.of(peers));
-    log.debug("udp peers on {}: {}", device, peers);
+    setPeers(PeerTable.of(list));
+    log.debug("udp peers on {}: {}", plane.name(), list);
   }
 
   /** Adds or removes peers; events are not filtered by backend type, as in flannel's udp backend. */
   @Override
   public synchronized void onEvents(List<LeaseEvent> events) {
-    PeerTable t = dataPath.peers();
+    PeerTable t = peers;
     for (LeaseEvent e : events) {
       if (e.type() == LeaseEvent.Type.ADDED) {
         PeerTable.Peer p = toPeer(e.lease());
@@ -126,16 +159,74 @@ public final class UdpNetwork implements Network {
         t = t.without(e.lease().subnet());
       }
     }
-    dataPath.setPeers(t);
+    setPeers(t);
+  }
+
+  private void setPeers(PeerTable t) {
+    peers = t;
+    plane.dataPath().setPeers(t);
   }
 
   private PeerTable.Peer toPeer(Lease l) {
     // flannel's udp backend reads only PublicIP; a lease without an IPv4 subnet or address
     // (IPv6-only node) or this node's own lease has nothing to route to.
-    if (l.subnet().isEmpty() || l.attrs().publicIp().isUnspecified() || l.subnet().equals(lease.subnet())) {
+    if (l.subnet().isEmpty() || l.attrs().publicIp().isUnspecified() || l.subnet().equals(spec.lease().subnet())) {
       return null;
     }
     return new PeerTable.Peer(l.subnet(), l.attrs().publicIp());
+  }
+
+  /** One round of the check; after a failure, the next round comes within a second. */
+  private long checkRound() {
+    long interval = spec.options().checkInterval().toMillis();
+    try {
+      check();
+      return interval;
+    } catch (Exception e) {
+      synchronized (this) {
+        if (closed) {
+          return interval;
+        }
+      }
+      log.warn("checking {} failed (retrying in 1 s): {}", plane.name(), e.getMessage());
+      return Math.min(1000, interval);
+    }
+  }
+
+  /**
+   * Makes the device again if it was deleted (or replaced) from outside, with the data path
+   * restarted on it and the peers kept; restores a lost address or route, or a device set down.
+   * Package-private so tests can run it at once.
+   *
+   * @throws Exception if the kernel cannot be read or the device not made
+   */
+  synchronized void check() throws Exception {
+    if (closed) {
+      return;
+    }
+    UdpPlane p = plane;
+    Link link;
+    try {
+      link = nl.linkByName(p.name());
+    } catch (NetlinkNotFoundException e) {
+      link = null;
+    }
+    if (link == null || link.index() != p.index()) {
+      log.warn("{} was {}; making it again and restarting the data path", p.name(),
+          link == null ? "deleted" : "replaced (index " + p.index() + " -> " + link.index() + ")");
+      if (!p.close()) {
+        log.error("udp data path of {} did not stop within 1 s; cannot make the device again", p.name());
+        return;
+      }
+      plane = UdpPlane.open(spec, p.offload(), peers);
+      log.info("{} made again (index {}) with {} peers", plane.name(), plane.index(), peers.size());
+      return;
+    }
+    List<String> missing = p.missing(nl, link, spec.lease(), spec.network());
+    if (!missing.isEmpty()) {
+      UdpPlane.configure(p.name(), spec.lease(), spec.network(), spec.mtu());
+      log.info("{}: restored {}", p.name(), String.join(", ", missing));
+    }
   }
 
   /**
@@ -143,31 +234,35 @@ public final class UdpNetwork implements Network {
    * whose {@code flannel0} is not persistent; returns within about 1 s. Idempotent.
    */
   @Override
-  public synchronized void close() {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    if (!dataPath.stop(1000)) {
-      // A thread still inside a native call would use the fds after they are closed (or
-      // reused): leave them open rather than risk writing into an unrelated fd.
-      log.error("udp data path of {} did not stop within 1 s; leaving its fds open", device);
-      return;
-    }
-    dataPath.close();
-    sockets.forEach(UdpSocket::close);
-    for (AutoCloseable q : queues) {
-      try {
-        q.close();
-      } catch (Exception e) {
-        log.warn("closing a queue of {}: {}", device, e.toString());
+  public void close() {
+    synchronized (this) {
+      if (closed) {
+        return;
       }
+      closed = true;
     }
-    log.info("udp network on {} stopped; {}", device, stats());
+    if (linkWatch != null) {
+      linkWatch.close();
+    }
+    // Outside the lock: a check in progress finishes first (it holds the lock), then sees closed.
+    checker.close();
+    synchronized (this) {
+      if (nl != null) {
+        nl.close();
+      }
+      UdpPlane p = plane;
+      if (!p.close()) {
+        log.error("udp data path of {} did not stop within 1 s; leaving its fds open", p.name());
+        return;
+      }
+      spec.sockets().forEach(UdpSocket::close);
+      log.info("udp network on {} stopped; {}", p.name(), stats());
+    }
   }
 
   @Override
   public String toString() {
-    return "UdpNetwork{" + device + ", lease=" + lease.subnet() + ", port=" + port + ", mtu=" + mtu + "}";
+    return "UdpNetwork{" + plane.name() + ", lease=" + spec.lease().subnet() + ", port=" + spec.port() + ", mtu="
+        + spec.mtu() + "}";
   }
 }

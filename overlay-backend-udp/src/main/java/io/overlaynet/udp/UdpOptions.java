@@ -2,6 +2,8 @@ package io.overlaynet.udp;
 
 import static com.google.common.base.Preconditions.checkArgument;
 
+import java.time.Duration;
+
 /**
  * Tuning of the udp backend's data path; none of it changes the wire format. The UDP port is
  * not here: it comes from the network config ({@code "Backend": {"Type": "udp", "Port": 8285}}),
@@ -17,7 +19,7 @@ public final class UdpOptions {
    * One queue, batches of up to 32 packets per system call, 4 MiB socket buffers, TUN offload
    * with UDP GSO and GRO where the kernel has them (each probed once, see {@link #withOffload}).
    */
-  public static final UdpOptions DEFAULT = new UdpOptions(1, 32, 4 << 20, true, true, true);
+  public static final UdpOptions DEFAULT = new UdpOptions(1, 32, 4 << 20, true, true, true, Duration.ofSeconds(10));
 
   private final int queues;
   private final int batchSize;
@@ -25,15 +27,17 @@ public final class UdpOptions {
   private final boolean offload;
   private final boolean udpGso;
   private final boolean udpGro;
+  private final Duration checkInterval;
 
   private UdpOptions(int queues, int batchSize, int socketBufferBytes, boolean offload, boolean udpGso,
-      boolean udpGro) {
+      boolean udpGro, Duration checkInterval) {
     this.queues = queues;
     this.batchSize = batchSize;
     this.socketBufferBytes = socketBufferBytes;
     this.offload = offload;
     this.udpGso = udpGso;
     this.udpGro = udpGro;
+    this.checkInterval = checkInterval;
   }
 
   /**
@@ -46,7 +50,7 @@ public final class UdpOptions {
    */
   public UdpOptions withQueues(int n) {
     checkArgument(n >= 1 && n <= 16, "queues must be in 1..16: %s", n);
-    return new UdpOptions(n, batchSize, socketBufferBytes, offload, udpGso, udpGro);
+    return new UdpOptions(n, batchSize, socketBufferBytes, offload, udpGso, udpGro, checkInterval);
   }
 
   /**
@@ -57,7 +61,7 @@ public final class UdpOptions {
    */
   public UdpOptions withBatchSize(int n) {
     checkArgument(n >= 1 && n <= 1024, "batch size must be in 1..1024: %s", n);
-    return new UdpOptions(queues, n, socketBufferBytes, offload, udpGso, udpGro);
+    return new UdpOptions(queues, n, socketBufferBytes, offload, udpGso, udpGro, checkInterval);
   }
 
   /**
@@ -68,7 +72,7 @@ public final class UdpOptions {
    */
   public UdpOptions withSocketBufferBytes(int bytes) {
     checkArgument(bytes >= (64 << 10) && bytes <= (256 << 20), "socket buffer out of range: %s", bytes);
-    return new UdpOptions(queues, batchSize, bytes, offload, udpGso, udpGro);
+    return new UdpOptions(queues, batchSize, bytes, offload, udpGso, udpGro, checkInterval);
   }
 
   /**
@@ -82,7 +86,7 @@ public final class UdpOptions {
    * If the kernel refuses the offload device, the backend falls back to that (and logs it).
    */
   public UdpOptions withOffload(boolean on) {
-    return new UdpOptions(queues, batchSize, socketBufferBytes, on, udpGso, udpGro);
+    return new UdpOptions(queues, batchSize, socketBufferBytes, on, udpGso, udpGro, checkInterval);
   }
 
   /**
@@ -92,7 +96,7 @@ public final class UdpOptions {
    * one. Used only if the kernel has it (Linux 4.18+); a send it refuses switches it off.
    */
   public UdpOptions withUdpGso(boolean on) {
-    return new UdpOptions(queues, batchSize, socketBufferBytes, offload, on, udpGro);
+    return new UdpOptions(queues, batchSize, socketBufferBytes, offload, on, udpGro, checkInterval);
   }
 
   /**
@@ -101,7 +105,24 @@ public final class UdpOptions {
    * (Linux 5.0+). Coalescing TCP segments into TUN super-packets happens with or without it.
    */
   public UdpOptions withUdpGro(boolean on) {
-    return new UdpOptions(queues, batchSize, socketBufferBytes, offload, udpGso, on);
+    return new UdpOptions(queues, batchSize, socketBufferBytes, offload, udpGso, on, checkInterval);
+  }
+
+  /**
+   * Returns options that check {@code flannel0} this often: a device deleted from outside is made
+   * again (and the data path restarted on it) at once, through a netlink link watch; a lost address
+   * or route, or a device set down, is restored within this interval. flanneld never checks.
+   *
+   * @throws IllegalArgumentException if shorter than 100 ms
+   */
+  public UdpOptions withCheckInterval(Duration interval) {
+    checkArgument(interval.toMillis() >= 100, "check interval must be at least 100 ms: %s", interval);
+    return new UdpOptions(queues, batchSize, socketBufferBytes, offload, udpGso, udpGro, interval);
+  }
+
+  /** Returns how often {@code flannel0}, its address and its route are checked (default 10 s). */
+  public Duration checkInterval() {
+    return checkInterval;
   }
 
   /** Returns whether UDP GSO is wanted (effective only with offload and kernel support). */
@@ -137,6 +158,7 @@ public final class UdpOptions {
   @Override
   public String toString() {
     return "UdpOptions{queues=" + queues + ", batchSize=" + batchSize + ", socketBufferBytes=" + socketBufferBytes
-        + ", offload=" + offload + ", udpGso=" + udpGso + ", udpGro=" + udpGro + "}";
+        + ", offload=" + offload + ", udpGso=" + udpGso + ", udpGro=" + udpGro + ", checkInterval=" + checkInterval
+        + "}";
   }
 }

@@ -1,0 +1,185 @@
+package io.overlaynet.udp;
+
+import io.overlaynet.Lease;
+import io.overlaynet.ip.Ip4Net;
+import io.overlaynet.netlink.Address;
+import io.overlaynet.netlink.Family;
+import io.overlaynet.netlink.Link;
+import io.overlaynet.netlink.NetlinkException;
+import io.overlaynet.netlink.NetlinkHandle;
+import io.overlaynet.netlink.Route;
+import io.overlaynet.netlink.Scope;
+import io.overlaynet.netlink.Sysctl;
+import io.overlaynet.netlink.TunDevice;
+import io.overlaynet.netlink.TunOptions;
+import io.overlaynet.netlink.UdpSocket;
+import io.overlaynet.udp.internal.Counters;
+import io.overlaynet.udp.internal.DataPath;
+import io.overlaynet.udp.internal.PeerTable;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One incarnation of {@code flannel0}: its TUN queues, configured as flannel does, and the
+ * data-path threads between them and the UDP sockets (which outlive it). Made at registration and
+ * again whenever the device is deleted from outside, with the same settings.
+ *
+ * @param name the device name the kernel gave (normally {@code flannel0})
+ * @param index the device's interface index
+ * @param queues the TUN queues, each served by a tx and an rx thread
+ * @param dataPath the threads and the peer table they route by
+ * @param offload whether the device has the vnet header (TUN offloads)
+ */
+record UdpPlane(String name, int index, List<TunDevice> queues, DataPath dataPath, boolean offload) {
+
+  private static final Logger log = LoggerFactory.getLogger(UdpPlane.class);
+
+  /** What every incarnation shares: the node's lease and network, and the sockets. */
+  record Spec(Lease lease, Ip4Net network, int mtu, int port, UdpOptions options, List<UdpSocket> sockets,
+      Counters counters) {}
+
+  /**
+   * Creates and configures the device and starts the data path with {@code peers}. With offload
+   * wanted but refused by the kernel, falls back to a plain device. On failure what was made here
+   * is closed again.
+   *
+   * @throws Exception if the device cannot be made or configured
+   */
+  static UdpPlane open(Spec spec, boolean offloadWanted, PeerTable peers) throws Exception {
+    UdpOptions options = spec.options();
+    List<AutoCloseable> made = new ArrayList<>();
+    try {
+      boolean multi = options.queues() > 1;
+      boolean offload = offloadWanted;
+      TunDevice first = null;
+      if (offload) {
+        try {
+          first = TunDevice.create(UdpBackend.DEVICE_TEMPLATE,
+              TunOptions.DEFAULT.withMultiQueue(multi).withVnetHeader(true));
+        } catch (IOException e) {
+          log.warn("TUN offload (IFF_VNET_HDR, TSO) unavailable, using a plain TUN device: {}", e.getMessage());
+          offload = false;
+        }
+      }
+      if (first == null) {
+        first = TunDevice.create(UdpBackend.DEVICE_TEMPLATE, TunOptions.DEFAULT.withMultiQueue(multi));
+      }
+      made.add(first);
+      List<TunDevice> tuns = new ArrayList<>();
+      tuns.add(first);
+      for (int i = 1; i < options.queues(); i++) {
+        TunDevice q = first.openQueue();
+        made.add(q);
+        tuns.add(q);
+      }
+      String name = first.name();
+      List<UdpSocket> sockets = spec.sockets();
+      // Probed once, on the first socket: the kernel is the same for all.
+      boolean gso = offload && options.udpGso() && sockets.get(0).supportsGso();
+      boolean gro = offload && options.udpGro();
+      // Only the offload receive loop reads the UDP_GRO cmsg; any other would take several
+      // datagrams for one. So: on for every socket, or for none.
+      for (int i = 0; gro && i < sockets.size(); i++) {
+        gro = sockets.get(i).setGro(true);
+      }
+      if (!gro) {
+        sockets.forEach(s -> s.setGro(false));
+      }
+      int index = configure(name, spec.lease(), spec.network(), spec.mtu());
+
+      Lease lease = spec.lease();
+      int ownMask = lease.subnet().prefixLength() == 0 ? 0 : -1 << (32 - lease.subnet().prefixLength());
+      DataPath dataPath = new DataPath(new DataPath.Config(name, lease.subnet().address().toInt(),
+          lease.subnet().address().toInt() & ownMask, ownMask, spec.port(), options.batchSize(), spec.mtu(), offload,
+          gso, gro), spec.counters());
+      made.add(dataPath);
+      dataPath.setPeers(peers);
+      for (int i = 0; i < tuns.size(); i++) {
+        dataPath.start(i, tuns.get(i), sockets.get(i));
+      }
+      log.info("udp backend up: {} mtu {} address {}/32, {} queue(s), TUN offload {}, UDP GSO {}, UDP GRO {}, UDP"
+          + " port {}", name, spec.mtu(), lease.subnet().address(), tuns.size(), offload ? "on" : "off",
+          gso ? "on" : "off", gro ? "on" : "off", spec.port());
+      return new UdpPlane(name, index, List.copyOf(tuns), dataPath, offload);
+    } catch (Exception | Error e) {
+      // Data path first (threads borrow the fds), then the devices.
+      for (int i = made.size() - 1; i >= 0; i--) {
+        try {
+          made.get(i).close();
+        } catch (Exception cleanup) {
+          e.addSuppressed(cleanup);
+        }
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * flannel's {@code configureIface}: address /32, MTU, up, then the route for the whole network.
+   * Every step replaces, so running it on a configured device changes nothing.
+   *
+   * @return the device's index
+   */
+  static int configure(String name, Lease lease, Ip4Net network, int mtu) throws Exception {
+    try (NetlinkHandle h = NetlinkHandle.open()) {
+      Link link = h.linkByName(name);
+      // A /32 so the kernel adds no broadcast or subnet routes: the address only gives host →
+      // container traffic a source the other side can answer to.
+      h.addrReplace(Address.of(link.index(), lease.subnet().address(), 32));
+      h.linkSetMtu(link.index(), mtu);
+      // The ICMP net unreachable the data path writes back comes from this very address; without
+      // accept_local the kernel drops it as a martian (local source on input), which silently
+      // breaks flanneld's unreachable reply. Only packets this node's proxy writes enter here.
+      Sysctl.current().set("net/ipv4/conf/" + name + "/accept_local", "1");
+      h.linkSetUp(link.index());
+      // Replace rather than add: flannel ignores EEXIST, which would leave a stale route in place.
+      h.routeReplace(route(network, link.index()));
+      return link.index();
+    }
+  }
+
+  /** Returns {@code <Network> dev flannel0}. */
+  static Route route(Ip4Net network, int index) {
+    return Route.builder(network).withLinkIndex(index).withScope(Scope.UNIVERSE).build();
+  }
+
+  /**
+   * Says what of the configuration is missing on {@code link} (this plane's device): an empty
+   * list when it is up with its address and route.
+   */
+  List<String> missing(NetlinkHandle nl, Link link, Lease lease, Ip4Net network) throws NetlinkException {
+    List<String> out = new ArrayList<>();
+    if (!link.isUp()) {
+      out.add("the device is down");
+    }
+    if (nl.addrList(index, Family.V4).stream().noneMatch(a -> a.ip().equals(lease.subnet().address())
+        && a.prefixLength() == 32)) {
+      out.add("its address " + lease.subnet().address() + "/32");
+    }
+    if (nl.routeList(Family.V4).stream().noneMatch(r -> r.dst().equals(network) && r.linkIndex() == index
+        && r.gateway() == null)) {
+      out.add("the route " + network + " dev " + name);
+    }
+    return out;
+  }
+
+  /**
+   * Stops the threads and closes the queues, removing the device.
+   *
+   * @return false if a thread did not stop within 1 s: the fds are then left open, since a thread
+   *     still inside a native call would use them after they are closed (or reused)
+   */
+  boolean close() {
+    if (!dataPath.stop(1000)) {
+      return false;
+    }
+    dataPath.close();
+    for (TunDevice q : queues) {
+      q.close();
+    }
+    return true;
+  }
+}
