@@ -6,11 +6,15 @@ import io.overlaynet.Network;
 import io.overlaynet.impl.WakeableLoop;
 import io.overlaynet.ip.Ip4Net;
 import io.overlaynet.netlink.Family;
+import io.overlaynet.netlink.NetlinkEvent;
 import io.overlaynet.netlink.NetlinkException;
 import io.overlaynet.netlink.NetlinkHandle;
+import io.overlaynet.netlink.NetlinkListener;
 import io.overlaynet.netlink.NetlinkNotFoundException;
 import io.overlaynet.netlink.OverlayRoutes;
 import io.overlaynet.netlink.Route;
+import io.overlaynet.netlink.SubscribeOptions;
+import io.overlaynet.netlink.Subscription;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -56,7 +60,12 @@ final class HostGwNetwork implements Network {
    */
   private final Set<Ip4Net> conflictCheck = new HashSet<>();
 
-  /** The route check; woken when {@link #conflictCheck} got entries. */
+  /** Watches the kernel's routes for deletions; closed with the network. */
+  private Subscription routeWatch;
+  /** Set when a route of the Network was deleted: the next round checks the table at once. */
+  private volatile boolean routeGone;
+
+  /** The route check; woken when {@link #conflictCheck} got entries or a route was deleted. */
   private final WakeableLoop checker = new WakeableLoop("overlaynet-hostgw-routecheck", this::checkRound);
   /** When the next periodic route check is due ({@link System#nanoTime()}); the checker's thread only. */
   private long nextCheck;
@@ -72,9 +81,27 @@ final class HostGwNetwork implements Network {
   }
 
   /** Starts the route check thread (from the registering thread, so it shares its namespace). */
-  void start() {
+  void start() throws NetlinkException {
     long interval = options.routeCheckInterval().toMillis();
     nextCheck = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(interval);
+    // A route of the Network deleted (by hand, by a tool) is restored at once rather than at the
+    // next periodic check; the deletions this backend makes itself cost one table dump.
+    routeWatch = nl.subscribeRoutes(SubscribeOptions.DEFAULT, new NetlinkListener<Route>() {
+      @Override
+      public void onEvent(NetlinkEvent<Route> event) {
+        Route r = event.value();
+        if (event.type() == NetlinkEvent.Type.DEL && r.dst() instanceof Ip4Net d && network.contains(d)) {
+          routeGone = true;
+          checker.wake();
+        }
+      }
+
+      @Override
+      public void onError(NetlinkException error) {
+        routeGone = true; // events were dropped: look now rather than at the next period
+        checker.wake();
+      }
+    });
     checker.start(interval);
   }
 
@@ -283,7 +310,8 @@ final class HostGwNetwork implements Network {
         Thread.sleep(CONFLICT_DELAY_MILLIS); // let a burst of events gather: one dump for all
         removeQueuedConflicts();
       }
-      if (System.nanoTime() - nextCheck >= 0) {
+      if (routeGone || System.nanoTime() - nextCheck >= 0) {
+        routeGone = false;
         nextCheck = System.nanoTime() + options.routeCheckInterval().toNanos();
         checkRoutes();
       }
@@ -323,6 +351,9 @@ final class HostGwNetwork implements Network {
       return;
     }
     closed = true;
+    if (routeWatch != null) {
+      routeWatch.close();
+    }
     checker.close();
     // Like flanneld: routes stay, so traffic survives an agent restart.
     nl.close();

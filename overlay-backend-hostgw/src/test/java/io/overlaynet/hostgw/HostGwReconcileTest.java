@@ -10,6 +10,7 @@ import io.overlaynet.LeaseAttrs;
 import io.overlaynet.ip.Ip4;
 import io.overlaynet.ip.Ip4Net;
 import io.overlaynet.ip.IpNet;
+import io.overlaynet.netlink.Family;
 import io.overlaynet.netlink.Route;
 import io.overlaynet.netlink.testing.FakeNetlink;
 import io.overlaynet.testing.StubSubnetManager;
@@ -52,6 +53,29 @@ class HostGwReconcileTest {
         assertTrue(left.contains(kept), "a route that is not the backend's to remove went: " + kept);
       }
       assertEquals(1, left.stream().filter(r -> r.dst().equals(h2.subnet())).count(), "h2 is routed");
+    } finally {
+      n.close();
+    }
+  }
+
+  @Test
+  void aRouteDeletedFromOutsideIsRestoredAtOnceNotAtTheNextPeriod() throws Exception {
+    FakeNetlink nl = new FakeNetlink().withUnderlay(Ip4.parse("192.0.2.11"));
+    StubSubnetManager sm = new StubSubnetManager(CONFIG, "10.5.83.0/24");
+    HostGwNetwork n = (HostGwNetwork) new HostGwBackend(
+        HostGwOptions.DEFAULT.withRouteCheckInterval(Duration.ofHours(1)), () -> nl)
+        .register(new BackendContext(sm, sm.config, EXT));
+    try {
+      Lease h2 = Lease.of(Ip4Net.parse("10.5.90.0/24"),
+          LeaseAttrs.of(Ip4.parse("192.0.2.12")).withBackend("host-gw", null));
+      n.onSnapshot(List.of(h2));
+      Route r = nl.routes.stream().filter(x -> x.dst().equals(h2.subnet())).findFirst().orElseThrow();
+      nl.deleteRouteFromOutside(r);
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (nl.routeList(Family.V4).stream().noneMatch(x -> x.dst().equals(h2.subnet()))) {
+        assertTrue(System.nanoTime() < deadline, "the route was not restored within 10 s (the period is 1 h)");
+        Thread.sleep(10);
+      }
     } finally {
       n.close();
     }

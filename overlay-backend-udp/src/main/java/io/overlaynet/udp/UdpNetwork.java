@@ -12,6 +12,7 @@ import io.overlaynet.netlink.NetlinkException;
 import io.overlaynet.netlink.NetlinkHandle;
 import io.overlaynet.netlink.NetlinkListener;
 import io.overlaynet.netlink.NetlinkNotFoundException;
+import io.overlaynet.netlink.Route;
 import io.overlaynet.netlink.SubscribeOptions;
 import io.overlaynet.netlink.Subscription;
 import io.overlaynet.netlink.UdpSocket;
@@ -37,8 +38,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Lease events may arrive from any thread; they replace the peer table atomically, so the
  * data path never waits for them. Beyond flanneld, a {@code flannel0} deleted from outside is
- * made again at once, with the data path restarted on it, and a lost address or route comes back
- * within {@link UdpOptions#checkInterval()}.
+ * made again at once, with the data path restarted on it, and so is its route; a lost address or a
+ * device set down comes back within {@link UdpOptions#checkInterval()}.
  */
 public final class UdpNetwork implements Network {
 
@@ -52,6 +53,7 @@ public final class UdpNetwork implements Network {
   private PeerTable peers = PeerTable.EMPTY;
   private NetlinkHandle nl;
   private Subscription linkWatch;
+  private Subscription routeWatch;
   private boolean closed;
 
   UdpNetwork(UdpPlane.Spec spec, UdpPlane plane) {
@@ -82,7 +84,24 @@ public final class UdpNetwork implements Network {
           checker.wake(); // events were dropped: look now rather than at the next period
         }
       });
+      // The route of the Network deleted (by hand, by a tool) is restored at once.
+      routeWatch = nl.subscribeRoutes(SubscribeOptions.DEFAULT, new NetlinkListener<Route>() {
+        @Override
+        public void onEvent(NetlinkEvent<Route> event) {
+          if (event.type() == NetlinkEvent.Type.DEL && event.value().dst().equals(spec.network())) {
+            checker.wake();
+          }
+        }
+
+        @Override
+        public void onError(NetlinkException error) {
+          checker.wake();
+        }
+      });
     } catch (NetlinkException e) {
+      if (linkWatch != null) {
+        linkWatch.close();
+      }
       nl.close();
       throw e;
     }
@@ -215,7 +234,7 @@ public final class UdpNetwork implements Network {
       log.warn("{} was {}; making it again and restarting the data path", p.name(),
           link == null ? "deleted" : "replaced (index " + p.index() + " -> " + link.index() + ")");
       if (!p.close()) {
-        log.error("udp data path of {} did not stop within 1 s; cannot make the device again", p.name());
+        log.error("udp data path of {} did not stop within 5 s; cannot make the device again", p.name());
         return;
       }
       plane = UdpPlane.open(spec, p.offload(), peers);
@@ -231,7 +250,7 @@ public final class UdpNetwork implements Network {
 
   /**
    * Stops the data path and removes the TUN device (with its address and route), like flanneld,
-   * whose {@code flannel0} is not persistent; returns within about 1 s. Idempotent.
+   * whose {@code flannel0} is not persistent; returns within milliseconds (5 s at most). Idempotent.
    */
   @Override
   public void close() {
@@ -244,6 +263,9 @@ public final class UdpNetwork implements Network {
     if (linkWatch != null) {
       linkWatch.close();
     }
+    if (routeWatch != null) {
+      routeWatch.close();
+    }
     // Outside the lock: a check in progress finishes first (it holds the lock), then sees closed.
     checker.close();
     synchronized (this) {
@@ -252,7 +274,7 @@ public final class UdpNetwork implements Network {
       }
       UdpPlane p = plane;
       if (!p.close()) {
-        log.error("udp data path of {} did not stop within 1 s; leaving its fds open", p.name());
+        log.error("udp data path of {} did not stop within 5 s; leaving its fds open", p.name());
         return;
       }
       spec.sockets().forEach(UdpSocket::close);

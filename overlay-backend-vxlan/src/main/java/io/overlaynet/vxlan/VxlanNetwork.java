@@ -70,6 +70,7 @@ final class VxlanNetwork implements Network {
   private final Backoff retry;
   private volatile boolean closed;
   private Subscription linkWatch;
+  private Subscription routeWatch;
 
   VxlanNetwork(NetlinkHandle nl, VxlanDevice.Spec spec, VxlanConfig config, Ip4Net network, Lease lease, int devIndex,
       VxlanOptions options) {
@@ -106,6 +107,21 @@ final class VxlanNetwork implements Network {
         @Override
         public void onError(NetlinkException error) {
           wake(); // events were dropped: check the device now rather than at the next period
+        }
+      });
+      // A route of the Network deleted (by hand, by a tool) is restored at once rather than at
+      // the next period; the deletions this backend makes itself cost one reconciliation.
+      routeWatch = nl.subscribeRoutes(SubscribeOptions.DEFAULT, new NetlinkListener<Route>() {
+        @Override
+        public void onEvent(NetlinkEvent<Route> event) {
+          if (event.type() == NetlinkEvent.Type.DEL && event.value().dst() instanceof Ip4Net d && network.contains(d)) {
+            wake();
+          }
+        }
+
+        @Override
+        public void onError(NetlinkException error) {
+          wake();
         }
       });
     }
@@ -505,6 +521,9 @@ final class VxlanNetwork implements Network {
     closed = true;
     if (linkWatch != null) {
       linkWatch.close();
+    }
+    if (routeWatch != null) {
+      routeWatch.close();
     }
     maintainer.close();
     // Like flanneld: the device, routes, ARP and FDB entries stay, so traffic survives a restart.

@@ -36,7 +36,10 @@ public final class VxlanOptions {
     return reconcileInterval;
   }
 
-  /** Returns whether a netlink link subscription reports the device's deletion at once. */
+  /**
+   * Returns whether netlink subscriptions report the device's deletion, and deleted routes of the
+   * Network, at once (otherwise the periodic check finds them).
+   */
   public boolean watchLink() {
     return watchLink;
   }
@@ -50,7 +53,7 @@ public final class VxlanOptions {
     return builder().from(this).withReconcileInterval(interval).build();
   }
 
-  /** Returns a copy with the link watch on or off (off: only the periodic check notices a deletion). */
+  /** Returns a copy with the link and route watches on or off (off: only the periodic check notices deletions). */
   public VxlanOptions withWatchLink(boolean watch) {
     return builder().from(this).withWatchLink(watch).build();
   }

@@ -9,6 +9,7 @@ import io.overlaynet.LeaseAttrs;
 import io.overlaynet.ip.Ip4;
 import io.overlaynet.ip.Ip4Net;
 import io.overlaynet.ip.IpNet;
+import io.overlaynet.netlink.Family;
 import io.overlaynet.netlink.Route;
 import io.overlaynet.netlink.testing.FakeNetlink;
 import io.overlaynet.testing.StubSubnetManager;
@@ -43,6 +44,29 @@ class VxlanReconcileTest {
       assertTrue(nl.routes.stream().noneMatch(r -> r.dst().equals(stale.dst())), "the stale route stays: " + nl.routes);
       assertTrue(nl.routes.contains(outside) && nl.routes.contains(daemon), "foreign routes went: " + nl.routes);
       assertTrue(nl.routes.stream().anyMatch(r -> r.dst().equals(h2.subnet())), "h2 is routed: " + nl.routes);
+    } finally {
+      n.close();
+    }
+  }
+
+  @Test
+  void aRouteDeletedFromOutsideIsRestoredAtOnceNotAtTheNextPeriod() throws Exception {
+    FakeNetlink nl = new FakeNetlink().withUnderlay(Ip4.parse("192.0.2.11"));
+    StubSubnetManager sm = new StubSubnetManager("{\"Network\":\"10.5.0.0/16\",\"Backend\":{\"Type\":\"vxlan\"}}",
+        "10.5.96.0/24");
+    VxlanNetwork n = (VxlanNetwork) new VxlanBackend(VxlanOptions.DEFAULT.withReconcileInterval(Duration.ofHours(1)),
+        () -> nl).register(new BackendContext(sm, sm.config, EXT));
+    try {
+      Lease h2 = Lease.of(Ip4Net.parse("10.5.60.0/24"), LeaseAttrs.of(Ip4.parse("192.0.2.12"))
+          .withBackend("vxlan", "{\"VNI\":1,\"VtepMAC\":\"92:dc:75:59:97:4a\"}"));
+      n.onSnapshot(List.of(h2));
+      Route r = nl.routes.stream().filter(x -> x.dst().equals(h2.subnet())).findFirst().orElseThrow();
+      nl.deleteRouteFromOutside(r);
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (nl.routeList(Family.V4).stream().noneMatch(x -> x.dst().equals(h2.subnet()))) {
+        assertTrue(System.nanoTime() < deadline, "the route was not restored within 10 s (the period is 1 h)");
+        Thread.sleep(10);
+      }
     } finally {
       n.close();
     }

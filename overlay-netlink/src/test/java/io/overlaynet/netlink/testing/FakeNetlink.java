@@ -44,6 +44,7 @@ public final class FakeNetlink implements NetlinkHandle {
   public final List<Neighbor> neighbors = new ArrayList<>();
   public final List<FdbEntry> fdb = new ArrayList<>();
   public final List<NetlinkListener<Link>> linkListeners = new ArrayList<>();
+  public final List<NetlinkListener<Route>> routeListeners = new ArrayList<>();
 
   /** What {@code ip route get} answers; default: directly reachable through index 2. */
   public Function<IpAddress, List<Route>> routeGet = ip -> List.of(
@@ -183,6 +184,18 @@ public final class FakeNetlink implements NetlinkHandle {
     routes.removeIf(r -> r.linkIndex() == index);
     neighbors.removeIf(n -> n.linkIndex() == index);
     fdb.removeIf(e -> e.linkIndex() == index);
+  }
+
+  /** Deletes a route "from outside" and notifies subscribers, as {@code ip route del} would. */
+  public void deleteRouteFromOutside(Route r) throws NetlinkException {
+    routeDel(r);
+    List<NetlinkListener<Route>> ls;
+    synchronized (this) {
+      ls = new ArrayList<>(routeListeners);
+    }
+    for (NetlinkListener<Route> listener : ls) {
+      listener.onEvent(new NetlinkEvent<>(NetlinkEvent.Type.DEL, r));
+    }
   }
 
   /** Deletes a link "from outside" and notifies subscribers, as {@code ip link del} would. */
@@ -370,6 +383,10 @@ public final class FakeNetlink implements NetlinkHandle {
   @Override
   public synchronized Subscription subscribeLinks(SubscribeOptions options, NetlinkListener<Link> listener) {
     linkListeners.add(listener);
+    return subscription(() -> linkListeners.remove(listener));
+  }
+
+  private Subscription subscription(Runnable remove) {
     return new Subscription() {
       private volatile boolean active = true;
 
@@ -382,7 +399,7 @@ public final class FakeNetlink implements NetlinkHandle {
       public void close() {
         active = false;
         synchronized (FakeNetlink.this) {
-          linkListeners.remove(listener);
+          remove.run();
         }
       }
     };
@@ -394,8 +411,9 @@ public final class FakeNetlink implements NetlinkHandle {
   }
 
   @Override
-  public Subscription subscribeRoutes(SubscribeOptions options, NetlinkListener<Route> listener) {
-    throw new UnsupportedOperationException();
+  public synchronized Subscription subscribeRoutes(SubscribeOptions options, NetlinkListener<Route> listener) {
+    routeListeners.add(listener);
+    return subscription(() -> routeListeners.remove(listener));
   }
 
   @Override
