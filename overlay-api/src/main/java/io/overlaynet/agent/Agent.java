@@ -50,11 +50,17 @@ import org.slf4j.LoggerFactory;
  * in-process.
  *
  * <p>{@link #start()} runs flannel's sequence: read the network config (waiting while it is absent
- * or invalid), choose the external interface, register the backend (device + lease), install the
- * ip-masq and forward rules if asked, write {@code subnet.env}, then watch every lease and keep the
- * node's own one renewed. {@link #close()} stops promptly and, like flanneld, leaves routes and
- * devices in place so traffic keeps flowing across a restart. If the node's own lease disappears
- * from the store the agent stops by itself and says why.
+ * or invalid, or while the store cannot be reached), choose the external interface, register the
+ * backend (device + lease), install the ip-masq and forward rules if asked, write
+ * {@code subnet.env}, then watch every lease and keep the node's own one renewed. {@link #close()}
+ * stops promptly and, like flanneld, leaves routes and devices in place so traffic keeps flowing
+ * across a restart.
+ *
+ * <p>Store faults do not stop it: watches are set up again and re-listed, renewals retried, and a
+ * lease that was deleted or expired (say, while the node was cut off) is taken again with the same
+ * subnet, the data plane untouched meanwhile. The agent stops by itself, with the reason in
+ * {@link #stopped()}, only when it cannot go on correctly: another node holds its subnet now, or
+ * the store refuses it for good (e.g. authentication).
  *
  * <pre>{@code
  * try (Store store = InMemoryStore.create();
@@ -63,7 +69,7 @@ import org.slf4j.LoggerFactory;
  *          .options(AgentOptions.DEFAULT.withInterfaces(List.of("eth0")))
  *          .build()) {
  *   Lease lease = agent.start();
- *   agent.stopped().join();   // until closed, or the lease is lost
+ *   agent.stopped().join();   // until closed, or it cannot go on (the reason is in the exception)
  * }
  * }</pre>
  *
@@ -155,7 +161,12 @@ public final class Agent implements AutoCloseable {
       throw new AgentException("interrupted while starting", e);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
+      boolean closedMeanwhile = closing.get();
       close();
+      if (closedMeanwhile && !(cause instanceof AgentException)) {
+        // Whatever the interrupted step threw, the reason is the close.
+        throw new AgentException("the agent was closed while starting", cause);
+      }
       if (cause instanceof AgentException ae) {
         throw ae;
       }
@@ -398,6 +409,9 @@ public final class Agent implements AutoCloseable {
     }
     Thread t = starter;
     if (t != null && t != Thread.currentThread()) {
+      // A store call of the start (connecting to an etcd that is down, say) may be sleeping
+      // between attempts: the interrupt ends it at once instead of at its request timeout.
+      t.interrupt();
       try {
         t.join(TimeUnit.SECONDS.toMillis(2));
       } catch (InterruptedException e) {
@@ -443,6 +457,7 @@ public final class Agent implements AutoCloseable {
           sleeper.wait(left);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
+          checkOpen(); // close() interrupts the start: say that, not "interrupted"
           throw new AgentException("interrupted while waiting for the store", e);
         }
       }

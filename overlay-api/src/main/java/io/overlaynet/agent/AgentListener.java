@@ -20,7 +20,11 @@ public interface AgentListener {
   /** This node's lease was renewed. */
   default void onLeaseRenewed(Lease lease) {}
 
-  /** This node's lease was deleted or expired in the store; the agent is stopping. */
+  /**
+   * This node's subnet is lost: its lease was deleted or expired and another node holds the subnet
+   * now; the agent is stopping. (A lease that was merely deleted or expired is taken back and
+   * reported through {@link #onLeaseRenewed}.)
+   */
   default void onLeaseLost(Lease lease) {}
 
   /** A remote node's lease was programmed (also for a changed lease). */

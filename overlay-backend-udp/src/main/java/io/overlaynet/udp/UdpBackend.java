@@ -112,7 +112,7 @@ public final class UdpBackend implements Backend {
       return net;
     } catch (Exception | Error e) {
       if (plane != null && !plane.close()) {
-        log.error("udp data path of {} did not stop within 1 s; leaving its fds open", plane.name());
+        log.error("udp data path of {} did not stop within 5 s; leaving its fds open", plane.name());
         throw e;
       }
       sockets.forEach(UdpSocket::close);

@@ -169,11 +169,12 @@ record UdpPlane(String name, int index, List<TunDevice> queues, DataPath dataPat
   /**
    * Stops the threads and closes the queues, removing the device.
    *
-   * @return false if a thread did not stop within 1 s: the fds are then left open, since a thread
+   * @return false if a thread did not stop within 5 s (they stop within milliseconds when woken;
+   *     the margin is for a machine under heavy load): the fds are then left open, since a thread
    *     still inside a native call would use them after they are closed (or reused)
    */
   boolean close() {
-    if (!dataPath.stop(1000)) {
+    if (!dataPath.stop(5000)) {
       return false;
     }
     dataPath.close();
