@@ -69,6 +69,11 @@ final class JetcdStore implements EtcdStore, HasWatches {
         .connectTimeout(options.connectTimeout())
         // jetcd retries UNAVAILABLE calls on its own; never for longer than our deadline.
         .retryMaxDuration(options.requestTimeout())
+        // HTTP/2 pings on open streams find a dead connection (partition, host crash) within
+        // ~15 s, so a watch resumes instead of waiting for ever; etcd accepts pings 5 s apart.
+        .keepaliveTime(Duration.ofSeconds(10))
+        .keepaliveTimeout(Duration.ofSeconds(5))
+        .keepaliveWithoutCalls(false)
         .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES);
     options.username().ifPresent(u -> builder.user(ByteSequence.from(u, UTF_8)));
     options.password().ifPresent(p -> builder.password(ByteSequence.from(p, UTF_8)));

@@ -53,6 +53,9 @@ public final class EtcdServer implements AutoCloseable {
 
   private final String name;
   private final TestCertificates tls;
+  /** The network namespace etcd runs in and the address it listens on there, or null for loopback. */
+  private final String netns;
+  private final String host;
   private final Path baseDir;
   private final Path dataDir;
   private final Path logFile;
@@ -67,17 +70,25 @@ public final class EtcdServer implements AutoCloseable {
   private EtcdServer(Builder b) throws IOException {
     this.name = b.name;
     this.tls = b.tls;
+    this.netns = b.netns;
+    this.host = b.netns == null ? "127.0.0.1" : b.host;
     Path shm = Path.of("/dev/shm");
     Path parent = Files.isDirectory(shm) && Files.isWritable(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir"));
     this.baseDir = Files.createTempDirectory(parent, "overlaynet-etcd-");
     this.dataDir = baseDir.resolve("data");
     this.logFile = baseDir.resolve("etcd.log");
-    this.clientPort = freePort();
-    int p = freePort();
-    while (p == clientPort) {
-      p = freePort();
+    if (netns != null) {
+      // A namespace of the test's own: etcd's standard ports are free there.
+      this.clientPort = 2379;
+      this.peerPort = 2380;
+    } else {
+      this.clientPort = freePort();
+      int p = freePort();
+      while (p == clientPort) {
+        p = freePort();
+      }
+      this.peerPort = p;
     }
-    this.peerPort = p;
     this.shutdownHook = new Thread(this::destroyQuietly, "etcd-test-server-cleanup");
     Runtime.getRuntime().addShutdownHook(shutdownHook);
   }
@@ -102,7 +113,7 @@ public final class EtcdServer implements AutoCloseable {
 
   /** Returns the client URL, e.g. {@code http://127.0.0.1:40123}. */
   public String endpoint() {
-    return (tls != null ? "https" : "http") + "://127.0.0.1:" + clientPort;
+    return (tls != null ? "https" : "http") + "://" + host + ":" + clientPort;
   }
 
   /**
@@ -158,9 +169,10 @@ public final class EtcdServer implements AutoCloseable {
       return;
     }
     String scheme = tls != null ? "https" : "http";
-    String clientUrl = scheme + "://127.0.0.1:" + clientPort;
-    String peerUrl = "http://127.0.0.1:" + peerPort;
-    List<String> cmd = new ArrayList<>(List.of(
+    String clientUrl = scheme + "://" + host + ":" + clientPort;
+    String peerUrl = "http://" + host + ":" + peerPort;
+    List<String> cmd = new ArrayList<>(inNetns());
+    cmd.addAll(List.of(
         ETCD.toString(),
         "--name", name,
         "--data-dir", dataDir.toString(),
@@ -250,8 +262,8 @@ public final class EtcdServer implements AutoCloseable {
 
   /** Runs {@code etcdctl} and returns its standard output as bytes; see {@link #etcdctl}. */
   public byte[] etcdctlBytes(byte[] stdin, String... args) {
-    List<String> cmd = new ArrayList<>(List.of(ETCDCTL.toString(), "--endpoints", endpoint(),
-        "--command-timeout", "10s"));
+    List<String> cmd = new ArrayList<>(inNetns());
+    cmd.addAll(List.of(ETCDCTL.toString(), "--endpoints", endpoint(), "--command-timeout", "10s"));
     if (tls != null) {
       cmd.addAll(List.of("--cacert", tls.caCert().toString(), "--cert", tls.clientCert().toString(),
           "--key", tls.clientKey().toString()));
@@ -353,6 +365,11 @@ public final class EtcdServer implements AutoCloseable {
     }
   }
 
+  /** The command prefix that runs a program in etcd's namespace (none for loopback). */
+  private List<String> inNetns() {
+    return netns == null ? List.of() : List.of("ip", "netns", "exec", netns);
+  }
+
   private int countReady() throws IOException {
     if (!Files.exists(logFile)) {
       return 0;
@@ -384,8 +401,22 @@ public final class EtcdServer implements AutoCloseable {
   public static final class Builder {
     private String name = "overlaynet-test";
     private TestCertificates tls;
+    private String netns;
+    private String host;
 
     private Builder() {}
+
+    /**
+     * Runs etcd (and {@code etcdctl}) inside the named network namespace, listening on
+     * {@code address} there with etcd's standard ports 2379 and 2380, instead of on loopback:
+     * for cluster tests whose agents reach etcd over the test's underlay (and can be cut off from
+     * it there).
+     */
+    public Builder withNetns(String netns, String address) {
+      this.netns = java.util.Objects.requireNonNull(netns, "netns");
+      this.host = java.util.Objects.requireNonNull(address, "address");
+      return this;
+    }
 
     /** Sets the member name (default {@code overlaynet-test}). */
     public Builder withName(String name) {
