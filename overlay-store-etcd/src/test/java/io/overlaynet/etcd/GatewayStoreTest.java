@@ -165,7 +165,9 @@ class GatewayStoreTest {
       long start = System.nanoTime();
       StoreUnavailableException e = assertThrows(StoreUnavailableException.class, () -> store.get("/k"));
       long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-      assertTrue(ms >= 500 && ms < 2_000, "retried until about the deadline: " + ms + " ms");
+      // At least about the deadline (load only adds to that); at most well below the 5 s default,
+      // so the 600 ms asked for is the deadline obeyed, with margin for a loaded machine.
+      assertTrue(ms >= 500 && ms < 4_000, "retried until about the deadline: " + ms + " ms");
       assertTrue(e.getMessage().contains(endpoint) && e.getMessage().contains("get /k"), e.getMessage());
     }
   }
