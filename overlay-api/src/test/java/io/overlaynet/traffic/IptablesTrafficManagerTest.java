@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.overlaynet.testing.Await;
+import io.overlaynet.testing.TestThreads;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +14,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -166,46 +169,46 @@ class IptablesTrafficManagerTest {
   }
 
   private void assertKilledWithin(Path pidFile) throws Exception {
-    try (TrafficManager tm = TrafficManager.iptables(options().withCommandTimeout(Duration.ofMillis(1000)))) {
+    // 2 s: time for a loaded machine to fork the fake and let it write its pid, which the test needs.
+    try (TrafficManager tm = TrafficManager.iptables(options().withCommandTimeout(Duration.ofMillis(2000)))) {
       long start = System.nanoTime();
       TrafficException e = assertThrows(TrafficException.class,
           () -> tm.setupForwardRules(ForwardSpec.ipv4(IptablesRulesTest.NETWORK)));
       long millis = (System.nanoTime() - start) / 1_000_000;
       assertTrue(e.timedOut(), e.getMessage());
-      assertTrue(e.getMessage().contains("did not finish within 1000 ms; killed it"), e.getMessage());
+      assertTrue(e.getMessage().contains("did not finish within 2000 ms; killed it"), e.getMessage());
       assertTrue(e.exitCode().isEmpty());
-      assertTrue(millis < 5000, "took " + millis + " ms");
+      // The fake sleeps 60 s: ending within a bound far below that shows the timeout killed it.
+      assertTrue(millis < 15_000, "took " + millis + " ms");
       assertTrue(e.getMessage().startsWith("`" + dir.resolve("iptables") + " --version`"), e.getMessage());
       assertTrue(Files.exists(pidFile), "the fake never started within the timeout");
       long pid = Long.parseLong(Files.readString(pidFile).trim());
-      long deadline = System.nanoTime() + 2_000_000_000L;
-      while (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) && System.nanoTime() < deadline) {
-        Thread.sleep(20);
-      }
-      assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "process " + pid + " still alive");
+      Await.until("process " + pid + " killed", Duration.ofSeconds(10),
+          () -> !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
     }
   }
 
   @Test
   void resyncReappliesMissingRulesAndStopsOnClose() throws Exception {
     // The fake reports every rule as missing, so each resync re-applies the set.
+    TestThreads before = TestThreads.named("overlaynet-iptables-");
     TrafficManager tm = TrafficManager.iptables(options().withResyncPeriod(Duration.ofMillis(50)));
     tm.setupForwardRules(ForwardSpec.ipv4(IptablesRulesTest.NETWORK));
-    long deadline = System.nanoTime() + 5_000_000_000L;
-    while (restoreCount() < 3 && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
-    assertTrue(restoreCount() >= 3, "resync re-applied " + restoreCount() + " times");
+    Await.until("three resyncs", Duration.ofSeconds(20), () -> restoreCount() >= 3);
+    Set<Thread> threads = before.started();
+    assertTrue(threads.stream().anyMatch(t -> t.getName().equals("overlaynet-iptables-resync")), threads.toString());
 
+    // Each resync forks commands, so close() may have to kill one it is waiting for: bounded by
+    // the manager's own 2 s wait for its thread, and far below the 10 s command timeout.
     long start = System.nanoTime();
     tm.close();
-    assertTrue((System.nanoTime() - start) / 1_000_000 < 1000, "close took too long");
+    long closeMs = (System.nanoTime() - start) / 1_000_000;
+    assertTrue(closeMs < 5000, "close took " + closeMs + " ms");
+    TestThreads.assertEnd(threads, Duration.ofSeconds(10));
+    // The resync and pipe threads are gone (close() shut both pools down): no resync may start later either.
     long after = restoreCount();
     Thread.sleep(300);
     assertEquals(after, restoreCount(), "resync ran after close()");
-    // Tests run one after another and close their managers, so a live resync thread is ours.
-    assertFalse(Thread.getAllStackTraces().keySet().stream()
-        .anyMatch(t -> t.getName().equals("overlaynet-iptables-resync") && t.isAlive()));
     tm.close();  // idempotent
     assertThrows(IllegalStateException.class, () -> tm.setupForwardRules(ForwardSpec.ipv4(IptablesRulesTest.NETWORK)));
   }

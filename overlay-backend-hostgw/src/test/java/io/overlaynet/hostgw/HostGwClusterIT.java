@@ -17,26 +17,30 @@ import io.overlaynet.agent.AgentOptions;
 import io.overlaynet.ip.Ip4;
 import io.overlaynet.netlink.Link;
 import io.overlaynet.netlink.testkit.TestCluster;
-import io.overlaynet.store.InMemoryStore;
+import io.overlaynet.store.Store;
 import io.overlaynet.testing.Prerequisites;
+import io.overlaynet.testing.SharedFixture;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Three hosts running the host-gw backend over a shared in-memory store, each with a container:
  * reachability, flannel's exact routes (iproute2 JSON), the periodic route check, lease removal,
- * agent restarts and the NAT refusal. The tests share one cluster and run in order.
+ * agent restarts and the NAT refusal. The tests share one cluster and run in order; after a
+ * failed test the cluster is built again ({@link SharedFixture}), so each test fails only for its
+ * own reason, never for what a failed one left behind.
  */
 @Tag("privileged")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -45,9 +49,12 @@ class HostGwClusterIT {
 
   static final String CONFIG = "{\"Network\":\"10.5.0.0/16\",\"SubnetLen\":24,\"Backend\":{\"Type\":\"host-gw\"}}";
 
-  private InMemoryStore store;
+  @RegisterExtension
+  final SharedFixture<ClusterFixture> cluster = new SharedFixture<>(() -> ClusterFixture.startInMemory(3, CONFIG,
+      () -> HostGwBackend.create(HostGwOptions.DEFAULT.withRouteCheckInterval(Duration.ofSeconds(1)))));
+
+  private Store store;
   private ClusterFixture f;
-  private Path dir;
 
   static boolean onPath(String tool) {
     for (String d : System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin").split(":")) {
@@ -59,31 +66,19 @@ class HostGwClusterIT {
   }
 
   @BeforeAll
-  void startCluster() throws Exception {
+  void prerequisites() {
     Prerequisites.requireRoot();
     Prerequisites.require(io.overlaynet.netlink.Netlink.isAvailable(), "rtnetlink",
         "a Linux kernel with netlink: " + io.overlaynet.netlink.Netlink.unavailabilityCause());
     for (String tool : List.of("ip", "ping")) {
       Prerequisites.require(onPath(tool), "the " + tool + " command", "apt-get install iproute2 iputils-ping");
     }
-    dir = Files.createTempDirectory("hostgw-cluster");
-    store = InMemoryStore.create();
-    f = ClusterFixture.start(3, CONFIG, store,
-        () -> HostGwBackend.create(HostGwOptions.DEFAULT.withRouteCheckInterval(Duration.ofSeconds(1))), dir);
   }
 
-  @AfterAll
-  void stopCluster() {
-    try {
-      if (f != null) {
-        f.close();
-      }
-    } finally {
-      if (store != null) {
-        store.close();
-      }
-      ClusterFixture.deleteRecursively(dir);
-    }
+  @BeforeEach
+  void currentCluster() {
+    f = cluster.get();
+    store = f.store;
   }
 
   /** Checks host {@code i}'s routes to every other host against flanneld's (reference B4). */
@@ -137,7 +132,7 @@ class HostGwClusterIT {
   void routeDeletedByHandIsRecovered() throws Exception {
     Lease l2 = f.leases[2];
     f.run(1, "ip", "route", "del", l2.subnet().toString());
-    await("route recovered on h1", Duration.ofSeconds(5), () -> f.route(1, l2.subnet().toString()) != null);
+    await("route recovered on h1", Duration.ofSeconds(15), () -> f.route(1, l2.subnet().toString()) != null);
     assertFlannelRoutes(f, 1);
     f.assertReaches(1, 2);
   }
@@ -151,7 +146,7 @@ class HostGwClusterIT {
     store.delete(PREFIX + "/subnets/" + gone.key());
     for (int host = 1; host <= 2; host++) {
       int h = host;
-      await("route to h3 gone on h" + h, Duration.ofSeconds(5), () -> f.route(h, gone.subnet().toString()) == null);
+      await("route to h3 gone on h" + h, Duration.ofSeconds(15), () -> f.route(h, gone.subnet().toString()) == null);
     }
     Lease again = f.startAgent(3);
     assertEquals(gone.subnet(), again.subnet(), "same subnet, from the subnet file");

@@ -1,7 +1,9 @@
 package io.overlaynet.hostgw;
 
 import io.overlaynet.netlink.testing.FakeNetlink;
+import io.overlaynet.testing.Await;
 import io.overlaynet.testing.StubSubnetManager;
+import io.overlaynet.testing.TestThreads;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -21,6 +23,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -150,11 +153,7 @@ class HostGwNetworkTest {
     HostGwNetwork n = register(HostGwOptions.DEFAULT.withRouteCheckInterval(Duration.ofMillis(50)));
     n.onSnapshot(List.of(H2));
     nl.routeDel(Route.builder(H2.subnet()).withGateway(H2.attrs().publicIp()).withLinkIndex(2).build());
-    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    while (!routed(H2) && System.nanoTime() < deadline) {
-      Thread.sleep(10);
-    }
-    assertTrue(routed(H2));
+    Await.until("the periodic check restores the route", Duration.ofSeconds(10), () -> routed(H2));
   }
 
   @Test
@@ -188,12 +187,18 @@ class HostGwNetworkTest {
 
   @Test
   void closeIsPromptAndLeavesRoutes() throws Exception {
+    TestThreads before = TestThreads.named("overlaynet-hostgw-");
     HostGwNetwork n = register(HostGwOptions.DEFAULT);
     n.onSnapshot(List.of(H2));
+    Set<Thread> threads = before.started();
+    assertEquals(1, threads.size(), "the route check thread: " + threads);
     long t0 = System.nanoTime();
     n.close();
     n.close();
-    assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(1).toNanos());
+    // The thread waits for its next check, 10 s away (the default interval): unless close() wakes
+    // it, it is still waiting after the 5 s below, which are a margin for a loaded machine.
+    assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(5).toNanos());
+    TestThreads.assertEnd(threads, Duration.ofSeconds(5));
     assertTrue(nl.closed);
     assertTrue(routed(H2));
   }

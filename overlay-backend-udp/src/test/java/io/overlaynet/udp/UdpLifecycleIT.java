@@ -1,5 +1,6 @@
 package io.overlaynet.udp;
 
+import static io.overlaynet.udp.UdpTestbed.carriedDrops;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -15,31 +16,34 @@ import io.overlaynet.SubnetManagerOptions;
 import io.overlaynet.netlink.TunDevice;
 import io.overlaynet.netlink.testkit.TestCluster;
 import io.overlaynet.testing.Prerequisites;
+import io.overlaynet.testing.TestThreads;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Tag;
 
 /**
  * Multi-queue operation with TUN offloads (TSO super-packets segmented before encapsulation), a
- * busy port, and stopping: threads end and flannel0 is gone within 1 s.
+ * busy port, and stopping: the host's threads end and flannel0 is gone when close() returns.
  */
 @Tag("privileged")
 class UdpLifecycleIT {
 
-  private static long udpThreads() {
-    return Thread.getAllStackTraces().keySet().stream()
-        .filter(t -> t.getName().startsWith("overlaynet-udp-") && t.isAlive()).count();
-  }
+  /** Margin for a loaded machine; the data path threads wait in poll(-1), so only a wake ends them. */
+  private static final Duration PROMPT = Duration.ofSeconds(5);
 
   @Test
-  void multiQueueCarriesTrafficBusyPortFailsCleanlyAndCloseRemovesDeviceWithinOneSecond() throws Exception {
+  void multiQueueCarriesTrafficBusyPortFailsCleanlyAndCloseRemovesTheDevice() throws Exception {
     Prerequisites.requireRoot();
     Prerequisites.require(TunDevice.isAvailable(), "/dev/net/tun", "modprobe tun");
-    long threadsBefore = udpThreads();
+    // Threads of earlier test classes in this JVM may still be winding down: count only ours.
+    TestThreads udpThreads = TestThreads.named("overlaynet-udp-");
+    Set<Thread> threads;
     try (UdpTestbed bed = UdpTestbed.start("oudpl", 2, 2, UdpOptions.DEFAULT.withQueues(2).withOffload(true))) {
       TestCluster.Host h1 = bed.host(1);
-      assertEquals(threadsBefore + 8, udpThreads(), "a tx and an rx thread per queue per host");
+      threads = udpThreads.started();
+      assertEquals(8, threads.size(), "a tx and an rx thread per queue per host: " + threads);
       JsonObject link = JsonParser.parseString(UdpTestbed.run(h1.name(), "ip", "-d", "-j", "link", "show", "flannel0"))
           .getAsJsonArray().get(0).getAsJsonObject();
       JsonObject data = link.getAsJsonObject("linkinfo").getAsJsonObject("info_data");
@@ -56,7 +60,7 @@ class UdpLifecycleIT {
       assertTrue(bed.bulkTransfer(bed.container(1), bed.container(2), 7202, 4 << 20), "4 MiB c1 → c2 intact");
       UdpStats after = bed.network(2).stats();
       assertTrue(after.txPackets() - before.txPackets() > 10_000, after.toString());
-      assertEquals(before.totalDrops(), after.totalDrops(), after.toString());
+      assertEquals(carriedDrops(before), carriedDrops(after), after.toString());
 
       // A second registration on the same node finds port 8285 taken: it fails before making a device.
       SubnetManager sm = SubnetManager.overStore(bed.store, SubnetManagerOptions.DEFAULT.withPrefix(UdpTestbed.PREFIX));
@@ -71,14 +75,17 @@ class UdpLifecycleIT {
       long t0 = System.nanoTime();
       net.close();
       long closeMillis = (System.nanoTime() - t0) / 1_000_000;
-      assertTrue(closeMillis < 1000, "close took " + closeMillis + " ms");
+      assertTrue(closeMillis < PROMPT.toMillis(), "close took " + closeMillis + " ms");
+      // close() removes the device only after joining its threads: so host 1's four have ended
+      // (the same names run on host 2, which is why the count is checked, not the names).
       String links = UdpTestbed.run(h1.name(), "ip", "-o", "link");
       assertFalse(links.contains("flannel0"), links);
       assertEquals("", UdpTestbed.run(h1.name(), "ip", "route", "show", "10.5.0.0/16").trim(), "the route went with it");
-      assertEquals(threadsBefore + 4, udpThreads(), "host 1's threads ended");
+      assertEquals(4, threads.stream().filter(t -> !t.isAlive()).count(), "host 1's threads ended: " + threads);
+      assertEquals(4, threads.stream().filter(Thread::isAlive).count(), "host 2's threads run on: " + threads);
       net.close(); // idempotent
       assertFalse(bed.cluster.ping(bed.container(2).netns(), bed.container(1).ip()), "h1's side is down, as with flanneld");
     }
-    assertEquals(threadsBefore, udpThreads());
+    TestThreads.assertEnd(threads, PROMPT);
   }
 }

@@ -17,28 +17,31 @@ import io.overlaynet.LeaseCodec;
 import io.overlaynet.ip.Ip4;
 import io.overlaynet.ip.Ip4Net;
 import io.overlaynet.netlink.Netlink;
-import io.overlaynet.store.InMemoryStore;
 import io.overlaynet.store.Store;
 import io.overlaynet.testing.Prerequisites;
+import io.overlaynet.testing.SharedFixture;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Three hosts running the vxlan backend over a shared in-memory store, each with a container:
  * reachability, flannel's exact kernel objects (checked with iproute2's JSON output), lease
  * removal, agent restarts, a hand-written flanneld lease, and recovery from outside deletions.
- * The tests share one cluster and run in order.
+ * The tests share one cluster and run in order; after a failed test the cluster is built again
+ * ({@link SharedFixture}), so each test fails only for its own reason, never for what a failed
+ * one left behind.
  */
 @Tag("privileged")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -47,9 +50,12 @@ class VxlanClusterIT {
 
   static final String CONFIG = "{\"Network\":\"10.5.0.0/16\",\"SubnetLen\":24,\"Backend\":{\"Type\":\"vxlan\"}}";
 
-  private InMemoryStore store;
+  @RegisterExtension
+  final SharedFixture<ClusterFixture> cluster = new SharedFixture<>(() -> ClusterFixture.startInMemory(3, CONFIG,
+      () -> VxlanBackend.create(VxlanOptions.DEFAULT.withReconcileInterval(Duration.ofSeconds(1)))));
+
+  private Store store;
   private ClusterFixture f;
-  private Path dir;
 
   static void requirePrerequisites() {
     Prerequisites.requireRoot();
@@ -70,26 +76,14 @@ class VxlanClusterIT {
   }
 
   @BeforeAll
-  void startCluster() throws Exception {
+  void prerequisites() {
     requirePrerequisites();
-    dir = Files.createTempDirectory("vxlan-cluster");
-    store = InMemoryStore.create();
-    f = ClusterFixture.start(3, CONFIG, store,
-        () -> VxlanBackend.create(VxlanOptions.DEFAULT.withReconcileInterval(Duration.ofSeconds(1))), dir);
   }
 
-  @AfterAll
-  void stopCluster() throws Exception {
-    try {
-      if (f != null) {
-        f.close();
-      }
-    } finally {
-      if (store != null) {
-        store.close();
-      }
-      ClusterFixture.deleteRecursively(dir);
-    }
+  @BeforeEach
+  void currentCluster() {
+    f = cluster.get();
+    store = f.store;
   }
 
   static String mac(Lease l) {
@@ -212,7 +206,7 @@ class VxlanClusterIT {
     store.put(PREFIX + "/subnets/" + flanneld.key(), LeaseCodec.toJson(flanneld.attrs()), Duration.ofMinutes(5));
     for (int i = 1; i <= 3; i++) {
       int host = i;
-      await("flanneld's lease on h" + host, Duration.ofSeconds(5), () -> {
+      await("flanneld's lease on h" + host, Duration.ofSeconds(15), () -> {
         JsonObject r = f.route(host, "10.5.200.0/24");
         return r != null && "10.5.200.0".equals(r.get("gateway").getAsString())
             && contains(f.json(host, "ip", "-j", "neigh", "show", "dev", "flannel.1"), "dst", "10.5.200.0",
@@ -226,7 +220,7 @@ class VxlanClusterIT {
     store.delete(PREFIX + "/subnets/" + hostGw.key());
     for (int i = 1; i <= 3; i++) {
       int host = i;
-      await("flanneld's lease gone on h" + host, Duration.ofSeconds(5), () -> noTraceOf(f, host, flanneld));
+      await("flanneld's lease gone on h" + host, Duration.ofSeconds(15), () -> noTraceOf(f, host, flanneld));
     }
   }
 
@@ -239,7 +233,7 @@ class VxlanClusterIT {
     store.delete(PREFIX + "/subnets/" + gone.key());
     for (int host = 1; host <= 2; host++) {
       int h = host;
-      await("h3's objects gone on h" + h, Duration.ofSeconds(5), () -> noTraceOf(f, h, gone));
+      await("h3's objects gone on h" + h, Duration.ofSeconds(15), () -> noTraceOf(f, h, gone));
     }
     Lease again = f.startAgent(3);
     assertEquals(gone.subnet(), again.subnet(), "same subnet, from the subnet file");

@@ -1,7 +1,9 @@
 package io.overlaynet.vxlan;
 
 import io.overlaynet.netlink.testing.FakeNetlink;
+import io.overlaynet.testing.Await;
 import io.overlaynet.testing.StubSubnetManager;
+import io.overlaynet.testing.TestThreads;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -26,6 +28,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -264,11 +267,8 @@ class VxlanNetworkTest {
     VxlanNetwork n = register();
     n.onSnapshot(List.of(H2));
     nl.deleteFromOutside("flannel.1");
-    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    while (System.nanoTime() < deadline && !devicePresentAndProgrammed()) {
-      Thread.sleep(10);
-    }
-    assertTrue(devicePresentAndProgrammed());
+    // "At once": the reconcile interval is an hour, so only the link watch can do it in time.
+    Await.until("flannel.1 recreated and programmed", Duration.ofSeconds(10), this::devicePresentAndProgrammed);
     assertEquals(nl.linkByName("flannel.1").index(), n.deviceIndex());
   }
 
@@ -323,11 +323,17 @@ class VxlanNetworkTest {
 
   @Test
   void closeIsPromptAndIdempotent() throws Exception {
+    TestThreads before = TestThreads.named("overlaynet-vxlan-");
     VxlanNetwork n = register(CONFIG, VxlanOptions.DEFAULT);
+    Set<Thread> threads = before.started();
+    assertEquals(1, threads.size(), "the reconciliation thread: " + threads);
     long t0 = System.nanoTime();
     n.close();
     n.close();
-    assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(1).toNanos());
+    // The thread waits for its next round, 10 s away (the default interval): unless close() wakes
+    // it, it is still waiting after the 5 s below, which are a margin for a loaded machine.
+    assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(5).toNanos());
+    TestThreads.assertEnd(threads, Duration.ofSeconds(5));
     assertTrue(nl.closed);
     assertTrue(nl.linkListeners.isEmpty());
     // Like flanneld, the device stays.

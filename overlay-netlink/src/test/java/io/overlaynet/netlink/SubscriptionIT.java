@@ -1,15 +1,23 @@
 package io.overlaynet.netlink;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import io.overlaynet.ip.Ip4;
 import io.overlaynet.ip.IpNet;
 import io.overlaynet.ip.MacAddress;
 import io.overlaynet.netlink.testing.FreshNetNsExtension;
+import io.overlaynet.testing.TestThreads;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -20,9 +28,16 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(FreshNetNsExtension.class)
 class SubscriptionIT {
 
+  /**
+   * How long a subscription's thread waits in one poll (RtnlSubscription.POLL_MILLIS) before it
+   * looks at its flag again, less a little for millisecond rounding: a close that only set the
+   * flag, without waking the poll, could not end the thread sooner than this after it last polled.
+   */
+  private static final long POLL_SLICE_MS = 900;
+
   private static <T> NetlinkEvent<T> await(BlockingQueue<NetlinkEvent<T>> q, Predicate<NetlinkEvent<T>> p)
       throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (System.nanoTime() < deadline) {
       NetlinkEvent<T> e = q.poll(100, TimeUnit.MILLISECONDS);
       if (e != null && p.test(e)) {
@@ -34,6 +49,7 @@ class SubscriptionIT {
 
   @Test
   void deliversChangesAndClosesPromptly(NetNs ns) throws Exception {
+    TestThreads before = TestThreads.named("netlink-");
     BlockingQueue<NetlinkEvent<Link>> links = new LinkedBlockingQueue<>();
     BlockingQueue<NetlinkEvent<Address>> addrs = new LinkedBlockingQueue<>();
     BlockingQueue<NetlinkEvent<Route>> routes = new LinkedBlockingQueue<>();
@@ -62,14 +78,51 @@ class SubscriptionIT {
       await(links, e -> e.type() == NetlinkEvent.Type.DEL && e.value().name().equals("flannel.1"));
 
       assertTrue(ls.isActive());
+      Set<Thread> threads = before.started();
+      assertEquals(4, threads.size(), threads.toString());
       long start = System.nanoTime();
       ls.close();
       as.close();
       rs.close();
       ns2.close();
-      assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(1), "close within 1 s");
+      // Each close() joins its thread for at most 1 s; 5 s in all is a bound with margin for a
+      // loaded machine. That the wait is a wake-up, not a poll timeout, is the next test's.
+      assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5), "close within 5 s");
       assertFalse(ls.isActive());
+      TestThreads.assertEnd(threads, Duration.ofSeconds(5));
     }
+  }
+
+  /**
+   * close() wakes the thread from its poll rather than letting the poll run out. Timed from the
+   * last event the thread delivered (after which it polls afresh) to close() returning: without a
+   * wake-up that cannot be less than {@link #POLL_SLICE_MS}, however fast the machine. With one it
+   * is the test thread's own latency, which load can stretch; so the best of a few tries counts.
+   */
+  @Test
+  void closeWakesThePollInsteadOfWaitingForItsTimeout(NetNs ns) throws Exception {
+    List<Long> tries = new ArrayList<>();
+    try (NetlinkHandle h = NetlinkHandle.open()) {
+      for (int i = 0; i < 5; i++) {
+        String name = "brw" + i;
+        BlockingQueue<NetlinkEvent<Link>> links = new LinkedBlockingQueue<>();
+        AtomicLong lastDelivered = new AtomicLong();
+        Subscription s = h.subscribeLinks(SubscribeOptions.DEFAULT, e -> {
+          links.add(e);
+          lastDelivered.set(System.nanoTime());
+        });
+        h.linkAdd(Link.of(name, BridgeInfo.DEFAULT));
+        await(links, e -> e.type() == NetlinkEvent.Type.NEW && e.value().name().equals(name));
+        s.close();
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastDelivered.get());
+        assertFalse(s.isActive());
+        tries.add(ms);
+        if (ms < POLL_SLICE_MS) {
+          return;
+        }
+      }
+    }
+    fail("close() took at least a poll timeout after the last event in every try (ms): " + tries);
   }
 
   @Test

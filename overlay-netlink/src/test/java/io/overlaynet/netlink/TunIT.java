@@ -9,8 +9,12 @@ import com.google.gson.JsonObject;
 import io.overlaynet.ip.Ip4;
 import io.overlaynet.netlink.testing.FreshNetNsExtension;
 import io.overlaynet.netlink.testing.Ip;
+import io.overlaynet.testing.Await;
 import io.overlaynet.testing.Prerequisites;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
@@ -58,6 +62,40 @@ class TunIT {
     }
   }
 
+  /** A read that may throw NetlinkException. */
+  private interface Read {
+    int run() throws NetlinkException;
+  }
+
+  private static CompletableFuture<Integer> startReader(String name, Read read) {
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        return read.run();
+      } catch (NetlinkException e) {
+        throw new IllegalStateException(e);
+      }
+    }, r -> new Thread(r, name).start());
+  }
+
+  /**
+   * Returns whether the thread named {@code name} (at most 15 characters: the JVM gives Java
+   * threads their name as the kernel's {@code comm}) sleeps in poll(2), read from procfs.
+   */
+  private static boolean inPoll(String name) throws java.io.IOException {
+    try (java.nio.file.DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
+      for (Path task : tasks) {
+        try {
+          if (Files.readString(task.resolve("comm")).trim().equals(name)) {
+            return Files.readString(task.resolve("wchan")).contains("poll");
+          }
+        } catch (java.nio.file.NoSuchFileException e) {
+          // the task ended while we looked
+        }
+      }
+    }
+    return false;
+  }
+
   private static byte[] bytes(ByteBuffer b, int off, int len) {
     byte[] out = new byte[len];
     b.get(off, out);
@@ -67,19 +105,18 @@ class TunIT {
   @Test
   void closeWakesBlockedReader(NetNs ns) throws Exception {
     TunDevice tun = TunDevice.create("tunw%d", TunOptions.DEFAULT);
-    CompletableFuture<Integer> reader = CompletableFuture.supplyAsync(() -> {
-      try {
-        return tun.read(ByteBuffer.allocateDirect(2048));
-      } catch (NetlinkException e) {
-        throw new IllegalStateException(e);
-      }
-    }, r -> new Thread(r, "tun-reader").start());
-    Thread.sleep(200);
-    assertFalse(reader.isDone());
-    long start = System.nanoTime();
+    // Two readers: one with a 60 s timeout, which only a wake-up can end within the 10 s below,
+    // and one without (read(dst) polls in 1 s slices, so it shows the -1, not the wake-up).
+    CompletableFuture<Integer> timed = startReader("tunrd-timed", () -> tun.read(ByteBuffer.allocateDirect(2048), 60_000));
+    CompletableFuture<Integer> untimed = startReader("tunrd-untimed", () -> tun.read(ByteBuffer.allocateDirect(2048)));
+    // Had a reader not reached its poll yet, its read would return -1 after close() without a wake-up.
+    Await.until("the readers wait in poll", Duration.ofSeconds(10),
+        () -> inPoll("tunrd-timed") && inPoll("tunrd-untimed"));
+    assertFalse(timed.isDone());
+    assertFalse(untimed.isDone());
     tun.close();
-    assertEquals(-1, reader.get(1, TimeUnit.SECONDS));
-    assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(1));
+    assertEquals(-1, timed.get(10, TimeUnit.SECONDS), "woken long before the 60 s timeout");
+    assertEquals(-1, untimed.get(10, TimeUnit.SECONDS));
     tun.close(); // idempotent
     assertThrows(NetlinkException.class, () -> tun.write(ByteBuffer.allocateDirect(40)));
     assertEquals(-1, tun.read(ByteBuffer.allocateDirect(64), 10));

@@ -12,11 +12,13 @@ import io.overlaynet.store.Listing;
 import io.overlaynet.store.StoreEvent;
 import io.overlaynet.store.StoreException;
 import io.overlaynet.store.StoreUnavailableException;
+import io.overlaynet.testing.TestThreads;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -163,7 +165,9 @@ class GatewayStoreTest {
       long start = System.nanoTime();
       StoreUnavailableException e = assertThrows(StoreUnavailableException.class, () -> store.get("/k"));
       long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-      assertTrue(ms >= 500 && ms < 2_000, "retried until about the deadline: " + ms + " ms");
+      // At least about the deadline (load only adds to that); at most well below the 5 s default,
+      // so the 600 ms asked for is the deadline obeyed, with margin for a loaded machine.
+      assertTrue(ms >= 500 && ms < 4_000, "retried until about the deadline: " + ms + " ms");
       assertTrue(e.getMessage().contains(endpoint) && e.getMessage().contains("get /k"), e.getMessage());
     }
   }
@@ -404,21 +408,17 @@ class GatewayStoreTest {
       return false;
     }); GatewayClient client = new GatewayClient(EtcdOptions.DEFAULT.withEndpoints(gw.endpoint()))) {
       Recorder r = new Recorder();
+      // Streams of the other tests in this JVM may still be ending: only this one's thread counts.
+      TestThreads before = TestThreads.named("overlaynet-etcd-watch-stream-");
       WatchSource.Stream s = new GatewayWatchSource(client).open("/p/", 0, r);
       assertEquals("created 1", r.next());
+      Set<Thread> threads = before.started();
+      assertEquals(1, threads.size(), threads.toString());
       s.close();
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-      while (streamThreads() > 0 && System.nanoTime() < deadline) {
-        Thread.sleep(10);
-      }
-      assertEquals(0, streamThreads(), "the stream's thread ended");
+      // The server holds the response open for 30 s: a thread that ends sooner was ended by close().
+      TestThreads.assertEnd(threads, Duration.ofSeconds(10));
       assertEquals(null, r.calls.poll(200, TimeUnit.MILLISECONDS), "nothing reported after close");
     }
-  }
-
-  private static long streamThreads() {
-    return Thread.getAllStackTraces().keySet().stream()
-        .filter(t -> t.getName().startsWith("overlaynet-etcd-watch-stream-")).count();
   }
 
   @Test

@@ -2,7 +2,6 @@ package io.overlaynet.netlink.testing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -18,7 +17,9 @@ import io.overlaynet.netlink.Link;
 import io.overlaynet.netlink.NetNs;
 import io.overlaynet.netlink.NetlinkException;
 import io.overlaynet.netlink.testkit.TestCluster;
+import io.overlaynet.store.InMemoryStore;
 import io.overlaynet.store.Store;
+import io.overlaynet.testing.Await;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -48,6 +49,9 @@ public final class ClusterFixture implements AutoCloseable {
   public final Lease[] leases;
   public final TestCluster.Container[] containers;
 
+  // What this fixture made for itself (startInMemory) and so closes with the cluster.
+  private final List<AutoCloseable> owned = new ArrayList<>();
+
   private ClusterFixture(TestCluster cluster, Store store, Supplier<Backend> backends, Path dir) {
     this.cluster = cluster;
     this.store = store;
@@ -63,6 +67,33 @@ public final class ClusterFixture implements AutoCloseable {
   public static ClusterFixture start(int hosts, String configJson, Store store, Supplier<Backend> backends, Path dir)
       throws Exception {
     return start(hosts, configJson, store, backends, dir, null);
+  }
+
+  /**
+   * As {@link #start(int, String, Store, Supplier, Path)} over a new {@link InMemoryStore} and a new
+   * temporary directory, both closed (the directory deleted) with the fixture.
+   */
+  public static ClusterFixture startInMemory(int hosts, String configJson, Supplier<Backend> backends)
+      throws Exception {
+    InMemoryStore store = InMemoryStore.create();
+    Path dir;
+    try {
+      dir = Files.createTempDirectory("cluster-fixture");
+    } catch (IOException | RuntimeException e) {
+      store.close();
+      throw e;
+    }
+    ClusterFixture f;
+    try {
+      f = start(hosts, configJson, store, backends, dir);
+    } catch (Exception | Error e) {
+      store.close();
+      deleteRecursively(dir);
+      throw e;
+    }
+    f.owned.add(store);
+    f.owned.add(() -> deleteRecursively(dir));
+    return f;
   }
 
   /** As {@link #start(int, String, Store, Supplier, Path)}, with a fixed namespace name prefix (null: random). */
@@ -208,18 +239,9 @@ public final class ClusterFixture implements AutoCloseable {
     return null;
   }
 
-  /** Polls {@code condition} every 50 ms for up to {@code timeout}; fails with {@code what} if it stays false. */
+  /** Polls {@code condition} until it holds, for up to {@code timeout}; fails with {@code what} if it stays false. */
   public static void await(String what, Duration timeout, ThrowingBooleanSupplier condition) throws Exception {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (true) {
-      if (condition.getAsBoolean()) {
-        return;
-      }
-      if (System.nanoTime() > deadline) {
-        fail("timed out after " + timeout + ": " + what);
-      }
-      Thread.sleep(50);
-    }
+    Await.until(what, timeout, condition::getAsBoolean);
   }
 
   /** A condition that may throw. */
@@ -249,6 +271,16 @@ public final class ClusterFixture implements AutoCloseable {
         // keep tearing down
       }
     }
-    cluster.close();
+    try {
+      cluster.close();
+    } finally {
+      for (AutoCloseable c : owned) {
+        try {
+          c.close();
+        } catch (Exception e) {
+          // best effort, as for the agents: keep releasing the rest
+        }
+      }
+    }
   }
 }

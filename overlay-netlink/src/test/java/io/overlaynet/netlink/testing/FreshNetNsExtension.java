@@ -21,7 +21,8 @@ import org.junit.jupiter.api.extension.ReflectiveInvocationContext;
  * {@link NetlinkHandle#open()} and child processes ({@code ip ...}) see only the test's
  * namespace. The namespace is named ({@code ovt-<random>}, under {@code /run/netns}) so
  * {@code ip -n NAME} works too; loopback is up; everything is deleted after the test.
- * Tests must be run as root: otherwise they are skipped, and fail in CI.
+ * Tests must be run as root: otherwise they fail (they skip only under
+ * {@code OVERLAYNET_ALLOW_SKIP=true}, see {@link Prerequisites}).
  *
  * <pre>{@code
  * @Tag("privileged")

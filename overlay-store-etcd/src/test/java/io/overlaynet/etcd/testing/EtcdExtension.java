@@ -16,8 +16,9 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
  * A JUnit 5 extension that runs one real etcd for a test class: started before the first test,
- * killed (and its data deleted) after the last. Without {@code /usr/bin/etcd} the class is skipped,
- * or fails under {@code CI=true} with "apt-get install etcd-server etcd-client".
+ * killed (and its data deleted) after the last. Without {@code /usr/bin/etcd} the class fails with
+ * "apt-get install etcd-server etcd-client" (it is skipped only under
+ * {@code OVERLAYNET_ALLOW_SKIP=true}, see {@link io.overlaynet.testing.Prerequisites}).
  *
  * <p>Register it on a static field (so it spans the class) and take what you need from it:
  *

@@ -99,7 +99,8 @@ public final class EtcdServer implements AutoCloseable {
   }
 
   /**
-   * Skips the test (outside CI) or fails it (CI) unless etcd is installed, saying what to install.
+   * Fails the test unless etcd is installed, saying what to install (a skip only with the opt-in of
+   * {@link Prerequisites}).
    */
   public static void requireInstalled() {
     Prerequisites.require(isInstalled(), "the etcd binaries " + ETCD + " and " + ETCDCTL,

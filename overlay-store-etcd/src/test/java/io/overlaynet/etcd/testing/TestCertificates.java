@@ -35,8 +35,8 @@ public final class TestCertificates {
   }
 
   /**
-   * Generates a CA and certificates into {@code dir} (2 days validity). Skips (outside CI) or fails
-   * (CI) the test if openssl is missing.
+   * Generates a CA and certificates into {@code dir} (2 days validity). Fails the test if openssl is
+   * missing (a skip only with the opt-in of {@link Prerequisites}).
    *
    * @throws IllegalStateException if an openssl command fails
    */
