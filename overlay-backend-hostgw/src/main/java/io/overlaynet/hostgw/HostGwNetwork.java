@@ -6,14 +6,11 @@ import io.overlaynet.Network;
 import io.overlaynet.impl.WakeableLoop;
 import io.overlaynet.ip.Ip4Net;
 import io.overlaynet.netlink.Family;
-import io.overlaynet.netlink.NetlinkEvent;
 import io.overlaynet.netlink.NetlinkException;
 import io.overlaynet.netlink.NetlinkHandle;
-import io.overlaynet.netlink.NetlinkListener;
 import io.overlaynet.netlink.NetlinkNotFoundException;
 import io.overlaynet.netlink.OverlayRoutes;
 import io.overlaynet.netlink.Route;
-import io.overlaynet.netlink.SubscribeOptions;
 import io.overlaynet.netlink.Subscription;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -86,21 +83,9 @@ final class HostGwNetwork implements Network {
     nextCheck = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(interval);
     // A route of the Network deleted (by hand, by a tool) is restored at once rather than at the
     // next periodic check; the deletions this backend makes itself cost one table dump.
-    routeWatch = nl.subscribeRoutes(SubscribeOptions.DEFAULT, new NetlinkListener<Route>() {
-      @Override
-      public void onEvent(NetlinkEvent<Route> event) {
-        Route r = event.value();
-        if (event.type() == NetlinkEvent.Type.DEL && r.dst() instanceof Ip4Net d && network.contains(d)) {
-          routeGone = true;
-          checker.wake();
-        }
-      }
-
-      @Override
-      public void onError(NetlinkException error) {
-        routeGone = true; // events were dropped: look now rather than at the next period
-        checker.wake();
-      }
+    routeWatch = OverlayRoutes.watchDeletions(nl, network, () -> {
+      routeGone = true;
+      checker.wake();
     });
     checker.start(interval);
   }

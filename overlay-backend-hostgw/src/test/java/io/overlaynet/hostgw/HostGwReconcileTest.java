@@ -24,6 +24,13 @@ class HostGwReconcileTest {
   static final String CONFIG = "{\"Network\":\"10.5.0.0/16\",\"Backend\":{\"Type\":\"host-gw\"}}";
   static final ExternalInterface EXT = ExternalInterface.ipv4("eth0", 2, 1500, Ip4.parse("192.0.2.11"));
 
+  /** Registers on {@code nl} with a route check period of an hour: whatever happens, happens now. */
+  static HostGwNetwork register(FakeNetlink nl) throws Exception {
+    StubSubnetManager sm = new StubSubnetManager(CONFIG, "10.5.83.0/24");
+    return (HostGwNetwork) new HostGwBackend(HostGwOptions.DEFAULT.withRouteCheckInterval(Duration.ofHours(1)), () -> nl)
+        .register(new BackendContext(sm, sm.config, EXT));
+  }
+
   static Route via(String dst, String gw, int dev) {
     return Route.builder(IpNet.parse(dst)).withGateway(Ip4.parse(gw)).withLinkIndex(dev).build();
   }
@@ -37,10 +44,7 @@ class HostGwReconcileTest {
     Route daemon = via("10.5.60.0/24", "192.0.2.1", 2).toBuilder().withProtocol(186).build();
     Route table = via("10.5.61.0/24", "192.0.2.1", 2).toBuilder().withTable(100).build();
     nl.routes.addAll(List.of(stale, otherType, outside, daemon, table));
-    StubSubnetManager sm = new StubSubnetManager(CONFIG, "10.5.83.0/24");
-    HostGwNetwork n = (HostGwNetwork) new HostGwBackend(
-        HostGwOptions.DEFAULT.withRouteCheckInterval(Duration.ofHours(1)), () -> nl)
-        .register(new BackendContext(sm, sm.config, EXT));
+    HostGwNetwork n = register(nl);
     try {
       Lease h2 = Lease.of(Ip4Net.parse("10.5.90.0/24"),
           LeaseAttrs.of(Ip4.parse("192.0.2.12")).withBackend("host-gw", null));
@@ -61,10 +65,7 @@ class HostGwReconcileTest {
   @Test
   void aRouteDeletedFromOutsideIsRestoredAtOnceNotAtTheNextPeriod() throws Exception {
     FakeNetlink nl = new FakeNetlink().withUnderlay(Ip4.parse("192.0.2.11"));
-    StubSubnetManager sm = new StubSubnetManager(CONFIG, "10.5.83.0/24");
-    HostGwNetwork n = (HostGwNetwork) new HostGwBackend(
-        HostGwOptions.DEFAULT.withRouteCheckInterval(Duration.ofHours(1)), () -> nl)
-        .register(new BackendContext(sm, sm.config, EXT));
+    HostGwNetwork n = register(nl);
     try {
       Lease h2 = Lease.of(Ip4Net.parse("10.5.90.0/24"),
           LeaseAttrs.of(Ip4.parse("192.0.2.12")).withBackend("host-gw", null));

@@ -12,7 +12,7 @@ import io.overlaynet.netlink.NetlinkException;
 import io.overlaynet.netlink.NetlinkHandle;
 import io.overlaynet.netlink.NetlinkListener;
 import io.overlaynet.netlink.NetlinkNotFoundException;
-import io.overlaynet.netlink.Route;
+import io.overlaynet.netlink.OverlayRoutes;
 import io.overlaynet.netlink.SubscribeOptions;
 import io.overlaynet.netlink.Subscription;
 import io.overlaynet.netlink.UdpSocket;
@@ -85,19 +85,7 @@ public final class UdpNetwork implements Network {
         }
       });
       // The route of the Network deleted (by hand, by a tool) is restored at once.
-      routeWatch = nl.subscribeRoutes(SubscribeOptions.DEFAULT, new NetlinkListener<Route>() {
-        @Override
-        public void onEvent(NetlinkEvent<Route> event) {
-          if (event.type() == NetlinkEvent.Type.DEL && event.value().dst().equals(spec.network())) {
-            checker.wake();
-          }
-        }
-
-        @Override
-        public void onError(NetlinkException error) {
-          checker.wake();
-        }
-      });
+      routeWatch = OverlayRoutes.watchDeletions(nl, spec.network(), checker::wake);
     } catch (NetlinkException e) {
       if (linkWatch != null) {
         linkWatch.close();

@@ -111,19 +111,7 @@ final class VxlanNetwork implements Network {
       });
       // A route of the Network deleted (by hand, by a tool) is restored at once rather than at
       // the next period; the deletions this backend makes itself cost one reconciliation.
-      routeWatch = nl.subscribeRoutes(SubscribeOptions.DEFAULT, new NetlinkListener<Route>() {
-        @Override
-        public void onEvent(NetlinkEvent<Route> event) {
-          if (event.type() == NetlinkEvent.Type.DEL && event.value().dst() instanceof Ip4Net d && network.contains(d)) {
-            wake();
-          }
-        }
-
-        @Override
-        public void onError(NetlinkException error) {
-          wake();
-        }
-      });
+      routeWatch = OverlayRoutes.watchDeletions(nl, network, this::wake);
     }
     maintainer.start(options.reconcileInterval().toMillis());
   }

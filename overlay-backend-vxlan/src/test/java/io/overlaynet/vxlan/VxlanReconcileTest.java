@@ -23,6 +23,13 @@ class VxlanReconcileTest {
   static final String CONFIG = "{\"Network\":\"10.5.0.0/16\",\"Backend\":{\"Type\":\"vxlan\",\"DirectRouting\":true}}";
   static final ExternalInterface EXT = ExternalInterface.ipv4("eth0", 2, 1500, Ip4.parse("192.0.2.11"));
 
+  /** Registers on {@code nl} with a reconcile period of an hour: whatever happens, happens now. */
+  static VxlanNetwork register(FakeNetlink nl, String config) throws Exception {
+    StubSubnetManager sm = new StubSubnetManager(config, "10.5.96.0/24");
+    return (VxlanNetwork) new VxlanBackend(VxlanOptions.DEFAULT.withReconcileInterval(Duration.ofHours(1)), () -> nl)
+        .register(new BackendContext(sm, sm.config, EXT));
+  }
+
   static Route via(String dst, String gw, int dev) {
     return Route.builder(IpNet.parse(dst)).withGateway(Ip4.parse(gw)).withLinkIndex(dev).build();
   }
@@ -34,9 +41,7 @@ class VxlanReconcileTest {
     Route outside = via("192.168.7.0/24", "192.0.2.1", 2);  // the operator's
     Route daemon = via("10.5.61.0/24", "192.0.2.1", 2).toBuilder().withProtocol(186).build();
     nl.routes.addAll(List.of(stale, outside, daemon));
-    StubSubnetManager sm = new StubSubnetManager(CONFIG, "10.5.96.0/24");
-    VxlanNetwork n = (VxlanNetwork) new VxlanBackend(VxlanOptions.DEFAULT.withReconcileInterval(Duration.ofHours(1)),
-        () -> nl).register(new BackendContext(sm, sm.config, EXT));
+    VxlanNetwork n = register(nl, CONFIG);
     try {
       Lease h2 = Lease.of(Ip4Net.parse("10.5.60.0/24"), LeaseAttrs.of(Ip4.parse("192.0.2.12"))
           .withBackend("vxlan", "{\"VNI\":1,\"VtepMAC\":\"92:dc:75:59:97:4a\"}"));
@@ -52,10 +57,7 @@ class VxlanReconcileTest {
   @Test
   void aRouteDeletedFromOutsideIsRestoredAtOnceNotAtTheNextPeriod() throws Exception {
     FakeNetlink nl = new FakeNetlink().withUnderlay(Ip4.parse("192.0.2.11"));
-    StubSubnetManager sm = new StubSubnetManager("{\"Network\":\"10.5.0.0/16\",\"Backend\":{\"Type\":\"vxlan\"}}",
-        "10.5.96.0/24");
-    VxlanNetwork n = (VxlanNetwork) new VxlanBackend(VxlanOptions.DEFAULT.withReconcileInterval(Duration.ofHours(1)),
-        () -> nl).register(new BackendContext(sm, sm.config, EXT));
+    VxlanNetwork n = register(nl, "{\"Network\":\"10.5.0.0/16\",\"Backend\":{\"Type\":\"vxlan\"}}");
     try {
       Lease h2 = Lease.of(Ip4Net.parse("10.5.60.0/24"), LeaseAttrs.of(Ip4.parse("192.0.2.12"))
           .withBackend("vxlan", "{\"VNI\":1,\"VtepMAC\":\"92:dc:75:59:97:4a\"}"));

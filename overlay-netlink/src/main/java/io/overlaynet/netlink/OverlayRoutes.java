@@ -57,4 +57,31 @@ public final class OverlayRoutes {
     }
     return out;
   }
+
+  /**
+   * Subscribes to route deletions and runs {@code onDeletion} for each deleted route to a
+   * destination inside {@code network} (the Network itself included), and when events were
+   * dropped: for a backend that restores deleted routes at once rather than at its next periodic
+   * check. {@code onDeletion} runs on the subscription's thread and should only wake a check.
+   *
+   * @throws NetlinkException if the subscription cannot be opened
+   */
+  public static Subscription watchDeletions(NetlinkHandle nl, IpNet network, Runnable onDeletion)
+      throws NetlinkException {
+    return nl.subscribeRoutes(SubscribeOptions.DEFAULT, new NetlinkListener<Route>() {
+      @Override
+      public void onEvent(NetlinkEvent<Route> event) {
+        IpNet dst = event.value().dst();
+        if (event.type() == NetlinkEvent.Type.DEL && dst.getClass() == network.getClass()
+            && dst.prefixLength() >= network.prefixLength() && network.containsAddress(dst.address())) {
+          onDeletion.run();
+        }
+      }
+
+      @Override
+      public void onError(NetlinkException error) {
+        onDeletion.run(); // events were dropped: look now rather than at the next period
+      }
+    });
+  }
 }
