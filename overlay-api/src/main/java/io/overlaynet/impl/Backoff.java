@@ -44,10 +44,11 @@ public final class Backoff {
 
   /** A back-off whose randomness is given, for tests. */
   Backoff(Duration initial, Duration max, LongUnaryOperator random) {
-    checkArgument(initial.toMillis() > 0, "the initial back-off must be at least 1 ms: %s", initial);
+    checkArgument(!initial.isNegative() && !initial.isZero(), "the initial back-off must be positive: %s", initial);
     checkArgument(max.compareTo(initial) >= 0, "the longest back-off %s is shorter than the first %s", max, initial);
-    this.initialMillis = initial.toMillis();
-    this.maxMillis = max.toMillis();
+    // Steps are whole milliseconds: a shorter positive duration counts as 1 ms.
+    this.initialMillis = Math.max(1, initial.toMillis());
+    this.maxMillis = Math.max(initialMillis, max.toMillis());
     this.random = random;
     this.stepMillis = initialMillis;
   }

@@ -33,9 +33,11 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -311,31 +313,96 @@ public final class LocalSubnetManager implements SubnetManager {
   }
 
   /**
+   * Schedules {@code task} on the manager's thread after {@code delayMillis}, unless {@code closed}
+   * says the watch or keeper it belongs to is over. A task that throws is logged, never lost
+   * silently inside a future nobody reads; {@code onFailure} then keeps the state machine going.
+   */
+  private void later(BooleanSupplier closed, Runnable task, long delayMillis, Runnable onFailure) {
+    if (closed.getAsBoolean()) {
+      return;
+    }
+    try {
+      scheduler.schedule(() -> {
+        if (closed.getAsBoolean()) {
+          return;
+        }
+        try {
+          task.run();
+        } catch (RuntimeException e) {
+          log.error("Internal error in the subnet manager; recovering", e);
+          onFailure.run();
+        }
+      }, delayMillis, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      // The manager is closing.
+    }
+  }
+
+  /** Calls a listener; what it throws is logged and does not stop the caller's state machine. */
+  private static void safely(String what, Runnable call) {
+    try {
+      call.run();
+    } catch (RuntimeException e) {
+      log.error("The {} listener failed; carrying on", what, e);
+    }
+  }
+
+  /**
+   * Supervision of a watch the store may end: a jittered back-off that grows while the watch keeps
+   * ending soon after it was opened, and a limit on such endings. A watch that lived a minute
+   * starts both afresh. Confined to the scheduler thread.
+   */
+  private static final class WatchRetry {
+    /** A watch the store ends this many times in a row, each soon after it was opened, is given up. */
+    static final int MAX_ENDINGS = 5;
+    /** A watch that lived this long before it ended is not counted against it. */
+    static final long HEALTHY_NANOS = TimeUnit.SECONDS.toNanos(60);
+
+    private final Backoff backoff = new Backoff(Duration.ofMillis(100), MAX_RESYNC_BACKOFF);
+    private long openedAt = System.nanoTime();
+    private int endings;
+
+    /** The watch is open (again). */
+    void opened() {
+      openedAt = System.nanoTime();
+    }
+
+    /** The store ended the watch; returns false once it has done so too often: give up. */
+    boolean ended() {
+      if (System.nanoTime() - openedAt > HEALTHY_NANOS) {
+        endings = 0;
+        backoff.reset();
+      }
+      return ++endings <= MAX_ENDINGS;
+    }
+
+    /** Returns the wait before the next attempt; it grows until a watch stays open a while. */
+    long nextMillis() {
+      return backoff.nextMillis();
+    }
+  }
+
+  /**
    * The watch of all leases: snapshot, events, and a re-list with a new snapshot whenever the
    * store's watch cannot go on by itself (compaction, or a watch the store ended).
    *
    * <p>Why re-list instead of reporting the error: an agent whose watch ended would otherwise run
    * on with whatever it had, blind to every node that comes or goes. Only an error that re-listing
-   * shares (authentication refused, store closed) ends the watch, through
-   * {@link LeaseListener#onError}; an unreachable store is retried with back-off for as long as it
-   * takes. Re-lists run on the manager's scheduler thread, never on the store's delivery thread.
+   * shares (authentication refused, store closed), or a store that keeps ending the watch as soon
+   * as it is opened, ends the watch, through {@link LeaseListener#onError}; an unreachable store is
+   * retried with back-off for as long as it takes. Re-lists run on the manager's scheduler thread,
+   * never on the store's delivery thread. Every listener call happens under this object's lock,
+   * which {@link #close()} takes: no callback starts after close returns.
    */
   private final class LeasesWatch implements SubnetManager.LeaseWatch, Store.WatchListener {
-    /** A watch refused this many times in a row, each right after a successful re-list, is given up. */
-    private static final int MAX_REFUSALS = 5;
-    /** A watch that lived this long before it ended is not counted as refused. */
-    private static final Duration HEALTHY = Duration.ofSeconds(60);
-
     private final LeaseListener listener;
     /** Store key to the last valid lease seen there; guarded by this. */
     private Map<String, Lease> known = new LinkedHashMap<>();
     private Store.Watch current;
     private volatile boolean closed;
     // Scheduler thread only:
-    private final Backoff backoff = new Backoff(Duration.ofMillis(100), MAX_RESYNC_BACKOFF);
+    private final WatchRetry retry = new WatchRetry();
     private final RetryLog retryLog = new RetryLog(log, "Re-listing leases");
-    private long watchedSince;
-    private int refusals;
 
     LeasesWatch(LeaseListener listener) {
       this.listener = listener;
@@ -345,9 +412,10 @@ public final class LocalSubnetManager implements SubnetManager {
       Listing listing = store.list(subnetsPrefix);
       synchronized (this) {
         known = parseAll(listing.entries());
-        listener.onSnapshot(List.copyOf(known.values()));
         current = store.watch(subnetsPrefix, listing.revision() + 1, this);
-        watchedSince = System.nanoTime();
+        // Events the new watch delivers wait for this lock: they arrive after the snapshot.
+        List<Lease> snapshot = List.copyOf(known.values());
+        safely("lease", () -> listener.onSnapshot(snapshot));
       }
     }
 
@@ -373,7 +441,7 @@ public final class LocalSubnetManager implements SubnetManager {
           }
         }
         if (!out.isEmpty()) {
-          listener.onEvents(out);
+          safely("lease", () -> listener.onEvents(out));
         }
       }
     }
@@ -387,94 +455,93 @@ public final class LocalSubnetManager implements SubnetManager {
 
     @Override
     public void onError(Throwable error) {
-      if (closed) {
-        return;
-      }
       schedule(() -> {
-        if (System.nanoTime() - watchedSince > HEALTHY.toNanos()) {
-          refusals = 0;
-        }
-        if (++refusals > MAX_REFUSALS) {
-          fail(new StoreException("the store ended the lease watch " + MAX_REFUSALS + " times in a row: "
-              + error.getMessage(), error));
+        if (!retry.ended()) {
+          fail(new StoreException("the store ended the lease watch " + WatchRetry.MAX_ENDINGS
+              + " times in a row right after it was set up: " + error.getMessage(), error));
           return;
         }
-        long delay = backoff.nextMillis();
+        long delay = retry.nextMillis();
         log.warn("Lease watch ended ({}); re-listing and watching again in {} ms", error.getMessage(), delay);
         schedule(this::relist, delay);
       }, 0);
     }
 
     private void schedule(Runnable task, long delayMillis) {
-      if (closed) {
-        return;
-      }
-      try {
-        scheduler.schedule(task, delayMillis, TimeUnit.MILLISECONDS);
-      } catch (java.util.concurrent.RejectedExecutionException e) {
-        // The manager is closing.
-      }
+      // An internal error must not leave the node blind: re-list after a pause.
+      later(() -> closed, task, delayMillis, () -> schedule(this::relist, 1000));
     }
 
-    /** Lists every lease, hands the listener a new snapshot and watches from the listing on. */
+    /** Lists every lease, watches from the listing on and hands the listener a new snapshot. */
     private void relist() {
-      if (closed) {
-        return;
-      }
       Listing listing;
       try {
         listing = store.list(subnetsPrefix);
       } catch (StoreUnavailableException e) {
-        long delay = backoff.nextMillis();
-        retryLog.failed(e, delay);
-        schedule(this::relist, delay);
+        relistLater(e);
         return;
       } catch (StoreException e) {
         fail(e);
         return;
       }
-      retryLog.recovered();
-      backoff.reset();
       synchronized (this) {
         if (closed) {
           return;
         }
+        try {
+          current = store.watch(subnetsPrefix, listing.revision() + 1, this);
+        } catch (StoreUnavailableException e) {
+          relistLater(e);
+          return;
+        } catch (StoreException e) {
+          fail(e);
+          return;
+        }
+        retry.opened();
+        retryLog.recovered();
         Map<String, Lease> fresh = parseAll(listing.entries());
         long changes = fresh.entrySet().stream().filter(e -> !e.getValue().equals(known.get(e.getKey()))).count()
             + known.keySet().stream().filter(k -> !fresh.containsKey(k)).count();
         known = fresh;
         log.info("Re-listed {} leases: {} changed meanwhile", fresh.size(), changes);
-        listener.onSnapshot(List.copyOf(fresh.values()));
-        try {
-          current = store.watch(subnetsPrefix, listing.revision() + 1, this);
-          watchedSince = System.nanoTime();
-        } catch (StoreUnavailableException e) {
-          long delay = backoff.nextMillis();
-          retryLog.failed(e, delay);
-          schedule(this::relist, delay);
-        } catch (StoreException e) {
-          fail(e);
-        }
+        List<Lease> snapshot = List.copyOf(fresh.values());
+        safely("lease", () -> listener.onSnapshot(snapshot));
       }
     }
 
-    /** Ends the watch for good and says why. */
+    private void relistLater(StoreException e) {
+      long delay = retry.nextMillis();
+      retryLog.failed(e, delay);
+      schedule(this::relist, delay);
+    }
+
+    /** Ends the watch for good and says why (the last callback). */
     private void fail(StoreException e) {
-      if (closed) {
-        return;
+      Store.Watch w;
+      synchronized (this) {
+        if (closed) {
+          return;
+        }
+        log.error("Lease watch ended for good: {}", e.getMessage());
+        closed = true;
+        w = current;
+        safely("lease", () -> listener.onError(e));
       }
-      log.error("Lease watch ended for good: {}", e.getMessage());
-      close();
-      listener.onError(e);
+      end(w);
     }
 
     @Override
     public void close() {
-      closed = true;
       Store.Watch w;
       synchronized (this) {
+        closed = true;
         w = current;
       }
+      end(w);
+    }
+
+    /** Outside the lock: closing the store's watch waits for a delivery, which may wait for the lock. */
+    private void end(Store.Watch w) {
       if (w != null) {
         w.close();
       }
@@ -486,30 +553,48 @@ public final class LocalSubnetManager implements SubnetManager {
    * Renews this node's lease before it expires and watches its key.
    *
    * <p>Every step runs on the manager's single scheduler thread, so renewal, re-assertion and
-   * re-watching never race. The store's watch callbacks only post work there.
+   * re-watching never race; the store's watch callbacks only post work there. An event only says
+   * "look again": what the keeper does is decided by the key's value at that moment, so an old
+   * event (delivered late after a partition) cannot make it give up a lease it holds.
    *
    * <p>Why not stop when the key goes away, as flanneld does ("Lease has been revoked"): a node cut
    * off from etcd for longer than the TTL would then take its whole data plane down the moment
    * etcd answers again, although its subnet is usually still free. So a deleted or expired key is
-   * created again (create-if-absent, so a node that took the subnet meanwhile keeps it), and a key
-   * overwritten with this node's public IP (another writer, stale backend data) is written back.
-   * Only a subnet held by another node is lost.
+   * created again (create-if-absent, so a node that took the subnet meanwhile keeps it; never a
+   * blind put once the key is known to be gone), and a key overwritten with this node's public IP
+   * (stale backend data, another writer) is written back, with back-off: two agents claiming one
+   * public IP would otherwise overwrite each other in a tight loop, so after a few write-backs the
+   * keeper gives up and says why. Only a subnet held by another node is lost.
+   *
+   * <p>Listener calls happen under {@link #callbacks}, which {@link #close()} takes: no callback
+   * starts after close returns.
    */
   private final class Keeper implements SubnetManager.LeaseWatch, Store.WatchListener {
+    /** Write-backs within {@link #WRITE_BACK_WINDOW} before the keeper gives up (one is the normal case). */
+    private static final int MAX_WRITE_BACKS = 3;
+    private static final long WRITE_BACK_WINDOW = TimeUnit.MINUTES.toNanos(10);
+
     private final LeaseKeeperListener listener;
     private final String key;
     /** Our value, as the store holds it, and its attributes normalised by a parse. */
     private final String value;
     private final LeaseAttrs attrs;
+    private final Object callbacks = new Object();
     private volatile Lease lease;
     private volatile boolean closed;
-    private volatile Store.Watch watch;
+    /** Guarded by {@link #callbacks}. */
+    private Store.Watch watch;
     private volatile ScheduledFuture<?> timer;
     // Scheduler thread only:
+    /** The key is known to be gone: the next attempt creates it, never puts it blindly. */
+    private boolean missing;
     private final Backoff renewBackoff;
-    private final Backoff watchBackoff = new Backoff(Duration.ofMillis(100), MAX_RESYNC_BACKOFF);
     private final RetryLog renewLog = new RetryLog(log, "Renewing the lease");
+    private final WatchRetry watchRetry = new WatchRetry();
     private final RetryLog watchLog = new RetryLog(log, "Watching the own lease");
+    private final Backoff writeBackBackoff = new Backoff(Duration.ofSeconds(1), Duration.ofMinutes(1));
+    private int writeBacks;
+    private long writeBackWindowStart;
 
     Keeper(Lease lease, LeaseKeeperListener listener) {
       this.lease = lease;
@@ -525,22 +610,31 @@ public final class LocalSubnetManager implements SubnetManager {
       // The first look happens here, on the caller's thread: a store that cannot answer fails
       // keepLease, as the first listing fails watchLeases.
       Listing listing = store.list(key);
-      post(() -> afterListing(listing), 0);
-      scheduleRenewal();
+      post(() -> {
+        scheduleRenewal();
+        afterListing(listing);
+      }, 0);
     }
 
     private void post(Runnable task, long delayMillis) {
-      if (closed) {
-        return;
+      // An internal error must not stop the keeper silently: look at the key again after a pause.
+      later(() -> closed, task, delayMillis, () -> post(this::inspect, 1000));
+    }
+
+    /** Calls the listener unless the keeper is closed. */
+    private void tell(java.util.function.Consumer<LeaseKeeperListener> call) {
+      synchronized (callbacks) {
+        if (!closed) {
+          safely("lease keeper", () -> call.accept(listener));
+        }
       }
+    }
+
+    private boolean isOurs(String found) {
       try {
-        scheduler.schedule(() -> {
-          if (!closed) {
-            task.run();
-          }
-        }, delayMillis, TimeUnit.MILLISECONDS);
-      } catch (java.util.concurrent.RejectedExecutionException e) {
-        // The manager is closing.
+        return attrs.equals(LeaseCodec.parseAttrs(found));
+      } catch (IllegalArgumentException e) {
+        return false;
       }
     }
 
@@ -548,15 +642,22 @@ public final class LocalSubnetManager implements SubnetManager {
     private void afterListing(Listing listing) {
       Optional<KeyValue> kv = listing.entries().stream().filter(e -> e.key().equals(key)).findFirst();
       if (kv.isEmpty()) {
+        missing = true;
         reassert("missing from the store");
-      } else {
-        checkValue(kv.get().value());
-      }
-      if (closed) {
-        return;
+      } else if (!isOurs(kv.get().value())) {
+        inspect();
       }
       try {
-        watch = store.watch(key, listing.revision() + 1, this);
+        Store.Watch w = store.watch(key, listing.revision() + 1, this);
+        synchronized (callbacks) {
+          if (closed) {
+            w.close(); // closed meanwhile: close() did not see this watch
+            return;
+          }
+          watch = w;
+        }
+        watchRetry.opened();
+        watchLog.recovered();
       } catch (StoreUnavailableException e) {
         rewatchLater(e);
       } catch (StoreException e) {
@@ -576,24 +677,29 @@ public final class LocalSubnetManager implements SubnetManager {
         fail(e);
         return;
       }
-      watchLog.recovered();
-      watchBackoff.reset();
       afterListing(listing);
     }
 
     private void rewatchLater(StoreException e) {
-      long delay = watchBackoff.nextMillis();
+      long delay = watchRetry.nextMillis();
       watchLog.failed(e, delay);
       post(this::rewatch, delay);
     }
 
     private void scheduleRenewal() {
-      Instant expiration = lease.expiration().orElse(clock.instant());
-      Duration wait = Duration.between(clock.instant(), expiration.minus(options.renewMargin()));
-      // A margin close to the TTL must not turn renewal into a busy loop.
+      Optional<Instant> expiration = lease.expiration();
+      if (expiration.isEmpty()) {
+        setTimer(0);
+        return;
+      }
+      Duration left = Duration.between(clock.instant(), expiration.get());
+      Duration wait = left.minus(options.renewMargin());
+      // A margin close to the TTL must not turn renewal into a busy loop; but a lease with less
+      // than the floor left (an aged one, after an outage) is renewed within half its time left.
       Duration floor = options.leaseTtl().dividedBy(10);
-      if (wait.compareTo(floor) < 0 && lease.expiration().isPresent()) {
-        wait = floor;
+      if (wait.compareTo(floor) < 0) {
+        Duration half = left.dividedBy(2);
+        wait = floor.compareTo(half) < 0 ? floor : half;
       }
       if (wait.isNegative()) {
         wait = Duration.ZERO;
@@ -611,31 +717,51 @@ public final class LocalSubnetManager implements SubnetManager {
         return;
       }
       try {
-        timer = scheduler.schedule(this::renew, delayMillis, TimeUnit.MILLISECONDS);
-      } catch (java.util.concurrent.RejectedExecutionException e) {
+        timer = scheduler.schedule(() -> {
+          if (closed) {
+            return;
+          }
+          try {
+            renew();
+          } catch (RuntimeException e) {
+            log.error("Internal error renewing the lease; trying again in 1 s", e);
+            setTimer(1000);
+          }
+        }, delayMillis, TimeUnit.MILLISECONDS);
+      } catch (RejectedExecutionException e) {
         // The manager is closing.
       }
     }
 
     private void renew() {
-      if (closed) {
+      boolean expired = lease.expiration().map(x -> !clock.instant().isBefore(x)).orElse(false);
+      if (missing || expired) {
+        // Past its expiry the key is gone from the store (or another node's by now), and a key
+        // known to be gone may be another node's: a blind put could overwrite that node's lease.
+        reassert(missing ? "deleted or expired in the store" : "expired while the store could not be reached");
         return;
       }
-      if (lease.expiration().map(x -> !clock.instant().isBefore(x)).orElse(false)) {
-        // Past its expiry the key is gone from the store (or another node's by now): a blind put
-        // could overwrite that node's lease, so take the subnet again only if it is still free.
-        reassert("expired while the store could not be reached");
-        return;
-      }
+      refresh();
+    }
+
+    /** Puts our value under a fresh TTL (flannel's renewal); only when the key is known to be ours. */
+    private void refresh() {
       try {
         lease = renewLease(lease);
-        renewLog.recovered();
-        renewBackoff.reset();
-        listener.onRenewed(lease);
-        scheduleRenewal();
       } catch (StoreException e) {
         renewFailed(e);
+        return;
       }
+      renewed();
+    }
+
+    /** A write of our value landed: the next renewal is due the margin before the new expiry. */
+    private void renewed() {
+      renewLog.recovered();
+      renewBackoff.reset();
+      Lease now = lease;
+      tell(l -> l.onRenewed(now));
+      scheduleRenewal();
     }
 
     private void renewFailed(StoreException e) {
@@ -649,91 +775,127 @@ public final class LocalSubnetManager implements SubnetManager {
         }
       }
       renewLog.failed(e, delay);
-      listener.onRenewFailed(e, clock.instant().plusMillis(delay));
+      Instant retryAt = clock.instant().plusMillis(delay);
+      tell(l -> l.onRenewFailed(e, retryAt));
       setTimer(delay);
     }
 
-    /**
-     * Creates the key again, with the same subnet, unless it exists; an existing key is checked
-     * (ours, written back if overwritten, or another node's: lost).
-     */
+    /** Creates the key again with the same subnet, unless it exists; then looks at whose it is. */
     private void reassert(String why) {
-      if (closed) {
-        return;
-      }
+      Instant expiration = clock.instant().plus(options.leaseTtl());
       Optional<Long> rev;
       try {
         rev = store.create(key, value, options.leaseTtl());
-      } catch (StoreUnavailableException e) {
-        renewFailed(e);
-        return;
       } catch (StoreException e) {
-        fail(e);
+        renewFailed(e); // the timer comes back here: missing is still set
         return;
       }
       if (rev.isPresent()) {
-        lease = lease.withExpiration(clock.instant().plus(options.leaseTtl()));
+        missing = false;
+        lease = lease.withExpiration(expiration);
         log.warn("The lease of {} was {}; re-acquired the same subnet", lease.subnet(), why);
-        renewLog.recovered();
-        renewBackoff.reset();
-        listener.onRenewed(lease);
-        scheduleRenewal();
+        renewed();
         return;
       }
-      // Someone wrote the key between our look and the create: see whose it is.
-      try {
-        Optional<KeyValue> kv = store.get(key);
-        if (kv.isPresent()) {
-          checkValue(kv.get().value());
-        } else {
-          post(() -> reassert(why), 0); // deleted again meanwhile
-        }
-      } catch (StoreUnavailableException e) {
-        renewFailed(e);
-      } catch (StoreException e) {
-        fail(e);
-      }
+      // Someone wrote the key between our look and the create: see whose it is now.
+      inspect();
     }
 
-    /** Compares the key's value with ours: equal is fine, ours overwritten is written back, another node's is lost. */
-    private void checkValue(String found) {
+    /** Reads the key and acts on what it holds now: missing, ours, ours overwritten, or another node's. */
+    private void inspect() {
+      Optional<KeyValue> kv;
+      try {
+        kv = store.get(key);
+      } catch (StoreException e) {
+        long delay = renewBackoff.nextMillis();
+        renewLog.failed(e, delay);
+        post(this::inspect, delay);
+        return;
+      }
+      if (kv.isEmpty()) {
+        missing = true;
+        // As a task of its own: a key that another writer creates and deletes over and over
+        // must not make reassert and inspect call each other without end.
+        post(() -> reassert("deleted or expired in the store"), 0);
+        return;
+      }
+      missing = false;
+      String found = kv.get().value();
+      if (isOurs(found)) {
+        if (lease.expiration().map(x -> !clock.instant().isBefore(x)).orElse(false)) {
+          // Still there past the expiry we counted (etcd re-grants leases on a leader change):
+          // renew it now, or it would expire unrenewed.
+          refresh();
+        } else {
+          scheduleRenewal(); // this look may have come instead of a renewal: keep one due
+        }
+        return;
+      }
       LeaseAttrs theirs;
       try {
         theirs = LeaseCodec.parseAttrs(found);
       } catch (IllegalArgumentException e) {
         theirs = null; // garbage in our key: nobody else can claim a subnet with that
       }
-      if (attrs.equals(theirs)) {
-        return;
-      }
       if (theirs != null && !(theirs.publicIp().equals(attrs.publicIp())
           && theirs.publicIpv6().equals(attrs.publicIpv6()))) {
         lost(theirs);
         return;
       }
-      log.warn("The lease of {} was overwritten by another writer ({}); writing this node's value back",
-          lease.subnet(), theirs == null ? "a malformed value" : "other backend data");
-      try {
-        lease = renewLease(lease);
-        listener.onRenewed(lease);
-        scheduleRenewal();
-      } catch (StoreException e) {
-        renewFailed(e);
+      writeBack(theirs == null ? "a malformed value" : "other backend data");
+    }
+
+    /** Writes our value over one with our public IP, at a pace that cannot turn into a write war. */
+    private void writeBack(String what) {
+      long now = System.nanoTime();
+      if (writeBacks == 0 || now - writeBackWindowStart > WRITE_BACK_WINDOW) {
+        writeBacks = 0;
+        writeBackWindowStart = now;
+        writeBackBackoff.reset();
       }
+      if (++writeBacks > MAX_WRITE_BACKS) {
+        fail(new StoreException("the lease of " + lease.subnet() + " was overwritten " + MAX_WRITE_BACKS
+            + " times in " + TimeUnit.NANOSECONDS.toMinutes(WRITE_BACK_WINDOW) + " min by another writer with this"
+            + " node's public IP " + attrs.publicIp() + ": is another agent running with the same public IP? Give each"
+            + " node its own (--public-ip, --iface)"));
+        return;
+      }
+      long delay = writeBacks == 1 ? 0 : writeBackBackoff.nextMillis();
+      log.warn("The lease of {} was overwritten by another writer ({}); writing this node's value back in {} ms",
+          lease.subnet(), what, delay);
+      post(() -> {
+        // Look again: it may be ours again, gone, or another node's by now.
+        Optional<KeyValue> kv;
+        try {
+          kv = store.get(key);
+        } catch (StoreException e) {
+          renewFailed(e);
+          return;
+        }
+        if (kv.isPresent() && !isOurs(kv.get().value())) {
+          LeaseAttrs theirs = null;
+          try {
+            theirs = LeaseCodec.parseAttrs(kv.get().value());
+          } catch (IllegalArgumentException e) {
+            // garbage: ours to overwrite
+          }
+          if (theirs == null || (theirs.publicIp().equals(attrs.publicIp())
+              && theirs.publicIpv6().equals(attrs.publicIpv6()))) {
+            refresh();
+            return;
+          }
+        }
+        inspect();
+      }, delay);
     }
 
     @Override
     public void onEvents(List<StoreEvent> events) {
       for (StoreEvent e : events) {
         // The watch is a prefix watch: 10.5.2.0-24 also matches 10.5.2.0-24&fd00::-64.
-        if (!e.key().equals(key)) {
-          continue;
-        }
-        if (e.type() == StoreEvent.Type.DELETE) {
-          post(() -> reassert("deleted or expired in the store"), 0);
-        } else {
-          String v = e.value();
-          post(() -> checkValue(v), 0);
+        if (e.key().equals(key) && (e.type() == StoreEvent.Type.DELETE || !isOurs(e.value()))) {
+          post(this::inspect, 0);
+          return;
         }
       }
     }
@@ -745,42 +907,58 @@ public final class LocalSubnetManager implements SubnetManager {
 
     @Override
     public void onError(Throwable error) {
-      // The store ended the watch: look again and watch again; fail() if the store refuses for good.
-      log.warn("The watch of the own lease ended ({}); watching it again", error.getMessage());
-      post(() -> rewatchLater(error instanceof StoreException se ? se : new StoreException(error.toString(), error)),
-          0);
+      post(() -> {
+        StoreException e = error instanceof StoreException se ? se : new StoreException(error.toString(), error);
+        if (!watchRetry.ended()) {
+          fail(new StoreException("the store ended the watch of the own lease " + WatchRetry.MAX_ENDINGS
+              + " times in a row right after it was set up: " + e.getMessage(), e));
+          return;
+        }
+        log.warn("The watch of the own lease ended ({}); watching it again", e.getMessage());
+        rewatchLater(e);
+      }, 0);
     }
 
     private void lost(LeaseAttrs holder) {
-      if (closed) {
-        return;
-      }
       log.error("Lease has been revoked: {} is now held by the node with public IP {}", lease.subnet(),
           holder.publicIp());
       Lease gone = lease;
-      close();
-      listener.onLost(gone);
+      finish(l -> l.onLost(gone));
     }
 
     private void fail(StoreException e) {
-      if (closed) {
-        return;
-      }
       log.error("Keeping the lease of {} failed for good: {}", lease.subnet(), e.getMessage());
-      close();
-      listener.onFailed(e);
+      finish(l -> l.onFailed(e));
+    }
+
+    /** Stops the keeper and makes the last callback (a concurrent close() waits for it). */
+    private void finish(java.util.function.Consumer<LeaseKeeperListener> last) {
+      synchronized (callbacks) {
+        if (closed) {
+          return;
+        }
+        stop();
+        safely("lease keeper", () -> last.accept(listener));
+      }
     }
 
     @Override
     public void close() {
+      synchronized (callbacks) {
+        stop();
+      }
+    }
+
+    /** Under {@link #callbacks}. */
+    private void stop() {
       closed = true;
       ScheduledFuture<?> t = timer;
       if (t != null) {
         t.cancel(false);
       }
-      Store.Watch w = watch;
-      if (w != null) {
-        w.close();
+      if (watch != null) {
+        watch.close();
+        watch = null;
       }
       running.remove(this);
     }

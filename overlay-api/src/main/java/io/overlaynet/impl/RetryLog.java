@@ -11,7 +11,8 @@ import org.slf4j.Logger;
  * what is wrong and since when.
  *
  * <p>Two failures are of the same kind when their exception class and message agree once digits
- * are ignored (timeouts, ports and revisions differ from attempt to attempt).
+ * are ignored (timeouts, ports and revisions differ from attempt to attempt). Kinds that alternate
+ * (two endpoints failing differently) warn once each.
  *
  * <p>Internal. Not thread-safe: one instance per retry loop.
  */
@@ -21,7 +22,8 @@ public final class RetryLog {
 
   private final Logger log;
   private final String what;
-  private String kind;
+  /** Every kind seen since the operation last worked (empty while it works): kinds that alternate warn once each. */
+  private final java.util.Set<String> kinds = new java.util.HashSet<>();
   private long since;
   private long lastWarned;
   private int attempts;
@@ -33,8 +35,8 @@ public final class RetryLog {
   }
 
   /**
-   * Records a failed attempt: warns if it is the first of its kind, or if the last warning is
-   * older than five minutes; otherwise logs at debug level.
+   * Records a failed attempt: warns if it is the first of its kind since the operation last
+   * worked, or if the last warning is older than five minutes; otherwise logs at debug level.
    *
    * @return whether a warning was logged (callers tell their listeners on the same occasions)
    */
@@ -42,12 +44,11 @@ public final class RetryLog {
     long now = System.nanoTime();
     String k = error.getClass().getName() + ":" + String.valueOf(error.getMessage()).replaceAll("[0-9]+", "#");
     attempts++;
-    if (!k.equals(kind)) {
-      if (kind == null) {
-        since = now;
-        attempts = 1;
-      }
-      kind = k;
+    if (kinds.isEmpty()) {
+      since = now;
+      attempts = 1;
+    }
+    if (kinds.add(k)) {
       lastWarned = now;
       log.warn("{} failed: {} (retrying with back-off, next in {} ms; further failures of this kind are logged at"
           + " debug level)", what, error.getMessage(), retryInMillis);
@@ -65,11 +66,11 @@ public final class RetryLog {
 
   /** Records a success: if attempts had failed, says so once. */
   public void recovered() {
-    if (kind != null) {
+    if (!kinds.isEmpty()) {
       log.info("{} works again after {} failed attempts in {} ms", what, attempts,
           (System.nanoTime() - since) / 1_000_000L);
     }
-    kind = null;
+    kinds.clear();
     attempts = 0;
   }
 }

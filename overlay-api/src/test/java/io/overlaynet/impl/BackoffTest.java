@@ -51,6 +51,13 @@ class BackoffTest {
   }
 
   @Test
+  void aPositiveDurationBelowAMillisecondCountsAsOne() {
+    Backoff b = new Backoff(Duration.ofNanos(500_000), Duration.ofNanos(900_000), n -> n);
+    assertEquals(1, b.nextMillis());
+    assertEquals(1, b.nextMillis());
+  }
+
+  @Test
   void nonsenseIsRefused() {
     assertThrows(IllegalArgumentException.class, () -> new Backoff(Duration.ZERO, Duration.ofSeconds(1)));
     assertThrows(IllegalArgumentException.class, () -> new Backoff(Duration.ofSeconds(2), Duration.ofSeconds(1)));

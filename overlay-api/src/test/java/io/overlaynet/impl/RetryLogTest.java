@@ -47,4 +47,19 @@ class RetryLogTest {
     assertTrue(log.failed(new IllegalStateException("flannel config not found"), 100));
     assertEquals(2, lines.stream().filter(l -> l.startsWith("warn")).count());
   }
+
+  @Test
+  void kindsThatAlternateWarnOnceEach() {
+    List<String> lines = new CopyOnWriteArrayList<>();
+    RetryLog log = new RetryLog(recording(lines), "Renewing the lease");
+    for (int i = 0; i < 100; i++) {
+      // Two endpoints failing differently, in turn.
+      log.failed(new StoreUnavailableException("etcd unavailable: http://10.0.0.1:2379: Connection refused"), 100);
+      log.failed(new StoreUnavailableException("no answer from http://10.0.0.2:2379 within 3000 ms"), 100);
+    }
+    assertEquals(2, lines.stream().filter(l -> l.startsWith("warn")).count(), lines.toString());
+    log.recovered();
+    log.failed(new StoreUnavailableException("etcd unavailable: http://10.0.0.1:2379: Connection refused"), 100);
+    assertEquals(3, lines.stream().filter(l -> l.startsWith("warn")).count(), "a new outage warns again");
+  }
 }

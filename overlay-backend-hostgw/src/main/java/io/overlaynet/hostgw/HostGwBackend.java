@@ -93,7 +93,7 @@ public final class HostGwBackend implements Backend {
     NetlinkHandle nl = opener.open();
     try {
       Lease lease = context.subnetManager().acquireLease(LeaseAttrs.of(ext.extAddr()).withBackend(TYPE, null));
-      HostGwNetwork network = new HostGwNetwork(nl, lease, context.config().network(), ext.index(), ext.mtu(), options);
+      HostGwNetwork network = new HostGwNetwork(nl, lease, context.config(), ext.index(), ext.mtu(), options);
       network.start();
       log.info("Watching for new subnet leases");
       return network;

@@ -3,6 +3,7 @@ package io.overlaynet.hostgw;
 import io.overlaynet.Lease;
 import io.overlaynet.LeaseEvent;
 import io.overlaynet.Network;
+import io.overlaynet.NetworkConfig;
 import io.overlaynet.impl.WakeableLoop;
 import io.overlaynet.ip.Ip4Net;
 import io.overlaynet.netlink.Family;
@@ -39,6 +40,7 @@ final class HostGwNetwork implements Network {
 
   private final NetlinkHandle nl;
   private final Lease lease;
+  private final NetworkConfig config;
   private final Ip4Net network;
   private final int linkIndex;
   private final int mtu;
@@ -68,10 +70,11 @@ final class HostGwNetwork implements Network {
   private long nextCheck;
   private volatile boolean closed;
 
-  HostGwNetwork(NetlinkHandle nl, Lease lease, Ip4Net network, int linkIndex, int mtu, HostGwOptions options) {
+  HostGwNetwork(NetlinkHandle nl, Lease lease, NetworkConfig config, int linkIndex, int mtu, HostGwOptions options) {
     this.nl = nl;
     this.lease = lease;
-    this.network = network;
+    this.config = config;
+    this.network = config.network();
     this.linkIndex = linkIndex;
     this.mtu = mtu;
     this.options = options;
@@ -138,16 +141,17 @@ final class HostGwNetwork implements Network {
    * Deletes the routes this backend would have written for a lease that is not in the snapshot:
    * left by leases that expired or were deleted while no agent ran (flanneld keeps them for ever,
    * flannel-io/flannel#2554). Ownership is decided by {@link OverlayRoutes#isOwned}: main table,
-   * protocol boot, via a gateway, out of the external interface, to a subnet strictly inside the
-   * Network. A subnet that any lease names (another backend type's too) is kept.
+   * protocol boot, via a gateway, out of the external interface, to a subnet the config can lease.
+   * A subnet that another node's lease names (another backend type's too) is kept.
    */
   private void removeUnleased(List<Lease> leases, List<Route> table) {
-    List<Ip4Net> leased = new ArrayList<>(leases.size() + 1);
-    leased.add(lease.subnet());
+    List<Ip4Net> leased = new ArrayList<>(leases.size());
     for (Lease l : leases) {
-      leased.add(l.subnet());
+      if (!l.subnet().equals(lease.subnet())) {
+        leased.add(l.subnet());
+      }
     }
-    for (Route r : OverlayRoutes.unleased(table, network, linkIndex, leased)) {
+    for (Route r : OverlayRoutes.unleased(table, config, linkIndex, leased)) {
       log.info("Removing stale route {} via {}: no lease for it", r.dst(), r.gateway());
       deleteQuietly(r);
     }

@@ -41,9 +41,12 @@ class HostGwReconcileTest {
     Route stale = via("10.5.85.0/24", "192.0.2.13", 2);               // h3's lease expired while we were down
     Route otherType = via("10.5.70.0/24", "192.0.2.14", 2);            // a vxlan node's lease is in the store
     Route outside = via("192.168.7.0/24", "192.0.2.1", 2);             // the operator's
+    Route aggregate = via("10.5.128.0/17", "192.0.2.1", 2);            // a second site behind a router
+    Route host = via("10.5.90.7/32", "192.0.2.1", 2);                  // a host route inside h2's subnet
+    Route ownOld = via("10.5.83.0/24", "192.0.2.15", 2);               // our subnet's former holder
     Route daemon = via("10.5.60.0/24", "192.0.2.1", 2).toBuilder().withProtocol(186).build();
     Route table = via("10.5.61.0/24", "192.0.2.1", 2).toBuilder().withTable(100).build();
-    nl.routes.addAll(List.of(stale, otherType, outside, daemon, table));
+    nl.routes.addAll(List.of(stale, otherType, outside, aggregate, host, ownOld, daemon, table));
     HostGwNetwork n = register(nl);
     try {
       Lease h2 = Lease.of(Ip4Net.parse("10.5.90.0/24"),
@@ -53,7 +56,8 @@ class HostGwReconcileTest {
       n.onSnapshot(List.of(h2, vxlan));
       List<Route> left = nl.routes;
       assertTrue(left.stream().noneMatch(r -> r.dst().equals(stale.dst())), "the stale route stays: " + left);
-      for (Route kept : List.of(otherType, outside, daemon, table)) {
+      assertTrue(left.stream().noneMatch(r -> r.dst().equals(ownOld.dst())), "the former holder's route stays");
+      for (Route kept : List.of(otherType, outside, aggregate, host, daemon, table)) {
         assertTrue(left.contains(kept), "a route that is not the backend's to remove went: " + kept);
       }
       assertEquals(1, left.stream().filter(r -> r.dst().equals(h2.subnet())).count(), "h2 is routed");

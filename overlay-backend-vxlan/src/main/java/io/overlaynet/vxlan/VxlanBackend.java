@@ -112,7 +112,7 @@ public final class VxlanBackend implements Backend {
       Lease lease = context.subnetManager().acquireLease(attrs);
       Link ready = VxlanDevice.configure(nl, dev, lease.subnet().address(), netConfig.network(), spec.mtu(), mac);
       VxlanDevice.disableAcceptRa(nl, spec.name());
-      VxlanNetwork network = new VxlanNetwork(nl, spec, cfg, netConfig.network(), lease, ready.index(), options);
+      VxlanNetwork network = new VxlanNetwork(nl, spec, cfg, netConfig, lease, ready.index(), options);
       network.start();
       log.info("watching for new subnet leases");
       return network;

@@ -3,6 +3,7 @@ package io.overlaynet.vxlan;
 import io.overlaynet.Lease;
 import io.overlaynet.LeaseEvent;
 import io.overlaynet.Network;
+import io.overlaynet.NetworkConfig;
 import io.overlaynet.ip.Ip4;
 import io.overlaynet.impl.Backoff;
 import io.overlaynet.impl.WakeableLoop;
@@ -51,6 +52,7 @@ final class VxlanNetwork implements Network {
   private final NetlinkHandle nl;
   private final VxlanDevice.Spec spec;
   private final VxlanConfig config;
+  private final NetworkConfig netConfig;
   private final Ip4Net network;
   /** The underlay interface, where DirectRouting routes go. */
   private final int extIndex;
@@ -72,12 +74,13 @@ final class VxlanNetwork implements Network {
   private Subscription linkWatch;
   private Subscription routeWatch;
 
-  VxlanNetwork(NetlinkHandle nl, VxlanDevice.Spec spec, VxlanConfig config, Ip4Net network, Lease lease, int devIndex,
-      VxlanOptions options) {
+  VxlanNetwork(NetlinkHandle nl, VxlanDevice.Spec spec, VxlanConfig config, NetworkConfig netConfig, Lease lease,
+      int devIndex, VxlanOptions options) {
     this.nl = nl;
     this.spec = spec;
     this.config = config;
-    this.network = network;
+    this.netConfig = netConfig;
+    this.network = netConfig.network();
     this.extIndex = spec.vtepDevIndex();
     this.lease = lease;
     this.mtu = spec.mtu();
@@ -111,7 +114,12 @@ final class VxlanNetwork implements Network {
       });
       // A route of the Network deleted (by hand, by a tool) is restored at once rather than at
       // the next period; the deletions this backend makes itself cost one reconciliation.
-      routeWatch = OverlayRoutes.watchDeletions(nl, network, this::wake);
+      try {
+        routeWatch = OverlayRoutes.watchDeletions(nl, network, this::wake);
+      } catch (NetlinkException e) {
+        linkWatch.close(); // a subscription has a socket and a thread of its own
+        throw e;
+      }
     }
     maintainer.start(options.reconcileInterval().toMillis());
   }
@@ -157,8 +165,7 @@ final class VxlanNetwork implements Network {
       peers.clear();
       peers.putAll(fresh);
       Set<Ip4Net> leased = new HashSet<>();
-      leased.add(lease.subnet());
-      leases.forEach(l -> leased.add(l.subnet()));
+      leases.stream().filter(l -> !l.subnet().equals(lease.subnet())).forEach(l -> leased.add(l.subnet()));
       removeStale(leased);
       program(fresh.values());
     }
@@ -380,16 +387,19 @@ final class VxlanNetwork implements Network {
   /**
    * Removes what this backend programmed for leases that are gone (expired or deleted while no
    * agent ran): on {@code flannel.<VNI>}, every route, permanent ARP and FDB entry of no wanted
-   * peer (the device is ours alone); on the underlay interface, the DirectRouting routes of
-   * subnets no lease names, by {@link OverlayRoutes#isOwned}'s rule, so nothing else there is
-   * touched.
+   * peer (the device is ours alone); with DirectRouting, on the underlay interface, the direct
+   * routes of subnets no other node's lease names, by {@link OverlayRoutes#isOwned}'s rule, so
+   * nothing else there is touched.
    */
   private void removeStale(Set<Ip4Net> leased) {
     try {
       KernelState k = readKernel(devIndex);
       Collection<Peer> wanted = peers.values();
       List<Route> routes = new ArrayList<>(k.staleRoutes(wanted, network));
-      routes.addAll(OverlayRoutes.unleased(k.routes(), network, extIndex, leased));
+      if (config.directRouting()) {
+        // Only with DirectRouting does this backend write routes on the underlay interface.
+        routes.addAll(OverlayRoutes.unleased(k.routes(), netConfig, extIndex, leased));
+      }
       List<Neighbor> arp = k.staleNeighbors(wanted);
       List<FdbEntry> fdb = k.staleFdb(wanted);
       for (Route r : routes) {

@@ -1,5 +1,7 @@
 package io.overlaynet.netlink;
 
+import io.overlaynet.NetworkConfig;
+import io.overlaynet.ip.Ip4Net;
 import io.overlaynet.ip.IpNet;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -13,13 +15,15 @@ import java.util.Set;
  * (flannel-io/flannel#2554). Pure logic over a table read with one dump.
  *
  * <p>A route is the backend's when it has exactly the shape the backend writes for a remote
- * lease: table main, protocol boot, type unicast, a gateway, the backend's device, and a
- * destination strictly inside the overlay Network (never the Network itself). So a route of a
- * routing daemon (another protocol), of another table, through another device, or to anything
- * outside the Network is never touched, whatever its destination.
+ * lease: table main, protocol boot, type unicast, a gateway, the backend's device, and as
+ * destination a subnet the network config can lease (its {@code SubnetLen}, between
+ * {@code SubnetMin} and {@code SubnetMax}, inside the Network). So a route of a routing daemon
+ * (another protocol), of another table, through another device, without a gateway (a CNI's veth
+ * routes), of another length (an aggregate, a host route) or outside the leasable range (space an
+ * operator keeps for other hosts) is never touched.
  *
  * <pre>{@code
- * List<Route> stale = OverlayRoutes.unleased(nl.routeList(Family.V4), network, eth0.index(), leasedSubnets);
+ * List<Route> stale = OverlayRoutes.unleased(nl.routeList(Family.V4), config, eth0.index(), leasedSubnets);
  * nl.routeDelAll(stale);
  * }</pre>
  */
@@ -29,29 +33,32 @@ public final class OverlayRoutes {
 
   /**
    * Returns whether {@code r} has the shape of a route a backend writes on {@code linkIndex} for a
-   * remote subnet of {@code network}.
+   * remote subnet leased under {@code config} (IPv4).
    */
-  public static boolean isOwned(Route r, IpNet network, int linkIndex) {
+  public static boolean isOwned(Route r, NetworkConfig config, int linkIndex) {
     return r.table() == Route.TABLE_MAIN
         && r.protocol() == Route.PROTO_BOOT
         && r.type() == RouteType.UNICAST
         && r.gateway() != null
         && r.linkIndex() == linkIndex
-        && r.dst().prefixLength() > network.prefixLength()
-        && r.dst().getClass() == network.getClass()
-        && network.containsAddress(r.dst().address());
+        && r.dst() instanceof Ip4Net d
+        && d.prefixLength() == config.subnetLen()
+        && d.address().compareTo(config.subnetMin()) >= 0
+        && d.address().compareTo(config.subnetMax()) <= 0
+        && config.network().contains(d);
   }
 
   /**
    * Returns the owned routes of {@code table} (see {@link #isOwned}) whose destination is none of
-   * {@code leased}: the subnets of every lease in the store, this node's own included.
+   * {@code leased}, the subnets of the other nodes' leases. (This node's own subnet is never
+   * reached through a gateway: such a route is stale too, left by the subnet's former holder.)
    */
-  public static List<Route> unleased(List<Route> table, IpNet network, int linkIndex,
+  public static List<Route> unleased(List<Route> table, NetworkConfig config, int linkIndex,
       Collection<? extends IpNet> leased) {
     Set<IpNet> keep = new HashSet<>(leased);
     List<Route> out = new ArrayList<>();
     for (Route r : table) {
-      if (isOwned(r, network, linkIndex) && !keep.contains(r.dst())) {
+      if (isOwned(r, config, linkIndex) && !keep.contains(r.dst())) {
         out.add(r);
       }
     }

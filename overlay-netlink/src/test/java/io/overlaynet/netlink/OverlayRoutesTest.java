@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.overlaynet.NetworkConfig;
 import io.overlaynet.ip.Ip4;
 import io.overlaynet.ip.Ip4Net;
 import io.overlaynet.ip.IpNet;
@@ -13,42 +14,52 @@ import org.junit.jupiter.api.Test;
 /** Which routes a backend owns, and which of those no lease backs. */
 class OverlayRoutesTest {
 
-  static final Ip4Net NETWORK = Ip4Net.parse("10.5.0.0/16");
+  /** Leasable: /24s from 10.5.1.0 to 10.5.199.0; the rest of 10.5.0.0/16 is the operator's. */
+  static final NetworkConfig CONFIG = NetworkConfig.parse(
+      "{\"Network\":\"10.5.0.0/16\",\"SubnetMax\":\"10.5.199.0\",\"Backend\":{\"Type\":\"host-gw\"}}");
   static final int ETH0 = 2;
 
+  /** What {@code ip route add DST via GW dev DEV} makes. */
   static Route.Builder via(String dst, String gw, int dev) {
     return Route.builder(IpNet.parse(dst)).withGateway(Ip4.parse(gw)).withLinkIndex(dev);
   }
 
   @Test
-  void aRouteOfTheBackendsShapeInsideTheNetworkIsOwned() {
-    assertTrue(OverlayRoutes.isOwned(via("10.5.90.0/24", "192.0.2.12", ETH0).build(), NETWORK, ETH0));
+  void aRouteOfTheBackendsShapeToALeasableSubnetIsOwned() {
+    assertTrue(OverlayRoutes.isOwned(via("10.5.90.0/24", "192.0.2.12", ETH0).build(), CONFIG, ETH0));
+    assertTrue(OverlayRoutes.isOwned(via("10.5.199.0/24", "192.0.2.12", ETH0).build(), CONFIG, ETH0));
   }
 
   @Test
-  void routesOfOtherShapesAreNeverOwned() {
+  void routesNoLeaseCouldHaveMadeAreNeverOwned() {
     List<Route> foreign = List.of(
         via("192.168.7.0/24", "192.0.2.1", ETH0).build(),                      // outside the Network
         via("10.5.0.0/16", "192.0.2.1", ETH0).build(),                         // the Network itself
         via("10.0.0.0/8", "192.0.2.1", ETH0).build(),                          // wider than the Network
+        via("10.5.128.0/17", "192.0.2.1", ETH0).build(),                       // an aggregate inside it
+        via("10.5.90.7/32", "192.0.2.1", ETH0).build(),                        // a host route inside a subnet
+        via("10.5.250.0/24", "192.0.2.1", ETH0).build(),                       // above SubnetMax
+        via("10.5.0.0/24", "192.0.2.1", ETH0).build(),                         // below SubnetMin
         via("10.5.90.0/24", "192.0.2.12", 3).build(),                          // another device
         via("10.5.90.0/24", "192.0.2.12", ETH0).withProtocol(186).build(),     // a routing daemon's (bird)
         via("10.5.90.0/24", "192.0.2.12", ETH0).withTable(100).build(),        // another table
         via("10.5.90.0/24", "192.0.2.12", ETH0).withType(RouteType.BLACKHOLE).build(),
-        Route.builder(IpNet.parse("10.5.90.0/24")).withLinkIndex(ETH0).build(), // no gateway
+        Route.builder(IpNet.parse("10.5.90.0/24")).withLinkIndex(ETH0).build(), // no gateway (a CNI's)
         Route.builder(IpNet.parse("fd00:5::/64")).withGateway(io.overlaynet.ip.Ip6.parse("fe80::1"))
             .withLinkIndex(ETH0).build());                                        // another family
     for (Route r : foreign) {
-      assertFalse(OverlayRoutes.isOwned(r, NETWORK, ETH0), r.toString());
+      assertFalse(OverlayRoutes.isOwned(r, CONFIG, ETH0), r.toString());
     }
   }
 
   @Test
-  void unleasedKeepsEveryLeasedSubnet() {
+  void unleasedKeepsTheOtherNodesSubnetsButNotAGatewayRouteToTheOwnOne() {
     Route leased = via("10.5.90.0/24", "192.0.2.12", ETH0).build();
     Route stale = via("10.5.85.0/24", "192.0.2.13", ETH0).build();
+    // This node took the subnet of a node whose lease expired: its old route must go.
+    Route own = via("10.5.83.0/24", "192.0.2.14", ETH0).build();
     Route foreign = via("192.168.7.0/24", "192.0.2.1", ETH0).build();
-    assertEquals(List.of(stale), OverlayRoutes.unleased(List.of(leased, stale, foreign), NETWORK, ETH0,
-        List.of(Ip4Net.parse("10.5.90.0/24"), Ip4Net.parse("10.5.83.0/24"))));
+    assertEquals(List.of(stale, own), OverlayRoutes.unleased(List.of(leased, stale, own, foreign), CONFIG, ETH0,
+        List.of(Ip4Net.parse("10.5.90.0/24"))));
   }
 }

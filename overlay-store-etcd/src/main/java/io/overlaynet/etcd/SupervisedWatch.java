@@ -41,6 +41,8 @@ final class SupervisedWatch implements Store.Watch {
 
   static final long INITIAL_BACKOFF_MS = 100;
   static final long MAX_BACKOFF_MS = 5_000;
+  /** A stream that lived this long before it broke starts the back-off afresh. */
+  static final long HEALTHY_NANOS = TimeUnit.SECONDS.toNanos(10);
 
   private static final AtomicInteger WATCH_IDS = new AtomicInteger();
 
@@ -54,6 +56,8 @@ final class SupervisedWatch implements Store.Watch {
 
   // Confined to the executor thread.
   private long nextRevision;
+  /** When the current stream was created ({@link System#nanoTime()}), 0 before that. */
+  private long createdAt;
   private final Backoff backoff =
       new Backoff(Duration.ofMillis(INITIAL_BACKOFF_MS), Duration.ofMillis(MAX_BACKOFF_MS));
   private int generation;
@@ -172,8 +176,9 @@ final class SupervisedWatch implements Store.Watch {
   }
 
   private void created(long headerRevision) {
-    // The stream is up again: the next failure starts the back-off from the beginning.
-    backoff.reset();
+    // Not a reset of the back-off yet: a stream accepted and broken at once (a member that
+    // accepts watches and then cancels them) would otherwise be reopened every 100 ms for ever.
+    createdAt = System.nanoTime();
     if (nextRevision == 0) {
       // Watching "from now": pin the revision so a reconnect resumes instead of skipping.
       nextRevision = headerRevision + 1;
@@ -219,6 +224,10 @@ final class SupervisedWatch implements Store.Watch {
       return;
     }
     abandonCurrent();
+    if (createdAt != 0 && System.nanoTime() - createdAt > HEALTHY_NANOS) {
+      backoff.reset(); // it worked for a while: start the back-off from the beginning
+    }
+    createdAt = 0;
     long delay = backoff.nextMillis();
     if (backoff.failures() == 1) {
       LOG.warn("etcd watch of {} interrupted ({}); resuming from revision {} in {} ms", prefix, why, nextRevision, delay);

@@ -124,14 +124,25 @@ public final class DataPath implements AutoCloseable {
     }
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
     boolean all = true;
+    boolean interrupted = false;
     for (Thread t : threads) {
-      long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-      try {
-        t.join(Math.max(1, left));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+      // An interrupted caller (an agent closing while it starts) still waits: answering "not
+      // stopped" at once would leave the device and the port open for nothing.
+      while (t.isAlive()) {
+        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        if (left <= 0) {
+          break;
+        }
+        try {
+          t.join(left);
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
       }
       all &= !t.isAlive();
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
     }
     return all;
   }
