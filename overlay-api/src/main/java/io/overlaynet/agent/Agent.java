@@ -79,8 +79,12 @@ import org.slf4j.LoggerFactory;
 public final class Agent implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(Agent.class);
-  /** The longest wait between two attempts to reach the store while starting. */
-  private static final Duration MAX_RETRY = Duration.ofSeconds(10);
+  /**
+   * The longest wait between two attempts to reach the store while starting: a node booted while
+   * etcd is down starts within this of etcd's return (flanneld: 2-3 s); a thousand such nodes,
+   * jittered, ask a few hundred times a second.
+   */
+  private static final Duration MAX_RETRY = Duration.ofSeconds(5);
 
   private final Function<AgentOptions, SubnetManager> managerFactory;
   private final boolean ownsManager;
