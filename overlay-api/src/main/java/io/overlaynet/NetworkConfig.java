@@ -30,7 +30,17 @@ import java.util.Optional;
  * c.subnetMin();     // 10.5.1.0
  * c.backend().type();                 // "vxlan"
  * c.backend().getInt("VNI", 1);       // 1
+ *
+ * // Or built, with the same defaults and checks, and written as flannel reads it:
+ * NetworkConfig built = NetworkConfig.builder()
+ *     .withNetwork(Ip4Net.parse("10.5.0.0/16"))
+ *     .withBackend("vxlan").withBackendOption("DirectRouting", true)
+ *     .build();
+ * store.put("/coreos.com/network/config", built.toJson(), Store.NO_TTL);
  * }</pre>
+ *
+ * <p>Two configs are equal when their values are (the JSON text they came from may differ);
+ * {@code parse(c.toJson())} equals {@code c}.
  */
 public final class NetworkConfig {
 
@@ -61,7 +71,7 @@ public final class NetworkConfig {
     this.ipv6SubnetMin = b.ipv6SubnetMin;
     this.ipv6SubnetMax = b.ipv6SubnetMax;
     this.backend = b.backend;
-    this.json = json;
+    this.json = json != null ? json : toJson();
   }
 
   /**
@@ -82,7 +92,6 @@ public final class NetworkConfig {
       throw new NetworkConfigException("the network config is not valid JSON: " + e.getMessage(), e);
     }
     Builder b = new Builder();
-    b.backend = new BackendConfig("udp", new JsonObject());
     for (Map.Entry<String, JsonElement> f : obj.entrySet()) {
       String name = f.getKey();
       JsonElement v = f.getValue();
@@ -325,7 +334,7 @@ public final class NetworkConfig {
     return backend;
   }
 
-  /** Returns the JSON text this config was parsed from. */
+  /** Returns the JSON text this config was parsed from ({@link #toJson()} for a built one). */
   public String json() {
     return json;
   }
@@ -348,6 +357,72 @@ public final class NetworkConfig {
         && subnet.address().compareTo(ipv6SubnetMax) <= 0;
   }
 
+  /**
+   * Returns the config as flannel's JSON, every value explicit (defaults resolved), with the
+   * Backend section as given; {@link #parse} reads it back into an equal config.
+   */
+  public String toJson() {
+    JsonObject o = new JsonObject();
+    if (!enableIpv4) {
+      o.addProperty("EnableIPv4", false);
+    } else {
+      o.addProperty("Network", network.toString());
+      o.addProperty("SubnetLen", subnetLen);
+      o.addProperty("SubnetMin", subnetMin.toString());
+      o.addProperty("SubnetMax", subnetMax.toString());
+    }
+    if (enableIpv6) {
+      o.addProperty("EnableIPv6", true);
+      o.addProperty("IPv6Network", ipv6Network.toString());
+      o.addProperty("IPv6SubnetLen", ipv6SubnetLen);
+      o.addProperty("IPv6SubnetMin", ipv6SubnetMin.toString());
+      o.addProperty("IPv6SubnetMax", ipv6SubnetMax.toString());
+    }
+    if (enableNftables) {
+      o.addProperty("EnableNFTables", true);
+    }
+    o.add("Backend", backend.options.deepCopy());
+    return o.toString();
+  }
+
+  /** Starts a builder with flannel's defaults: IPv4 on, IPv6 off, backend {@code udp}. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Returns a builder holding this config's values, e.g. to change one of them. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.enableIpv4 = enableIpv4;
+    b.enableIpv6 = enableIpv6;
+    b.enableNftables = enableNftables;
+    b.network = network;
+    b.subnetLen = subnetLen;
+    b.subnetMin = subnetMin;
+    b.subnetMax = subnetMax;
+    b.ipv6Network = ipv6Network;
+    b.ipv6SubnetLen = ipv6SubnetLen;
+    b.ipv6SubnetMin = ipv6SubnetMin;
+    b.ipv6SubnetMax = ipv6SubnetMax;
+    b.backend = backend;
+    return b;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof NetworkConfig c && enableIpv4 == c.enableIpv4 && enableIpv6 == c.enableIpv6
+        && enableNftables == c.enableNftables && network.equals(c.network) && subnetLen == c.subnetLen
+        && subnetMin.equals(c.subnetMin) && subnetMax.equals(c.subnetMax) && ipv6Network.equals(c.ipv6Network)
+        && ipv6SubnetLen == c.ipv6SubnetLen && ipv6SubnetMin.equals(c.ipv6SubnetMin)
+        && ipv6SubnetMax.equals(c.ipv6SubnetMax) && backend.equals(c.backend);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(enableIpv4, enableIpv6, enableNftables, network, subnetLen, subnetMin, subnetMax,
+        ipv6Network, ipv6SubnetLen, ipv6SubnetMin, ipv6SubnetMax, backend);
+  }
+
   @Override
   public String toString() {
     return "NetworkConfig{network=" + network + ", subnetLen=" + subnetLen + ", subnetMin=" + subnetMin
@@ -355,7 +430,11 @@ public final class NetworkConfig {
         + ipv6SubnetLen : "") + ", backend=" + backend.type() + "}";
   }
 
-  private static final class Builder {
+  /**
+   * Builds a {@link NetworkConfig} with flannel's defaults and checks, as {@link #parse} applies
+   * them: what is not set is defaulted, what is inconsistent is refused with flannel's message.
+   */
+  public static final class Builder {
     boolean enableIpv4 = true; // flannel pre-sets EnableIPv4 before unmarshalling
     boolean enableIpv6;
     boolean enableNftables;
@@ -367,7 +446,116 @@ public final class NetworkConfig {
     int ipv6SubnetLen;
     Ip6 ipv6SubnetMin = Ip6.ANY;
     Ip6 ipv6SubnetMax = Ip6.ANY;
-    BackendConfig backend;
+    BackendConfig backend = BackendConfig.of("udp");
+
+    private Builder() {}
+
+    /** Sets {@code Network}, the IPv4 range the node subnets come from. */
+    public Builder withNetwork(Ip4Net network) {
+      this.network = Objects.requireNonNull(network, "network");
+      return this;
+    }
+
+    /** Sets {@code SubnetLen}; 0 (the default) means 24, or the network's prefix + 2 when smaller than /22. */
+    public Builder withSubnetLen(int len) {
+      this.subnetLen = len;
+      return this;
+    }
+
+    /** Sets {@code SubnetMin}, the first subnet leased (default: the network's second subnet). */
+    public Builder withSubnetMin(Ip4 min) {
+      this.subnetMin = Objects.requireNonNull(min, "min");
+      return this;
+    }
+
+    /** Sets {@code SubnetMax}, the last subnet leased (default: the network's last subnet). */
+    public Builder withSubnetMax(Ip4 max) {
+      this.subnetMax = Objects.requireNonNull(max, "max");
+      return this;
+    }
+
+    /** Sets {@code EnableIPv4} (default true). */
+    public Builder withIpv4(boolean enable) {
+      this.enableIpv4 = enable;
+      return this;
+    }
+
+    /** Sets {@code EnableIPv6} (default false). */
+    public Builder withIpv6(boolean enable) {
+      this.enableIpv6 = enable;
+      return this;
+    }
+
+    /** Sets {@code IPv6Network}; IPv6 must be enabled too ({@link #withIpv6}). */
+    public Builder withIpv6Network(Ip6Net network) {
+      this.ipv6Network = Objects.requireNonNull(network, "network");
+      return this;
+    }
+
+    /** Sets {@code IPv6SubnetLen}; 0 (the default) means 64, or the prefix + 2 when smaller than /62. */
+    public Builder withIpv6SubnetLen(int len) {
+      this.ipv6SubnetLen = len;
+      return this;
+    }
+
+    /** Sets {@code IPv6SubnetMin}. */
+    public Builder withIpv6SubnetMin(Ip6 min) {
+      this.ipv6SubnetMin = Objects.requireNonNull(min, "min");
+      return this;
+    }
+
+    /** Sets {@code IPv6SubnetMax}. */
+    public Builder withIpv6SubnetMax(Ip6 max) {
+      this.ipv6SubnetMax = Objects.requireNonNull(max, "max");
+      return this;
+    }
+
+    /** Sets {@code EnableNFTables} (default false). */
+    public Builder withNftables(boolean enable) {
+      this.enableNftables = enable;
+      return this;
+    }
+
+    /** Sets the backend type ({@code Backend.Type}, e.g. {@code vxlan}), dropping options set before. */
+    public Builder withBackend(String type) {
+      this.backend = BackendConfig.of(Objects.requireNonNull(type, "type"));
+      return this;
+    }
+
+    /** Adds a backend option, e.g. {@code ("VNI", 4096)} or {@code ("DirectRouting", true)}. */
+    public Builder withBackendOption(String name, Object value) {
+      this.backend = backend.with(name, value);
+      return this;
+    }
+
+    /**
+     * Defaults and validates the config.
+     *
+     * @throws NetworkConfigException with flannel's message if the values are inconsistent
+     */
+    public NetworkConfig build() {
+      Builder b = copy();
+      validate(b);
+      NetworkConfig c = new NetworkConfig(b, null);
+      return c;
+    }
+
+    private Builder copy() {
+      Builder b = new Builder();
+      b.enableIpv4 = enableIpv4;
+      b.enableIpv6 = enableIpv6;
+      b.enableNftables = enableNftables;
+      b.network = network;
+      b.subnetLen = subnetLen;
+      b.subnetMin = subnetMin;
+      b.subnetMax = subnetMax;
+      b.ipv6Network = ipv6Network;
+      b.ipv6SubnetLen = ipv6SubnetLen;
+      b.ipv6SubnetMin = ipv6SubnetMin;
+      b.ipv6SubnetMax = ipv6SubnetMax;
+      b.backend = backend;
+      return b;
+    }
   }
 
   /**
@@ -381,6 +569,39 @@ public final class NetworkConfig {
     BackendConfig(String type, JsonObject options) {
       this.type = type;
       this.options = options;
+    }
+
+    /** A section with only {@code Type}. */
+    static BackendConfig of(String type) {
+      JsonObject o = new JsonObject();
+      o.addProperty("Type", type);
+      return new BackendConfig(type.toLowerCase(Locale.ROOT), o);
+    }
+
+    /** Returns a copy with one more option (a number, boolean or string). */
+    BackendConfig with(String name, Object value) {
+      Objects.requireNonNull(name, "name");
+      JsonObject o = options.deepCopy();
+      if (value instanceof Number n) {
+        o.addProperty(name, n);
+      } else if (value instanceof Boolean b) {
+        o.addProperty(name, b);
+      } else if (value instanceof String str) {
+        o.addProperty(name, str);
+      } else {
+        throw new IllegalArgumentException("backend option " + name + ": a number, boolean or string, got " + value);
+      }
+      return new BackendConfig(type, o);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof BackendConfig b && type.equals(b.type) && options.equals(b.options);
+    }
+
+    @Override
+    public int hashCode() {
+      return type.hashCode() * 31 + options.hashCode();
     }
 
     static BackendConfig parse(JsonElement v) {

@@ -129,4 +129,69 @@ class NetworkConfigTest {
     assertFalse(c.isCompatible(Ip4Net.parse("10.5.2.0/25")));
     assertFalse(c.isCompatible(Ip4Net.parse("10.6.2.0/24")));
   }
+
+  // ------------------------------------------------------------------ built, and written back
+
+  @Test
+  void aBuiltConfigHasTheDefaultsOfAParsedOne() {
+    NetworkConfig built = NetworkConfig.builder().withNetwork(Ip4Net.parse("10.5.0.0/16")).withBackend("vxlan").build();
+    assertEquals(NetworkConfig.parse("{\"Network\":\"10.5.0.0/16\",\"Backend\":{\"Type\":\"vxlan\"}}"), built);
+    assertEquals(24, built.subnetLen());
+    assertEquals(Ip4.parse("10.5.255.0"), built.subnetMax());
+  }
+
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {
+      "{\"Network\":\"10.5.0.0/16\"}",
+      "{\"Network\":\"10.5.0.0/16\",\"SubnetLen\":26,\"SubnetMin\":\"10.5.1.0\",\"Backend\":{\"Type\":\"VXLAN\",\"VNI\":4096,\"DirectRouting\":true}}",
+      "{\"Network\":\"10.5.0.0/16\",\"EnableIPv6\":true,\"IPv6Network\":\"fd00:5::/56\",\"Backend\":{\"Type\":\"host-gw\"}}",
+      "{\"EnableIPv4\":false,\"EnableIPv6\":true,\"IPv6Network\":\"fd00:5::/48\",\"IPv6SubnetLen\":60,\"Backend\":{\"Type\":\"vxlan\"}}",
+      "{\"Network\":\"10.5.0.0/16\",\"EnableNFTables\":true,\"Backend\":{\"Type\":\"udp\",\"Port\":8286}}"})
+  void toJsonIsReadBackIntoAnEqualConfig(String json) {
+    NetworkConfig c = NetworkConfig.parse(json);
+    NetworkConfig again = NetworkConfig.parse(c.toJson());
+    assertEquals(c, again, c.toJson());
+    assertEquals(c.toJson(), again.toJson());
+    assertEquals(c.backend().getInt("VNI", 1), again.backend().getInt("VNI", 1));
+  }
+
+  @Test
+  void theBuilderSetsEveryField() {
+    NetworkConfig c = NetworkConfig.builder()
+        .withNetwork(Ip4Net.parse("10.5.0.0/16")).withSubnetLen(26)
+        .withSubnetMin(Ip4.parse("10.5.1.0")).withSubnetMax(Ip4.parse("10.5.100.0"))
+        .withIpv6(true).withIpv6Network(io.overlaynet.ip.Ip6Net.parse("fd00:5::/56")).withIpv6SubnetLen(64)
+        .withNftables(true)
+        .withBackend("vxlan").withBackendOption("VNI", 4096).withBackendOption("DirectRouting", true)
+        .build();
+    assertEquals("{\"Network\":\"10.5.0.0/16\",\"SubnetLen\":26,\"SubnetMin\":\"10.5.1.0\",\"SubnetMax\":\"10.5.100.0\","
+        + "\"EnableIPv6\":true,\"IPv6Network\":\"fd00:5::/56\",\"IPv6SubnetLen\":64,\"IPv6SubnetMin\":\"fd00:5:0:1::\","
+        + "\"IPv6SubnetMax\":\"fd00:5:0:ff::\",\"EnableNFTables\":true,"
+        + "\"Backend\":{\"Type\":\"vxlan\",\"VNI\":4096,\"DirectRouting\":true}}", c.toJson());
+    assertEquals(c, NetworkConfig.parse(c.toJson()));
+    assertEquals(c.toJson(), c.json(), "a built config's text is its JSON");
+    assertEquals(4096, c.backend().getInt("VNI", 1));
+    assertTrue(c.backend().getBoolean("DirectRouting", false));
+  }
+
+  @Test
+  void theBuilderRefusesWhatParseRefusesWithFlannelsMessages() {
+    assertEquals("SubnetLen must be less than /31", assertThrows(NetworkConfigException.class,
+        () -> NetworkConfig.builder().withNetwork(Ip4Net.parse("10.5.0.0/16")).withSubnetLen(31).build()).getMessage());
+    assertEquals("please define a correct Network parameter in the flannel config", assertThrows(
+        NetworkConfigException.class, () -> NetworkConfig.builder().build()).getMessage());
+    assertEquals("SubnetMin is not in the range of the Network", assertThrows(NetworkConfigException.class,
+        () -> NetworkConfig.builder().withNetwork(Ip4Net.parse("10.5.0.0/16")).withSubnetMin(Ip4.parse("10.6.1.0"))
+            .build()).getMessage());
+  }
+
+  @Test
+  void toBuilderChangesOneValueAndKeepsTheRest() {
+    NetworkConfig c = NetworkConfig.parse("{\"Network\":\"10.5.0.0/16\",\"Backend\":{\"Type\":\"vxlan\",\"VNI\":7}}");
+    NetworkConfig d = c.toBuilder().withSubnetLen(25).withSubnetMax(Ip4.ANY).build();
+    assertEquals(25, d.subnetLen());
+    assertEquals(Ip4.parse("10.5.255.128"), d.subnetMax(), "an unset SubnetMax is defaulted afresh");
+    assertEquals(7, d.backend().getInt("VNI", 1));
+    assertFalse(c.equals(d));
+  }
 }

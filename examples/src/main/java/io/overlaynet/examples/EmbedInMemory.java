@@ -1,9 +1,11 @@
 package io.overlaynet.examples;
 
 import io.overlaynet.Lease;
+import io.overlaynet.NetworkConfig;
 import io.overlaynet.agent.Agent;
 import io.overlaynet.agent.AgentListener;
 import io.overlaynet.agent.AgentOptions;
+import io.overlaynet.ip.Ip4Net;
 import io.overlaynet.store.InMemoryStore;
 import io.overlaynet.store.Store;
 import java.util.List;
@@ -23,11 +25,16 @@ public final class EmbedInMemory {
 
   private EmbedInMemory() {}
 
-  /** Creates a store holding the network config, as {@code etcdctl put .../config} would. */
+  /**
+   * Creates a store holding the network config, as {@code etcdctl put .../config} would.
+   *
+   * @throws io.overlaynet.NetworkConfigException with flannel's message if the config is invalid
+   * @throws IllegalArgumentException if {@code cidr} is not an IPv4 CIDR
+   */
   public static InMemoryStore newNetwork(String cidr, String backend) {
+    NetworkConfig config = NetworkConfig.builder().withNetwork(Ip4Net.parse(cidr)).withBackend(backend).build();
     InMemoryStore store = InMemoryStore.create();
-    store.put("/coreos.com/network/config",
-        "{\"Network\":\"" + cidr + "\",\"Backend\":{\"Type\":\"" + backend + "\"}}", Store.NO_TTL);
+    store.put("/coreos.com/network/config", config.toJson(), Store.NO_TTL);
     return store;
   }
 
