@@ -97,6 +97,8 @@ public final class Agent implements AutoCloseable {
   private final Function<AgentOptions, TrafficManager> trafficFactory;
 
   private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+  private final java.util.concurrent.atomic.AtomicReference<CompletableFuture<Lease>> started =
+      new java.util.concurrent.atomic.AtomicReference<>();
   private final AtomicBoolean closing = new AtomicBoolean();
   private final Object sleeper = new Object();
   private final List<AutoCloseable> resources = new ArrayList<>();
@@ -111,7 +113,7 @@ public final class Agent implements AutoCloseable {
     this.ownsManager = b.ownsManager;
     this.backend = Optional.ofNullable(b.backend);
     this.options = b.options;
-    this.listener = b.listener;
+    this.listener = isolated(b.listener);
     this.hostNetwork = b.hostNetwork != null ? b.hostNetwork : HostNetwork.system();
     this.fixedInterface = Optional.ofNullable(b.externalInterface);
     this.threadFactory = b.threadFactory;
@@ -125,58 +127,110 @@ public final class Agent implements AutoCloseable {
 
   /**
    * Starts the agent and waits until it is ready: the backend is up, the lease held and
-   * {@code subnet.env} written. While the network config is missing or invalid it waits and
-   * retries (as flanneld does); {@link #close()} from another thread ends the wait.
+   * {@code subnet.env} written. While the network config is missing or invalid, or the store cannot
+   * be reached, it waits and retries (as flanneld does); {@link #close()} from another thread ends
+   * the wait. Calling it again, or after {@link #startAsync()}, waits for the same start.
    *
    * @return this node's lease
    * @throws AgentException if the agent cannot start (no interface, unknown backend, the backend
-   *     failed, or it was closed meanwhile); the message says why
+   *     failed, or it was closed meanwhile); the message says why, and the agent is closed
    */
   public Lease start() {
+    return await(startAsync(), null);
+  }
+
+  /**
+   * Starts the agent and waits at most {@code timeout} for it to be ready; see {@link #start()}.
+   *
+   * @throws AgentException if it is not ready in time (the agent is then closed, so nothing stays
+   *     half-started), or cannot start at all
+   */
+  public Lease start(Duration timeout) {
+    Objects.requireNonNull(timeout, "timeout");
+    return await(startAsync(), timeout);
+  }
+
+  /**
+   * Starts the agent without waiting: the future completes with this node's lease once the agent
+   * is ready, or exceptionally with an {@link AgentException} saying why it could not start (the
+   * agent is then closed). Idempotent: every call returns the same future.
+   *
+   * <pre>{@code
+   * agent.startAsync().thenAccept(lease -> markNodeReady(lease.subnet()));
+   * }</pre>
+   */
+  public CompletableFuture<Lease> startAsync() {
     CompletableFuture<Lease> ready = new CompletableFuture<>();
+    if (!started.compareAndSet(null, ready)) {
+      return started.get();
+    }
+    if (closing.get()) {
+      ready.completeExceptionally(new AgentException("the agent was closed before it started"));
+      return ready;
+    }
     Thread t = threadFactory.newThread(() -> {
       try {
-        ready.complete(startUp());
+        Lease l = startUp();
+        ready.complete(l);
       } catch (Throwable e) {
-        ready.completeExceptionally(e);
+        failStart(ready, e);
+      } finally {
+        starter = null;
       }
     });
     starter = t;
     t.start();
-    try {
-      while (true) {
-        try {
-          return ready.get(1, TimeUnit.SECONDS);
-        } catch (TimeoutException e) {
-          // A thread factory whose thread dies before running the task (say, it could not enter
-          // its namespace) would otherwise leave us waiting for ever.
-          if (!t.isAlive() && !ready.isDone()) {
-            throw new AgentException("the agent's start thread " + t.getName() + " ended without starting it"
-                + " (see its uncaught exception)");
-          }
-        }
+    // A thread factory whose thread dies before running the task (say, it could not enter its
+    // namespace) would otherwise leave the future pending for ever.
+    Thread watch = new Thread(() -> {
+      try {
+        t.join();
+      } catch (InterruptedException e) {
+        return;
       }
-    } catch (AgentException e) {
+      if (!ready.isDone()) {
+        failStart(ready, new AgentException("the agent's start thread " + t.getName()
+            + " ended without starting it (see its uncaught exception)"));
+      }
+    }, "overlaynet-agent-start-watch");
+    watch.setDaemon(true);
+    watch.start();
+    return ready;
+  }
+
+  /** Completes a failed start with the reason, as an {@link AgentException}, and closes the agent. */
+  private void failStart(CompletableFuture<Lease> ready, Throwable e) {
+    boolean closedMeanwhile = closing.get();
+    AgentException reason;
+    if (e instanceof AgentException ae) {
+      reason = ae;
+    } else if (closedMeanwhile) {
+      // Whatever the interrupted step threw, the reason is the close.
+      reason = new AgentException("the agent was closed while starting", e);
+    } else {
+      reason = new AgentException("failed to start: " + e.getMessage(), e);
+    }
+    // Closed first, so that whoever sees the failure sees a stopped agent.
+    if (Thread.currentThread() == starter) {
+      starter = null; // close() must not wait for the very thread that runs it
+    }
+    close();
+    ready.completeExceptionally(reason);
+  }
+
+  private Lease await(CompletableFuture<Lease> ready, Duration timeout) {
+    try {
+      return timeout == null ? ready.get() : ready.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
       close();
-      throw e;
+      throw new AgentException("the agent was not ready within " + timeout + "; it was closed");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       close();
       throw new AgentException("interrupted while starting", e);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
-      boolean closedMeanwhile = closing.get();
-      close();
-      if (closedMeanwhile && !(cause instanceof AgentException)) {
-        // Whatever the interrupted step threw, the reason is the close.
-        throw new AgentException("the agent was closed while starting", cause);
-      }
-      if (cause instanceof AgentException ae) {
-        throw ae;
-      }
-      throw new AgentException("failed to start: " + cause.getMessage(), cause);
-    } finally {
-      starter = null;
+      throw cause instanceof AgentException ae ? ae : new AgentException("failed to start: " + cause, cause);
     }
   }
 
@@ -578,6 +632,62 @@ public final class Agent implements AutoCloseable {
       listener.onError(error);
       stopInBackground(new AgentException("keeping the lease failed: " + error.getMessage(), error));
     }
+  }
+
+  /**
+   * Wraps the embedder's listener so that whatever it throws is logged and goes no further: a
+   * bug in a metrics callback must not break the start, a renewal or the delivery of lease events.
+   */
+  private static AgentListener isolated(AgentListener l) {
+    return new AgentListener() {
+      private void call(String what, Runnable r) {
+        try {
+          r.run();
+        } catch (RuntimeException e) {
+          log.error("AgentListener.{} threw; ignored", what, e);
+        }
+      }
+
+      @Override
+      public void onLeaseAcquired(Lease lease) {
+        call("onLeaseAcquired", () -> l.onLeaseAcquired(lease));
+      }
+
+      @Override
+      public void onLeaseRenewed(Lease lease) {
+        call("onLeaseRenewed", () -> l.onLeaseRenewed(lease));
+      }
+
+      @Override
+      public void onLeaseLost(Lease lease) {
+        call("onLeaseLost", () -> l.onLeaseLost(lease));
+      }
+
+      @Override
+      public void onPeerAdded(Lease lease) {
+        call("onPeerAdded", () -> l.onPeerAdded(lease));
+      }
+
+      @Override
+      public void onPeerRemoved(Lease lease) {
+        call("onPeerRemoved", () -> l.onPeerRemoved(lease));
+      }
+
+      @Override
+      public void onReady(Lease lease) {
+        call("onReady", () -> l.onReady(lease));
+      }
+
+      @Override
+      public void onError(Throwable error) {
+        call("onError", () -> l.onError(error));
+      }
+
+      @Override
+      public void onStopped(Throwable cause) {
+        call("onStopped", () -> l.onStopped(cause));
+      }
+    };
   }
 
   /** Assembles an {@link Agent}. */

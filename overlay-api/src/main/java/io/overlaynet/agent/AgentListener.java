@@ -4,7 +4,8 @@ import io.overlaynet.Lease;
 
 /**
  * Hears what the {@link Agent} does, for embedders (metrics, readiness, node status). Every
- * method has an empty default. Calls come from the agent's threads and should return quickly.
+ * method has an empty default. Calls come from the agent's threads and should return quickly;
+ * what a method throws is logged and ignored, so it cannot break the agent.
  *
  * <pre>{@code
  * Agent agent = Agent.builder()...listener(new AgentListener() {

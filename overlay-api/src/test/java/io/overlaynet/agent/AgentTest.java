@@ -244,6 +244,61 @@ class AgentTest {
   }
 
   @Test
+  void startAsyncCompletesWithTheLeaseAndEveryStartIsTheSameOne() throws Exception {
+    config();
+    try (Agent a = agent(11, new FakeBackend()).build()) {
+      CompletableFuture<Lease> first = a.startAsync();
+      assertTrue(first == a.startAsync(), "a second startAsync returns the same future");
+      Lease lease = a.start();
+      assertEquals(lease, first.get(10, TimeUnit.SECONDS));
+      assertEquals(lease, a.start(Duration.ofSeconds(1)), "start after start: the same lease, no second start");
+      assertEquals(1, store.list(PREFIX + "/subnets/").entries().size());
+    }
+  }
+
+  @Test
+  void startWithATimeoutClosesAnAgentThatIsNotReadyInTime() {
+    Agent a = agent(11, new FakeBackend()).build(); // no config: it would wait for ever
+    AgentException e = assertThrows(AgentException.class, () -> a.start(Duration.ofMillis(300)));
+    assertTrue(e.getMessage().contains("not ready within"), e.getMessage());
+    assertTrue(a.stopped().isDone(), "nothing stays half-started");
+  }
+
+  @Test
+  void aListenerThatThrowsBreaksNeitherTheStartNorTheEvents() throws Exception {
+    config();
+    FakeBackend backend = new FakeBackend();
+    List<String> heard = new CopyOnWriteArrayList<>();
+    try (Agent a = agent(11, backend).listener(new AgentListener() {
+      @Override
+      public void onLeaseAcquired(Lease lease) {
+        throw new IllegalStateException("injected: a bug in the embedder");
+      }
+
+      @Override
+      public void onReady(Lease lease) {
+        throw new IllegalStateException("injected: a bug in the embedder");
+      }
+
+      @Override
+      public void onPeerAdded(Lease lease) {
+        heard.add("peer+ " + lease.subnet());
+        throw new IllegalStateException("injected: a bug in the embedder");
+      }
+    }).build()) {
+      a.start();
+      for (int i = 0; i < 2; i++) {
+        store.put(PREFIX + "/subnets/10.5." + (100 + i) + ".0-24",
+            LeaseCodec.toJson(LeaseAttrs.of(Ip4.parse("192.0.2." + (100 + i)))), Store.NO_TTL);
+      }
+      FakeNetwork net = backend.network;
+      awaitTrue(() -> net.events.size() == 2);
+      assertEquals(2, heard.size(), "the listener heard both, although it threw at the first: " + heard);
+      assertFalse(a.stopped().isDone());
+    }
+  }
+
+  @Test
   void unknownBackendIsAClearError() {
     store.put(PREFIX + "/config", "{\"Network\":\"10.5.0.0/16\",\"Backend\":{\"Type\":\"warp\"}}", Store.NO_TTL);
     Agent a = Agent.builder().store(store, PREFIX)
