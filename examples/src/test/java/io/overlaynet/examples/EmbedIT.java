@@ -5,8 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.overlaynet.Lease;
+import io.overlaynet.NetworkConfig;
 import io.overlaynet.SubnetFile;
 import io.overlaynet.agent.Agent;
+import io.overlaynet.agent.AgentOptions;
+import io.overlaynet.ip.Ip4;
+import io.overlaynet.ip.Ip4Net;
 import io.overlaynet.etcd.EtcdStore;
 import io.overlaynet.etcd.testing.EtcdExtension;
 import io.overlaynet.netlink.testkit.TestCluster;
@@ -78,6 +82,42 @@ class EmbedIT {
             SubnetFile.read(dir.resolve(c.host(1).name() + ".env")).orElseThrow().subnet().orElseThrow());
         List<TestCluster.Container> cs = containers(c, leases);
         assertTrue(c.awaitPing(cs.get(1).netns(), cs.get(0).ip(), Duration.ofSeconds(10)));
+      } finally {
+        agents.forEach(Agent::close);
+      }
+    }
+  }
+
+  @Test
+  void aSubnetManagerOfYourOwn() throws Exception {
+    Prerequisites.requireRoot();
+    InventorySubnetManager.Inventory inventory = new InventorySubnetManager.Inventory(NetworkConfig.builder()
+        .withNetwork(Ip4Net.parse("10.5.0.0/16")).withBackend("host-gw").build());
+    inventory.assign(Ip4.parse("192.0.2.11"), Ip4Net.parse("10.5.11.0/24"));
+    inventory.assign(Ip4.parse("192.0.2.12"), Ip4Net.parse("10.5.12.0/24"));
+    List<Agent> agents = new ArrayList<>();
+    try (TestCluster c = TestCluster.builder().withHosts(2).build()) {
+      try {
+        for (TestCluster.Host h : c.hosts()) {
+          agents.add(Agent.builder().subnetManager(new InventorySubnetManager(inventory))
+              .options(AgentOptions.DEFAULT.withInterfaces(List.of("eth0")).withoutSubnetFile().withForwardRules(false))
+              .threadFactory(h.netns().threadFactory()).build());
+        }
+        List<Lease> leases = new ArrayList<>();
+        for (Agent a : agents) {
+          leases.add(a.start(Duration.ofSeconds(30)));
+        }
+        assertEquals(Ip4Net.parse("10.5.11.0/24"), leases.get(0).subnet(), "the subnet the inventory assigned");
+        List<TestCluster.Container> cs = containers(c, leases);
+        assertTrue(c.awaitPing(cs.get(0).netns(), cs.get(1).ip(), Duration.ofSeconds(10)));
+        // The orchestrator takes node 2 out: node 1 drops its route, node 2's agent stops.
+        inventory.release(Ip4.parse("192.0.2.12"));
+        agents.get(1).stopped().handle((v, e) -> null).get(10, java.util.concurrent.TimeUnit.SECONDS);
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!AgentProcessIT.run("ip", "-n", c.host(1).name(), "route", "show", "10.5.12.0/24").isBlank()) {
+          assertTrue(System.nanoTime() < deadline, "node 1 kept its route to the released node");
+          Thread.sleep(50);
+        }
       } finally {
         agents.forEach(Agent::close);
       }

@@ -228,6 +228,9 @@ public abstract class StoreContractTest {
     private final CountDownLatch compacted = new CountDownLatch(1);
     private volatile long compactRevision = -1;
 
+    /** Creates a recorder; also for subclasses in other packages (a store of your own). */
+    public Recorder() {}
+
     @Override
     public void onEvents(List<StoreEvent> batch) {
       batches.add(List.copyOf(batch));
