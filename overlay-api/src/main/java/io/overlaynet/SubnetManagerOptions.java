@@ -10,12 +10,13 @@ import java.util.Optional;
 
 /**
  * Options of the default {@link SubnetManager}; immutable, with flannel's defaults in
- * {@link #DEFAULT}.
+ * {@link #DEFAULT}. Each {@code withX} returns a copy; {@link #builder()} / {@link #toBuilder()}
+ * give a builder with the same setters.
  *
  * <pre>{@code
  * SubnetManagerOptions opts = SubnetManagerOptions.DEFAULT
  *     .withPrefix("/coreos.com/network")
- *     .withPreviousSubnet(SubnetFile.read(path).flatMap(SubnetEnv::subnet));
+ *     .withPreviousSubnet(Ip4Net.parse("10.5.60.0/24"));     // from subnet.env
  * }</pre>
  */
 public final class SubnetManagerOptions {
@@ -78,14 +79,23 @@ public final class SubnetManagerOptions {
     return previousIpv6Subnet;
   }
 
+  /** Returns a builder starting from {@link #DEFAULT}. */
+  public static Builder builder() {
+    return DEFAULT.toBuilder();
+  }
+
+  /** Returns a builder starting from these options. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
   /**
-   * Returns a copy with this key prefix.
+   * Returns a copy with this key prefix ({@code --etcd-prefix}).
    *
    * @throws IllegalArgumentException if it does not start with {@code /} or ends with one
    */
   public SubnetManagerOptions withPrefix(String prefix) {
-    return new SubnetManagerOptions(prefix, leaseTtl, renewMargin, renewRetryDelay, previousSubnet,
-        previousIpv6Subnet);
+    return toBuilder().withPrefix(prefix).build();
   }
 
   /**
@@ -94,7 +104,7 @@ public final class SubnetManagerOptions {
    * @throws IllegalArgumentException if shorter than 1 s
    */
   public SubnetManagerOptions withLeaseTtl(Duration ttl) {
-    return new SubnetManagerOptions(prefix, ttl, renewMargin, renewRetryDelay, previousSubnet, previousIpv6Subnet);
+    return toBuilder().withLeaseTtl(ttl).build();
   }
 
   /**
@@ -104,31 +114,118 @@ public final class SubnetManagerOptions {
    * @throws IllegalArgumentException if negative
    */
   public SubnetManagerOptions withRenewMargin(Duration margin) {
-    return new SubnetManagerOptions(prefix, leaseTtl, margin, renewRetryDelay, previousSubnet, previousIpv6Subnet);
+    return toBuilder().withRenewMargin(margin).build();
   }
 
   /**
-   * Returns a copy with this wait after a failed renewal.
+   * Returns a copy with this longest wait between failed renewals (they back off from 1 s).
    *
    * @throws IllegalArgumentException if not positive
    */
   public SubnetManagerOptions withRenewRetryDelay(Duration delay) {
-    return new SubnetManagerOptions(prefix, leaseTtl, renewMargin, delay, previousSubnet, previousIpv6Subnet);
+    return toBuilder().withRenewRetryDelay(delay).build();
   }
 
-  /** Returns a copy with this previous subnet (empty for none). */
-  public SubnetManagerOptions withPreviousSubnet(Optional<Ip4Net> subnet) {
-    return new SubnetManagerOptions(prefix, leaseTtl, renewMargin, renewRetryDelay, subnet, previousIpv6Subnet);
+  /** Returns a copy with the subnet this node had before (from {@code subnet.env}). */
+  public SubnetManagerOptions withPreviousSubnet(Ip4Net subnet) {
+    return toBuilder().withPreviousSubnet(subnet).build();
   }
 
-  /** Returns a copy with this previous IPv6 subnet (empty for none). */
-  public SubnetManagerOptions withPreviousIpv6Subnet(Optional<Ip6Net> subnet) {
-    return new SubnetManagerOptions(prefix, leaseTtl, renewMargin, renewRetryDelay, previousSubnet, subnet);
+  /** Returns a copy without a previous subnet (the default). */
+  public SubnetManagerOptions withoutPreviousSubnet() {
+    return toBuilder().withoutPreviousSubnet().build();
+  }
+
+  /** Returns a copy with the IPv6 subnet this node had before. */
+  public SubnetManagerOptions withPreviousIpv6Subnet(Ip6Net subnet) {
+    return toBuilder().withPreviousIpv6Subnet(subnet).build();
+  }
+
+  /** Returns a copy without a previous IPv6 subnet (the default). */
+  public SubnetManagerOptions withoutPreviousIpv6Subnet() {
+    return toBuilder().withoutPreviousIpv6Subnet().build();
   }
 
   @Override
   public String toString() {
     return "SubnetManagerOptions{prefix=" + prefix + ", leaseTtl=" + leaseTtl + ", renewMargin=" + renewMargin
         + ", previousSubnet=" + previousSubnet.map(Object::toString).orElse("none") + "}";
+  }
+
+  /** Builds {@link SubnetManagerOptions}; its setters have the names of the options' copy methods. */
+  public static final class Builder {
+    private String prefix;
+    private Duration leaseTtl;
+    private Duration renewMargin;
+    private Duration renewRetryDelay;
+    private Optional<Ip4Net> previousSubnet;
+    private Optional<Ip6Net> previousIpv6Subnet;
+
+    private Builder(SubnetManagerOptions o) {
+      this.prefix = o.prefix;
+      this.leaseTtl = o.leaseTtl;
+      this.renewMargin = o.renewMargin;
+      this.renewRetryDelay = o.renewRetryDelay;
+      this.previousSubnet = o.previousSubnet;
+      this.previousIpv6Subnet = o.previousIpv6Subnet;
+    }
+
+    /** Sets the key prefix. */
+    public Builder withPrefix(String prefix) {
+      this.prefix = Objects.requireNonNull(prefix, "prefix");
+      return this;
+    }
+
+    /** Sets the lease TTL. */
+    public Builder withLeaseTtl(Duration ttl) {
+      this.leaseTtl = Objects.requireNonNull(ttl, "ttl");
+      return this;
+    }
+
+    /** Sets the renew margin. */
+    public Builder withRenewMargin(Duration margin) {
+      this.renewMargin = Objects.requireNonNull(margin, "margin");
+      return this;
+    }
+
+    /** Sets the longest wait between failed renewals. */
+    public Builder withRenewRetryDelay(Duration delay) {
+      this.renewRetryDelay = Objects.requireNonNull(delay, "delay");
+      return this;
+    }
+
+    /** Sets the previous subnet. */
+    public Builder withPreviousSubnet(Ip4Net subnet) {
+      this.previousSubnet = Optional.of(subnet);
+      return this;
+    }
+
+    /** Clears the previous subnet. */
+    public Builder withoutPreviousSubnet() {
+      this.previousSubnet = Optional.empty();
+      return this;
+    }
+
+    /** Sets the previous IPv6 subnet. */
+    public Builder withPreviousIpv6Subnet(Ip6Net subnet) {
+      this.previousIpv6Subnet = Optional.of(subnet);
+      return this;
+    }
+
+    /** Clears the previous IPv6 subnet. */
+    public Builder withoutPreviousIpv6Subnet() {
+      this.previousIpv6Subnet = Optional.empty();
+      return this;
+    }
+
+    /**
+     * Builds the options.
+     *
+     * @throws IllegalArgumentException if a value is out of range (the message names it)
+     */
+    public SubnetManagerOptions build() {
+      return new SubnetManagerOptions(prefix, leaseTtl, renewMargin, renewRetryDelay, previousSubnet,
+          previousIpv6Subnet);
+    }
   }
 }

@@ -117,7 +117,7 @@ class SubnetManagerTest {
   void previousSubnetIsReusedWhenFree() {
     config(CONFIG);
     Ip4Net prev = Ip4Net.parse("10.5.60.0/24");
-    Lease lease = manager(SubnetManagerOptions.DEFAULT.withPreviousSubnet(Optional.of(prev))).acquireLease(node(12));
+    Lease lease = manager(SubnetManagerOptions.DEFAULT.withPreviousSubnet(prev)).acquireLease(node(12));
     assertEquals(prev, lease.subnet());
   }
 
@@ -126,7 +126,7 @@ class SubnetManagerTest {
     config(CONFIG);
     store.put(SUBNETS + "10.5.60.0-24", json(13), Store.NO_TTL);
     Ip4Net prev = Ip4Net.parse("10.5.60.0/24");
-    Lease lease = manager(SubnetManagerOptions.DEFAULT.withPreviousSubnet(Optional.of(prev))).acquireLease(node(12));
+    Lease lease = manager(SubnetManagerOptions.DEFAULT.withPreviousSubnet(prev)).acquireLease(node(12));
     assertNotEquals(prev, lease.subnet());
     assertEquals(json(13), store.get(SUBNETS + "10.5.60.0-24").orElseThrow().value(), "the holder keeps its lease");
   }
@@ -135,7 +135,7 @@ class SubnetManagerTest {
   void previousSubnetOutsideTheConfigIsIgnored() {
     config(CONFIG);
     Ip4Net prev = Ip4Net.parse("10.9.60.0/24");
-    Lease lease = manager(SubnetManagerOptions.DEFAULT.withPreviousSubnet(Optional.of(prev))).acquireLease(node(12));
+    Lease lease = manager(SubnetManagerOptions.DEFAULT.withPreviousSubnet(prev)).acquireLease(node(12));
     assertTrue(manager().networkConfig().isCompatible(lease.subnet()));
   }
 
@@ -143,7 +143,7 @@ class SubnetManagerTest {
   void ownLeaseByPublicIpWinsOverThePreviousSubnet() {
     config(CONFIG);
     store.put(SUBNETS + "10.5.67.0-24", json(12), Store.NO_TTL);
-    SubnetManagerOptions opts = SubnetManagerOptions.DEFAULT.withPreviousSubnet(Optional.of(Ip4Net.parse("10.5.60.0/24")));
+    SubnetManagerOptions opts = SubnetManagerOptions.DEFAULT.withPreviousSubnet(Ip4Net.parse("10.5.60.0/24"));
     assertEquals(Ip4Net.parse("10.5.67.0/24"), manager(opts).acquireLease(node(12)).subnet());
   }
 

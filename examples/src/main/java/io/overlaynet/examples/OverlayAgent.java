@@ -223,9 +223,12 @@ public final class OverlayAgent implements Callable<Integer> {
       }
       pub = Optional.of(ip4);
     }
-    return AgentOptions.DEFAULT.withInterfaces(iface).withInterfaceRegexes(regexes).withInterfaceCanReach(canReach)
-        .withPublicIp(pub).withSubnetFile(subnetFile).withIpMasq(ipMasq).withForwardRules(forwardRules)
-        .withResyncPeriod(Duration.ofSeconds(iptablesResync)).withRenewMargin(Duration.ofMinutes(renewMarginMinutes));
+    AgentOptions.Builder b = AgentOptions.builder().withInterfaces(iface).withInterfaceRegexes(regexes);
+    canReach.ifPresent(b::withInterfaceCanReach);
+    pub.ifPresent(b::withPublicIp);
+    return b.withSubnetFile(subnetFile).withIpMasq(ipMasq).withForwardRules(forwardRules)
+        .withResyncPeriod(Duration.ofSeconds(iptablesResync)).withRenewMargin(Duration.ofMinutes(renewMarginMinutes))
+        .build();
   }
 
   private static IpAddress parseIp(String flag, String value) {

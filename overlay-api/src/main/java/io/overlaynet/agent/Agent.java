@@ -724,7 +724,10 @@ public final class Agent implements AutoCloseable {
       this.managerFactory = o -> {
         SubnetManagerOptions smo = SubnetManagerOptions.DEFAULT.withPrefix(prefix).withRenewMargin(o.renewMargin());
         SubnetEnv prev = previousSubnetFile(o);
-        smo = smo.withPreviousSubnet(prev.subnet()).withPreviousIpv6Subnet(prev.ipv6Subnet());
+        SubnetManagerOptions.Builder b = smo.toBuilder();
+        prev.subnet().ifPresent(b::withPreviousSubnet);
+        prev.ipv6Subnet().ifPresent(b::withPreviousIpv6Subnet);
+        smo = b.build();
         log.info("Created subnet manager with previous subnet: {}", prev.subnet().map(Object::toString).orElse("None"));
         return SubnetManager.overStore(store, smo);
       };

@@ -6,7 +6,6 @@ import io.overlaynet.ip.Ip4;
 import io.overlaynet.ip.IpAddress;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -14,13 +13,15 @@ import java.util.regex.Pattern;
 
 /**
  * The agent's options, with flanneld's defaults in {@link #DEFAULT}. Immutable; each
- * {@code withX} returns a copy.
+ * {@code withX} returns a copy, and {@link #builder()} / {@link #toBuilder()} give a builder with
+ * the same setters.
  *
  * <pre>{@code
  * AgentOptions opts = AgentOptions.DEFAULT
  *     .withInterfaces(List.of("eth1"))
  *     .withIpMasq(true)
  *     .withSubnetFile(Path.of("/run/flannel/subnet.env"));
+ * AgentOptions same = AgentOptions.builder().withInterfaces(List.of("eth1")).withIpMasq(true).build();
  * }</pre>
  */
 public final class AgentOptions {
@@ -62,9 +63,14 @@ public final class AgentOptions {
     this.configRetry = configRetry;
   }
 
-  private AgentOptions copy(List<String> i, List<Pattern> r, Optional<IpAddress> c, Optional<Ip4> p,
-      Optional<Path> f, boolean m, boolean fw, Duration rs, Duration rm, Duration cr) {
-    return new AgentOptions(i, r, c, p, f, m, fw, rs, rm, cr);
+  /** Returns a builder starting from {@link #DEFAULT}. */
+  public static Builder builder() {
+    return DEFAULT.toBuilder();
+  }
+
+  /** Returns a builder starting from these options. */
+  public Builder toBuilder() {
+    return new Builder(this);
   }
 
   /** Returns the {@code --iface} values (names or IPv4 addresses), tried in order. */
@@ -117,52 +123,74 @@ public final class AgentOptions {
     return configRetry;
   }
 
-  /** Returns a copy with these {@code --iface} values. */
+  /**
+   * Returns a copy with these {@code --iface} values (names or IPv4 addresses, tried in order).
+   */
   public AgentOptions withInterfaces(List<String> values) {
-    return copy(values, interfaceRegexes, interfaceCanReach, publicIp, subnetFile, ipMasq, forwardRules,
-        resyncPeriod, renewMargin, configRetry);
+    return toBuilder().withInterfaces(values).build();
   }
 
-  /** Returns a copy with these {@code --iface-regex} patterns. */
+  /**
+   * Returns a copy with these {@code --iface-regex} patterns.
+   */
   public AgentOptions withInterfaceRegexes(List<Pattern> values) {
-    return copy(interfaces, new ArrayList<>(values), interfaceCanReach, publicIp, subnetFile, ipMasq, forwardRules,
-        resyncPeriod, renewMargin, configRetry);
+    return toBuilder().withInterfaceRegexes(values).build();
   }
 
-  /** Returns a copy with this {@code --iface-can-reach} address (empty for none). */
-  public AgentOptions withInterfaceCanReach(Optional<IpAddress> value) {
-    return copy(interfaces, interfaceRegexes, value, publicIp, subnetFile, ipMasq, forwardRules, resyncPeriod,
-        renewMargin, configRetry);
+  /**
+   * Returns a copy with this {@code --iface-can-reach} address.
+   */
+  public AgentOptions withInterfaceCanReach(IpAddress value) {
+    return toBuilder().withInterfaceCanReach(value).build();
   }
 
-  /** Returns a copy with this {@code --public-ip} (empty for the interface address). */
-  public AgentOptions withPublicIp(Optional<Ip4> value) {
-    return copy(interfaces, interfaceRegexes, interfaceCanReach, value, subnetFile, ipMasq, forwardRules,
-        resyncPeriod, renewMargin, configRetry);
+  /**
+   * Returns a copy with no {@code --iface-can-reach} address (the default).
+   */
+  public AgentOptions withoutInterfaceCanReach() {
+    return toBuilder().withoutInterfaceCanReach().build();
   }
 
-  /** Returns a copy that writes {@code subnet.env} at {@code path}. */
+  /**
+   * Returns a copy with this {@code --public-ip}.
+   */
+  public AgentOptions withPublicIp(Ip4 value) {
+    return toBuilder().withPublicIp(value).build();
+  }
+
+  /**
+   * Returns a copy with the interface address as public IP (the default).
+   */
+  public AgentOptions withoutPublicIp() {
+    return toBuilder().withoutPublicIp().build();
+  }
+
+  /**
+   * Returns a copy with {@code subnet.env} written at {@code path}.
+   */
   public AgentOptions withSubnetFile(Path path) {
-    return copy(interfaces, interfaceRegexes, interfaceCanReach, publicIp, Optional.of(path), ipMasq, forwardRules,
-        resyncPeriod, renewMargin, configRetry);
+    return toBuilder().withSubnetFile(path).build();
   }
 
-  /** Returns a copy that writes no {@code subnet.env} (embedders that read {@link Agent#lease()}). */
+  /**
+   * Returns a copy with no {@code subnet.env} written (embedders that read {@link Agent#lease()}).
+   */
   public AgentOptions withoutSubnetFile() {
-    return copy(interfaces, interfaceRegexes, interfaceCanReach, publicIp, Optional.empty(), ipMasq, forwardRules,
-        resyncPeriod, renewMargin, configRetry);
+    return toBuilder().withoutSubnetFile().build();
   }
 
-  /** Returns a copy with {@code --ip-masq}. */
+  /**
+   * Returns a copy with {@code --ip-masq} on or off.
+   */
   public AgentOptions withIpMasq(boolean value) {
-    return copy(interfaces, interfaceRegexes, interfaceCanReach, publicIp, subnetFile, value, forwardRules,
-        resyncPeriod, renewMargin, configRetry);
+    return toBuilder().withIpMasq(value).build();
   }
 
-  /** Returns a copy with {@code --iptables-forward-rules}. */
+  /**
+   * Returns a copy with {@code --iptables-forward-rules} on or off.
+   */
   public AgentOptions withForwardRules(boolean value) {
-    return copy(interfaces, interfaceRegexes, interfaceCanReach, publicIp, subnetFile, ipMasq, value, resyncPeriod,
-        renewMargin, configRetry);
+    return toBuilder().withForwardRules(value).build();
   }
 
   /**
@@ -171,8 +199,7 @@ public final class AgentOptions {
    * @throws IllegalArgumentException if not positive
    */
   public AgentOptions withResyncPeriod(Duration value) {
-    return copy(interfaces, interfaceRegexes, interfaceCanReach, publicIp, subnetFile, ipMasq, forwardRules, value,
-        renewMargin, configRetry);
+    return toBuilder().withResyncPeriod(value).build();
   }
 
   /**
@@ -181,17 +208,139 @@ public final class AgentOptions {
    * @throws IllegalArgumentException if negative
    */
   public AgentOptions withRenewMargin(Duration value) {
-    return copy(interfaces, interfaceRegexes, interfaceCanReach, publicIp, subnetFile, ipMasq, forwardRules,
-        resyncPeriod, value, configRetry);
+    return toBuilder().withRenewMargin(value).build();
   }
 
   /**
-   * Returns a copy with this config retry period.
+   * Returns a copy with this first wait before reading a missing config again, or reaching the store (it grows to 5 s).
    *
    * @throws IllegalArgumentException if not positive
    */
   public AgentOptions withConfigRetry(Duration value) {
-    return copy(interfaces, interfaceRegexes, interfaceCanReach, publicIp, subnetFile, ipMasq, forwardRules,
-        resyncPeriod, renewMargin, value);
+    return toBuilder().withConfigRetry(value).build();
+  }
+
+  @Override
+  public String toString() {
+    return "AgentOptions{interfaces=" + interfaces + ", interfaceRegexes=" + interfaceRegexes
+        + ", interfaceCanReach=" + interfaceCanReach.map(Object::toString).orElse("none")
+        + ", publicIp=" + publicIp.map(Object::toString).orElse("none")
+        + ", subnetFile=" + subnetFile.map(Object::toString).orElse("none") + ", ipMasq=" + ipMasq
+        + ", forwardRules=" + forwardRules + ", resyncPeriod=" + resyncPeriod + ", renewMargin=" + renewMargin
+        + ", configRetry=" + configRetry + "}";
+  }
+
+  /** Builds {@link AgentOptions}; its setters have the names of the options' copy methods. */
+  public static final class Builder {
+    private List<String> interfaces;
+    private List<Pattern> interfaceRegexes;
+    private Optional<IpAddress> interfaceCanReach;
+    private Optional<Ip4> publicIp;
+    private Optional<Path> subnetFile;
+    private boolean ipMasq;
+    private boolean forwardRules;
+    private Duration resyncPeriod;
+    private Duration renewMargin;
+    private Duration configRetry;
+
+    private Builder(AgentOptions o) {
+      this.interfaces = o.interfaces;
+      this.interfaceRegexes = o.interfaceRegexes;
+      this.interfaceCanReach = o.interfaceCanReach;
+      this.publicIp = o.publicIp;
+      this.subnetFile = o.subnetFile;
+      this.ipMasq = o.ipMasq;
+      this.forwardRules = o.forwardRules;
+      this.resyncPeriod = o.resyncPeriod;
+      this.renewMargin = o.renewMargin;
+      this.configRetry = o.configRetry;
+    }
+
+    /** Sets these {@code --iface} values (names or IPv4 addresses, tried in order). */
+    public Builder withInterfaces(List<String> values) {
+      this.interfaces = List.copyOf(values);
+      return this;
+    }
+
+    /** Sets these {@code --iface-regex} patterns. */
+    public Builder withInterfaceRegexes(List<Pattern> values) {
+      this.interfaceRegexes = List.copyOf(values);
+      return this;
+    }
+
+    /** Sets this {@code --iface-can-reach} address. */
+    public Builder withInterfaceCanReach(IpAddress value) {
+      this.interfaceCanReach = Optional.of(value);
+      return this;
+    }
+
+    /** Sets no {@code --iface-can-reach} address (the default). */
+    public Builder withoutInterfaceCanReach() {
+      this.interfaceCanReach = Optional.empty();
+      return this;
+    }
+
+    /** Sets this {@code --public-ip}. */
+    public Builder withPublicIp(Ip4 value) {
+      this.publicIp = Optional.of(value);
+      return this;
+    }
+
+    /** Sets the interface address as public IP (the default). */
+    public Builder withoutPublicIp() {
+      this.publicIp = Optional.empty();
+      return this;
+    }
+
+    /** Sets {@code subnet.env} written at {@code path}. */
+    public Builder withSubnetFile(Path path) {
+      this.subnetFile = Optional.of(path);
+      return this;
+    }
+
+    /** Sets no {@code subnet.env} written (embedders that read {@link Agent#lease()}). */
+    public Builder withoutSubnetFile() {
+      this.subnetFile = Optional.empty();
+      return this;
+    }
+
+    /** Sets {@code --ip-masq} on or off. */
+    public Builder withIpMasq(boolean value) {
+      this.ipMasq = value;
+      return this;
+    }
+
+    /** Sets {@code --iptables-forward-rules} on or off. */
+    public Builder withForwardRules(boolean value) {
+      this.forwardRules = value;
+      return this;
+    }
+
+    /** Sets this firewall resync period. */
+    public Builder withResyncPeriod(Duration value) {
+      this.resyncPeriod = Objects.requireNonNull(value, "value");
+      return this;
+    }
+
+    /** Sets this lease renew margin. */
+    public Builder withRenewMargin(Duration value) {
+      this.renewMargin = Objects.requireNonNull(value, "value");
+      return this;
+    }
+
+    /** Sets this first wait before reading a missing config again, or reaching the store (it grows to 5 s). */
+    public Builder withConfigRetry(Duration value) {
+      this.configRetry = Objects.requireNonNull(value, "value");
+      return this;
+    }
+
+    /**
+     * Builds the options.
+     *
+     * @throws IllegalArgumentException if a period is out of range (the message names it)
+     */
+    public AgentOptions build() {
+      return new AgentOptions(interfaces, interfaceRegexes, interfaceCanReach, publicIp, subnetFile, ipMasq, forwardRules, resyncPeriod, renewMargin, configRetry);
+    }
   }
 }

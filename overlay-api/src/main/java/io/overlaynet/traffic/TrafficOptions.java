@@ -112,10 +112,82 @@ public final class TrafficOptions {
     return new TrafficOptions(resyncPeriod, randomFully, commandTimeout, iptablesDirectory, prefix);
   }
 
+  /** Returns a builder starting from {@link #DEFAULT}. */
+  public static Builder builder() {
+    return DEFAULT.toBuilder();
+  }
+
+  /** Returns a builder starting from these options. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
   @Override
   public String toString() {
     return "TrafficOptions{resyncPeriod=" + resyncPeriod + ", randomFully=" + randomFully + ", commandTimeout="
         + commandTimeout + ", iptablesDirectory=" + iptablesDirectory.map(Path::toString).orElse("PATH")
         + ", commandPrefix=" + commandPrefix + "}";
+  }
+
+  /** Builds {@link TrafficOptions}; every setter has the name of the copy method of the options. */
+  public static final class Builder {
+    private Duration resyncPeriod;
+    private boolean randomFully;
+    private Duration commandTimeout;
+    private Optional<Path> iptablesDirectory;
+    private List<String> commandPrefix;
+
+    private Builder(TrafficOptions o) {
+      this.resyncPeriod = o.resyncPeriod;
+      this.randomFully = o.randomFully;
+      this.commandTimeout = o.commandTimeout;
+      this.iptablesDirectory = o.iptablesDirectory;
+      this.commandPrefix = o.commandPrefix;
+    }
+
+    /** See {@link TrafficOptions#withResyncPeriod}. */
+    public Builder withResyncPeriod(Duration period) {
+      this.resyncPeriod = Objects.requireNonNull(period, "period");
+      return this;
+    }
+
+    /** See {@link TrafficOptions#withRandomFully}. */
+    public Builder withRandomFully(boolean enabled) {
+      this.randomFully = enabled;
+      return this;
+    }
+
+    /** See {@link TrafficOptions#withCommandTimeout}. */
+    public Builder withCommandTimeout(Duration timeout) {
+      this.commandTimeout = Objects.requireNonNull(timeout, "timeout");
+      return this;
+    }
+
+    /** See {@link TrafficOptions#withIptablesDirectory}. */
+    public Builder withIptablesDirectory(Path directory) {
+      this.iptablesDirectory = Optional.of(directory);
+      return this;
+    }
+
+    /** Searches {@code PATH} for the iptables binaries again (the default). */
+    public Builder withoutIptablesDirectory() {
+      this.iptablesDirectory = Optional.empty();
+      return this;
+    }
+
+    /** See {@link TrafficOptions#withCommandPrefix}. */
+    public Builder withCommandPrefix(List<String> prefix) {
+      this.commandPrefix = List.copyOf(prefix);
+      return this;
+    }
+
+    /**
+     * Builds the options.
+     *
+     * @throws IllegalArgumentException if a value is out of range (the message names it)
+     */
+    public TrafficOptions build() {
+      return new TrafficOptions(resyncPeriod, randomFully, commandTimeout, iptablesDirectory, commandPrefix);
+    }
   }
 }

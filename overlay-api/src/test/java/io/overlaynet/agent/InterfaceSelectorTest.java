@@ -49,17 +49,17 @@ class InterfaceSelectorTest {
 
   @Test
   void canReachUsesTheRouteToTheAddress() {
-    ExternalInterface e = select(AgentOptions.DEFAULT.withInterfaceCanReach(Optional.of(Ip4.parse("198.51.100.1"))));
+    ExternalInterface e = select(AgentOptions.DEFAULT.withInterfaceCanReach(Ip4.parse("198.51.100.1")));
     assertEquals("eth1", e.name());
   }
 
   @Test
   void publicIpOverridesTheAdvertisedAddressAndFindsItsInterface() {
     ExternalInterface natted = select(AgentOptions.DEFAULT.withInterfaces(List.of("eth0"))
-        .withPublicIp(Optional.of(Ip4.parse("203.0.113.5"))));
+        .withPublicIp(Ip4.parse("203.0.113.5")));
     assertEquals(Ip4.parse("192.0.2.11"), natted.ifaceAddr());
     assertEquals(Ip4.parse("203.0.113.5"), natted.extAddr());
-    assertEquals("eth1", select(AgentOptions.DEFAULT.withPublicIp(Optional.of(Ip4.parse("198.51.100.7")))).name());
+    assertEquals("eth1", select(AgentOptions.DEFAULT.withPublicIp(Ip4.parse("198.51.100.7"))).name());
   }
 
   @Test
@@ -68,7 +68,7 @@ class InterfaceSelectorTest {
         () -> select(AgentOptions.DEFAULT.withInterfaces(List.of("wlan9", "10.9.9.9"))));
     assertTrue(e.getMessage().contains("[wlan9, 10.9.9.9]"), e.getMessage());
     AgentException nat = assertThrows(AgentException.class,
-        () -> select(AgentOptions.DEFAULT.withPublicIp(Optional.of(Ip4.parse("203.0.113.5")))));
+        () -> select(AgentOptions.DEFAULT.withPublicIp(Ip4.parse("203.0.113.5"))));
     assertTrue(nat.getMessage().contains("--iface"), nat.getMessage());
     HostNetwork noDefault = new FakeHost(List.of(), Optional.empty());
     assertTrue(assertThrows(AgentException.class, () -> InterfaceSelector.select(noDefault, AgentOptions.DEFAULT))

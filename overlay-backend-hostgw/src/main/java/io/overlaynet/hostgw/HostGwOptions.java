@@ -29,6 +29,11 @@ public final class HostGwOptions {
     return new Builder();
   }
 
+  /** Returns a builder starting from these options. */
+  public Builder toBuilder() {
+    return new Builder().withRouteCheckInterval(routeCheckInterval);
+  }
+
   /** Returns how often routes of known leases are checked and re-added when missing. */
   public Duration routeCheckInterval() {
     return routeCheckInterval;
@@ -40,7 +45,7 @@ public final class HostGwOptions {
    * @throws IllegalArgumentException if {@code interval} is shorter than 10 ms
    */
   public HostGwOptions withRouteCheckInterval(Duration interval) {
-    return builder().withRouteCheckInterval(interval).build();
+    return toBuilder().withRouteCheckInterval(interval).build();
   }
 
   @Override

@@ -49,8 +49,7 @@ public final class UdpOptions {
    * @throws IllegalArgumentException if {@code n} is not in 1..16
    */
   public UdpOptions withQueues(int n) {
-    checkArgument(n >= 1 && n <= 16, "queues must be in 1..16: %s", n);
-    return new UdpOptions(n, batchSize, socketBufferBytes, offload, udpGso, udpGro, checkInterval);
+    return toBuilder().withQueues(n).build();
   }
 
   /**
@@ -60,8 +59,7 @@ public final class UdpOptions {
    * @throws IllegalArgumentException if {@code n} is not in 1..1024
    */
   public UdpOptions withBatchSize(int n) {
-    checkArgument(n >= 1 && n <= 1024, "batch size must be in 1..1024: %s", n);
-    return new UdpOptions(queues, n, socketBufferBytes, offload, udpGso, udpGro, checkInterval);
+    return toBuilder().withBatchSize(n).build();
   }
 
   /**
@@ -71,8 +69,7 @@ public final class UdpOptions {
    * @throws IllegalArgumentException if {@code bytes} is not in 64 KiB..256 MiB
    */
   public UdpOptions withSocketBufferBytes(int bytes) {
-    checkArgument(bytes >= (64 << 10) && bytes <= (256 << 20), "socket buffer out of range: %s", bytes);
-    return new UdpOptions(queues, batchSize, bytes, offload, udpGso, udpGro, checkInterval);
+    return toBuilder().withSocketBufferBytes(bytes).build();
   }
 
   /**
@@ -86,7 +83,7 @@ public final class UdpOptions {
    * If the kernel refuses the offload device, the backend falls back to that (and logs it).
    */
   public UdpOptions withOffload(boolean on) {
-    return new UdpOptions(queues, batchSize, socketBufferBytes, on, udpGso, udpGro, checkInterval);
+    return toBuilder().withOffload(on).build();
   }
 
   /**
@@ -96,7 +93,7 @@ public final class UdpOptions {
    * one. Used only if the kernel has it (Linux 4.18+); a send it refuses switches it off.
    */
   public UdpOptions withUdpGso(boolean on) {
-    return new UdpOptions(queues, batchSize, socketBufferBytes, offload, on, udpGro, checkInterval);
+    return toBuilder().withUdpGso(on).build();
   }
 
   /**
@@ -105,7 +102,7 @@ public final class UdpOptions {
    * (Linux 5.0+). Coalescing TCP segments into TUN super-packets happens with or without it.
    */
   public UdpOptions withUdpGro(boolean on) {
-    return new UdpOptions(queues, batchSize, socketBufferBytes, offload, udpGso, on, checkInterval);
+    return toBuilder().withUdpGro(on).build();
   }
 
   /**
@@ -116,8 +113,7 @@ public final class UdpOptions {
    * @throws IllegalArgumentException if shorter than 100 ms
    */
   public UdpOptions withCheckInterval(Duration interval) {
-    checkArgument(interval.toMillis() >= 100, "check interval must be at least 100 ms: %s", interval);
-    return new UdpOptions(queues, batchSize, socketBufferBytes, offload, udpGso, udpGro, interval);
+    return toBuilder().withCheckInterval(interval).build();
   }
 
   /** Returns how often {@code flannel0}, its address and its route are checked (default 10 s). */
@@ -155,10 +151,92 @@ public final class UdpOptions {
     return socketBufferBytes;
   }
 
+  /** Returns a builder starting from {@link #DEFAULT}. */
+  public static Builder builder() {
+    return DEFAULT.toBuilder();
+  }
+
+  /** Returns a builder starting from these options. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
   @Override
   public String toString() {
     return "UdpOptions{queues=" + queues + ", batchSize=" + batchSize + ", socketBufferBytes=" + socketBufferBytes
         + ", offload=" + offload + ", udpGso=" + udpGso + ", udpGro=" + udpGro + ", checkInterval=" + checkInterval
         + "}";
+  }
+
+  /** Builds {@link UdpOptions}; its setters have the names of the options' copy methods. */
+  public static final class Builder {
+    private int queues;
+    private int batchSize;
+    private int socketBufferBytes;
+    private boolean offload;
+    private boolean udpGso;
+    private boolean udpGro;
+    private Duration checkInterval;
+
+    private Builder(UdpOptions o) {
+      this.queues = o.queues;
+      this.batchSize = o.batchSize;
+      this.socketBufferBytes = o.socketBufferBytes;
+      this.offload = o.offload;
+      this.udpGso = o.udpGso;
+      this.udpGro = o.udpGro;
+      this.checkInterval = o.checkInterval;
+    }
+
+    /** See {@link UdpOptions#withQueues}. */
+    public Builder withQueues(int n) {
+      checkArgument(n >= 1 && n <= 16, "queues must be in 1..16: %s", n);
+      this.queues = n;
+      return this;
+    }
+
+    /** See {@link UdpOptions#withBatchSize}. */
+    public Builder withBatchSize(int n) {
+      checkArgument(n >= 1 && n <= 1024, "batch size must be in 1..1024: %s", n);
+      this.batchSize = n;
+      return this;
+    }
+
+    /** See {@link UdpOptions#withSocketBufferBytes}. */
+    public Builder withSocketBufferBytes(int bytes) {
+      checkArgument(bytes >= (64 << 10) && bytes <= (256 << 20), "socket buffer out of range: %s", bytes);
+      this.socketBufferBytes = bytes;
+      return this;
+    }
+
+    /** See {@link UdpOptions#withOffload}. */
+    public Builder withOffload(boolean on) {
+      this.offload = on;
+      return this;
+    }
+
+    /** See {@link UdpOptions#withUdpGso}. */
+    public Builder withUdpGso(boolean on) {
+      this.udpGso = on;
+      return this;
+    }
+
+    /** See {@link UdpOptions#withUdpGro}. */
+    public Builder withUdpGro(boolean on) {
+      this.udpGro = on;
+      return this;
+    }
+
+    /** See {@link UdpOptions#withCheckInterval}. */
+    public Builder withCheckInterval(Duration interval) {
+      checkArgument(interval.toMillis() >= 100, "check interval must be at least 100 ms: %s", interval);
+      this.checkInterval = interval;
+      return this;
+    }
+
+    /** Builds the options. */
+    public UdpOptions build() {
+      return new UdpOptions(queues, batchSize, socketBufferBytes, offload, udpGso, udpGro, checkInterval);
+    }
   }
 }

@@ -31,6 +31,11 @@ public final class VxlanOptions {
     return new Builder();
   }
 
+  /** Returns a builder starting from these options. */
+  public Builder toBuilder() {
+    return new Builder().withReconcileInterval(reconcileInterval).withWatchLink(watchLink);
+  }
+
   /** Returns how often routes, ARP and FDB entries of known leases are checked and restored. */
   public Duration reconcileInterval() {
     return reconcileInterval;
@@ -50,12 +55,12 @@ public final class VxlanOptions {
    * @throws IllegalArgumentException if {@code interval} is shorter than 10 ms
    */
   public VxlanOptions withReconcileInterval(Duration interval) {
-    return builder().from(this).withReconcileInterval(interval).build();
+    return toBuilder().withReconcileInterval(interval).build();
   }
 
   /** Returns a copy with the link and route watches on or off (off: only the periodic check notices deletions). */
   public VxlanOptions withWatchLink(boolean watch) {
-    return builder().from(this).withWatchLink(watch).build();
+    return toBuilder().withWatchLink(watch).build();
   }
 
   @Override
@@ -69,12 +74,6 @@ public final class VxlanOptions {
     private boolean watchLink = true;
 
     private Builder() {}
-
-    private Builder from(VxlanOptions o) {
-      this.reconcileInterval = o.reconcileInterval;
-      this.watchLink = o.watchLink;
-      return this;
-    }
 
     /**
      * Sets the reconciliation interval.

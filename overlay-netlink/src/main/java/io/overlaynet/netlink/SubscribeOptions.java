@@ -23,13 +23,18 @@ public final class SubscribeOptions {
     return new Builder();
   }
 
+  /** Returns a builder starting from these options. */
+  public Builder toBuilder() {
+    return new Builder().withListExisting(listExisting);
+  }
+
   /**
    * Returns options that first deliver every existing object as a {@link NetlinkEvent.Type#NEW}
    * event (the subscription is bound before the listing, so nothing is missed in between;
    * an object may be reported twice).
    */
   public SubscribeOptions withListExisting(boolean list) {
-    return new SubscribeOptions(list);
+    return toBuilder().withListExisting(list).build();
   }
 
   /** Returns whether existing objects are delivered first. */

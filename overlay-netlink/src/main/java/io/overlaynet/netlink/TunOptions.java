@@ -47,8 +47,50 @@ public final class TunOptions {
     return vnetHeader;
   }
 
+  /** Returns a builder starting from {@link #DEFAULT}. */
+  public static Builder builder() {
+    return DEFAULT.toBuilder();
+  }
+
+  /** Returns a builder starting from these options. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
   @Override
   public String toString() {
     return "TunOptions{multiQueue=" + multiQueue + ", vnetHeader=" + vnetHeader + "}";
+  }
+
+  /** Builds {@link TunOptions}; every setter has the name of the copy method of the options. */
+  public static final class Builder {
+    private boolean multiQueue;
+    private boolean vnetHeader;
+
+    private Builder(TunOptions o) {
+      this.multiQueue = o.multiQueue;
+      this.vnetHeader = o.vnetHeader;
+    }
+
+    /** See {@link TunOptions#withMultiQueue}. */
+    public Builder withMultiQueue(boolean on) {
+      this.multiQueue = on;
+      return this;
+    }
+
+    /** See {@link TunOptions#withVnetHeader}. */
+    public Builder withVnetHeader(boolean on) {
+      this.vnetHeader = on;
+      return this;
+    }
+
+    /**
+     * Builds the options.
+     *
+     * @throws IllegalArgumentException if a value is out of range (the message names it)
+     */
+    public TunOptions build() {
+      return new TunOptions(multiQueue, vnetHeader);
+    }
   }
 }

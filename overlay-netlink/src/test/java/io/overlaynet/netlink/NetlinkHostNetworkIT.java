@@ -48,7 +48,7 @@ class NetlinkHostNetworkIT {
       assertEquals("eth0", byDefault.name());
       assertEquals(1400, byDefault.mtu());
       ExternalInterface byReach = InterfaceSelector.select(host,
-          AgentOptions.DEFAULT.withInterfaceCanReach(Optional.of(Ip4.parse("198.51.100.99"))));
+          AgentOptions.DEFAULT.withInterfaceCanReach(Ip4.parse("198.51.100.99")));
       assertEquals("eth1", byReach.name());
       assertEquals(Ip4.parse("198.51.100.7"), byReach.ifaceAddr());
     }
