@@ -26,10 +26,12 @@ public interface Backend {
    * backend's attributes. Kernel state is written idempotently, so registering again after a
    * restart reuses what is there.
    *
-   * @throws Exception if the data plane cannot be set up or the lease not acquired; the message
-   *     says what failed
+   * @throws BackendException if the data plane cannot be set up; the message says what failed
+   * @throws NetworkConfigException if the backend's part of the network config is invalid
+   * @throws OverlayException what the subnet manager throws when acquiring the lease (a
+   *     {@link io.overlaynet.store.StoreException}, a {@link LeaseException})
    */
-  Network register(BackendContext context) throws Exception;
+  Network register(BackendContext context);
 
   /** Returns the backend registered under {@code type} (case-insensitive), if its jar is present. */
   static Optional<Backend> byType(String type) {

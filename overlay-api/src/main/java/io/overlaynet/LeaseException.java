@@ -4,7 +4,7 @@ package io.overlaynet;
  * A lease could not be acquired or renewed for a reason other than the store being unreachable:
  * no free subnet is left, or every attempt lost its race. The message names the range or the key.
  */
-public class LeaseException extends RuntimeException {
+public class LeaseException extends OverlayException {
 
   private static final long serialVersionUID = 1L;
 

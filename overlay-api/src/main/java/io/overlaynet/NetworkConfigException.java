@@ -4,7 +4,7 @@ package io.overlaynet;
  * The network config is missing, malformed or invalid. The message is flannel's where flannel has
  * one (e.g. {@code SubnetLen must be less than /31}), so operators can search for it.
  */
-public class NetworkConfigException extends RuntimeException {
+public class NetworkConfigException extends OverlayException {
 
   private static final long serialVersionUID = 1L;
 

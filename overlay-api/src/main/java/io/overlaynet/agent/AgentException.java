@@ -1,7 +1,9 @@
 package io.overlaynet.agent;
 
+import io.overlaynet.OverlayException;
+
 /** The agent could not start or had to stop; the message says why in operator terms. */
-public class AgentException extends RuntimeException {
+public class AgentException extends OverlayException {
 
   private static final long serialVersionUID = 1L;
 

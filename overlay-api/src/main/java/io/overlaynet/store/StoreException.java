@@ -1,10 +1,12 @@
 package io.overlaynet.store;
 
+import io.overlaynet.OverlayException;
+
 /**
  * A {@link Store} operation failed: the store could not be reached in time, refused the request,
  * or answered with something unusable. The message names the operation and the key.
  */
-public class StoreException extends RuntimeException {
+public class StoreException extends OverlayException {
 
   private static final long serialVersionUID = 1L;
 

@@ -1,14 +1,16 @@
 package io.overlaynet.traffic;
 
+import io.overlaynet.OverlayException;
 import java.util.List;
 import java.util.OptionalInt;
 
 /**
  * An iptables command could not be run, failed, or did not finish within its timeout.
  *
- * <p>Checked, because every call that touches the firewall shells out to an external program that
- * can fail at any time (xtables lock held, missing kernel module, binary not installed), and the
- * caller must decide whether that is fatal. The message names the command and carries its stderr.
+ * <p>Every call that touches the firewall shells out to an external program that can fail at any
+ * time (xtables lock held, missing kernel module, binary not installed); the methods that can
+ * fail declare it, and the caller decides whether that is fatal. Unchecked, as every
+ * {@link OverlayException}. The message names the command and carries its stderr.
  *
  * <pre>{@code
  * try {
@@ -18,7 +20,7 @@ import java.util.OptionalInt;
  * }
  * }</pre>
  */
-public class TrafficException extends Exception {
+public class TrafficException extends OverlayException {
 
   private static final long serialVersionUID = 1L;
 

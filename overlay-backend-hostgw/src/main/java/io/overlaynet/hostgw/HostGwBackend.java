@@ -1,6 +1,7 @@
 package io.overlaynet.hostgw;
 
 import io.overlaynet.Backend;
+import io.overlaynet.BackendException;
 import io.overlaynet.BackendContext;
 import io.overlaynet.ExternalInterface;
 import io.overlaynet.Lease;
@@ -73,16 +74,16 @@ public final class HostGwBackend implements Backend {
   /**
    * Acquires the lease and starts the route check; routes come with the lease events.
    *
-   * @throws IllegalStateException with flannel's message if the public IP is not the interface's address (NAT)
+   * @throws BackendException with flannel's message if the public IP is not the interface's
+   *     address (NAT), or if the netlink socket or the route watch cannot be opened
    * @throws NetworkConfigException if IPv4 is disabled
-   * @throws NetlinkException if the netlink socket cannot be opened
-   * @throws Exception what the subnet manager throws when acquiring the lease
+   * @throws io.overlaynet.OverlayException what the subnet manager throws when acquiring the lease
    */
   @Override
-  public Network register(BackendContext context) throws Exception {
+  public Network register(BackendContext context) {
     ExternalInterface ext = context.externalInterface();
     if (!ext.extAddr().equals(ext.ifaceAddr())) {
-      throw new IllegalStateException(NAT_ERROR);
+      throw new BackendException(NAT_ERROR);
     }
     if (!context.config().enableIpv4()) {
       throw new NetworkConfigException("the host-gw backend of overlaynet supports IPv4 only; EnableIPv4 is false");
@@ -90,14 +91,22 @@ public final class HostGwBackend implements Backend {
     if (context.config().enableIpv6()) {
       log.warn("EnableIPv6 is set but this host-gw backend programs IPv4 routes only");
     }
-    NetlinkHandle nl = opener.open();
+    NetlinkHandle nl;
+    try {
+      nl = opener.open();
+    } catch (NetlinkException e) {
+      throw new BackendException("host-gw: cannot open a netlink socket: " + e.getMessage(), e);
+    }
     try {
       Lease lease = context.subnetManager().acquireLease(LeaseAttrs.of(ext.extAddr()).withBackend(TYPE, null));
       HostGwNetwork network = new HostGwNetwork(nl, lease, context.config(), ext.index(), ext.mtu(), options);
       network.start();
       log.info("Watching for new subnet leases");
       return network;
-    } catch (Exception | Error e) {
+    } catch (NetlinkException e) {
+      nl.close();
+      throw new BackendException("host-gw: cannot watch the routing table: " + e.getMessage(), e);
+    } catch (RuntimeException | Error e) {
       nl.close();
       throw e;
     }

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.overlaynet.Backend;
+import io.overlaynet.BackendException;
 import io.overlaynet.BackendContext;
 import io.overlaynet.ExternalInterface;
 import io.overlaynet.Lease;
@@ -78,7 +79,7 @@ class HostGwNetworkTest {
   @Test
   void refusesNatWithFlannelsMessage() {
     StubSubnetManager stub = new StubSubnetManager(CONFIG, "10.5.83.0/24");
-    IllegalStateException e = assertThrows(IllegalStateException.class, () -> HostGwBackend.create()
+    BackendException e = assertThrows(BackendException.class, () -> HostGwBackend.create()
         .register(new BackendContext(stub, stub.config, EXT.withExtAddr(Ip4.parse("203.0.113.7")))));
     assertEquals("your PublicIP differs from interface IP, meaning that probably you're on a NAT, which is not"
         + " supported by host-gw backend", e.getMessage());

@@ -1,16 +1,18 @@
 package io.overlaynet.udp;
 
-import static com.google.common.base.Preconditions.checkArgument;
-
 import io.overlaynet.Backend;
+import io.overlaynet.BackendException;
 import io.overlaynet.BackendContext;
 import io.overlaynet.ExternalInterface;
 import io.overlaynet.Lease;
 import io.overlaynet.LeaseAttrs;
 import io.overlaynet.NetworkConfig;
+import io.overlaynet.NetworkConfigException;
+import io.overlaynet.netlink.NetlinkException;
 import io.overlaynet.netlink.UdpSocket;
 import io.overlaynet.udp.internal.Counters;
 import io.overlaynet.udp.internal.PeerTable;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -79,38 +81,53 @@ public final class UdpBackend implements Backend {
    * path, and the check that makes {@code flannel0} again if it is deleted from outside. On failure
    * everything made here is undone (the lease stays, as with flanneld).
    *
-   * @throws IllegalArgumentException if the config asks for IPv6 only, or the port or MTU is out
-   *     of range
-   * @throws java.io.IOException if the socket cannot be bound (e.g. the port is in use)
-   * @throws io.overlaynet.netlink.NetlinkException if the TUN device cannot be made or configured
+   * @throws NetworkConfigException if the config asks for IPv6 only, or its {@code Port} is out of
+   *     range
+   * @throws BackendException if the socket cannot be bound (e.g. the port is in use), the MTU is
+   *     too small, or the TUN device cannot be made or configured; the cause is the system's error
+   * @throws io.overlaynet.OverlayException what the subnet manager throws when acquiring the lease
    */
   @Override
-  public UdpNetwork register(BackendContext context) throws Exception {
+  public UdpNetwork register(BackendContext context) {
     NetworkConfig config = context.config();
     ExternalInterface ext = context.externalInterface();
-    checkArgument(config.enableIpv4(), "the udp backend carries IPv4 only; the config disables IPv4");
+    if (!config.enableIpv4()) {
+      throw new NetworkConfigException("the udp backend carries IPv4 only; the config disables IPv4");
+    }
     if (config.enableIpv6()) {
       log.warn("the udp backend carries IPv4 only; IPv6 is ignored");
     }
     int port = config.backend().getInt("Port", DEFAULT_PORT);
-    checkArgument(port >= 1 && port <= 65535, "udp Port out of range: %s", port);
+    if (port < 1 || port > 65535) {
+      throw new NetworkConfigException("udp Port out of range: " + port);
+    }
     int mtu = ext.mtu() - ENCAP_OVERHEAD;
-    checkArgument(mtu >= 68, "external interface MTU %s is too small for the udp backend", ext.mtu());
+    if (mtu < 68) {
+      throw new BackendException("external interface MTU " + ext.mtu() + " is too small for the udp backend");
+    }
 
     List<UdpSocket> sockets = new ArrayList<>();
     UdpPlane plane = null;
     try {
       // Bind before taking a lease, so a busy port fails without side effects.
       for (int i = 0; i < options.queues(); i++) {
-        sockets.add(UdpSocket.bind(ext.ifaceAddr(), port, options.socketBufferBytes(), options.queues() > 1));
+        try {
+          sockets.add(UdpSocket.bind(ext.ifaceAddr(), port, options.socketBufferBytes(), options.queues() > 1));
+        } catch (IOException e) {
+          throw new BackendException("udp: cannot bind " + ext.ifaceAddr() + ":" + port + ": " + e.getMessage(), e);
+        }
       }
       Lease lease = context.subnetManager().acquireLease(LeaseAttrs.of(ext.extAddr()));
       UdpPlane.Spec spec = new UdpPlane.Spec(lease, config.network(), mtu, port, options, sockets, new Counters());
       plane = UdpPlane.open(spec, options.offload(), PeerTable.EMPTY);
       UdpNetwork net = new UdpNetwork(spec, plane);
-      net.start();
+      try {
+        net.start();
+      } catch (NetlinkException e) {
+        throw new BackendException("udp: cannot watch " + plane.name() + ": " + e.getMessage(), e);
+      }
       return net;
-    } catch (Exception | Error e) {
+    } catch (RuntimeException | Error e) {
       if (plane != null && !plane.close()) {
         log.error("udp data path of {} did not stop within 5 s; leaving its fds open", plane.name());
         throw e;

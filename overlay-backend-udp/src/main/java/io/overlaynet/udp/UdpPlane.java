@@ -1,5 +1,6 @@
 package io.overlaynet.udp;
 
+import io.overlaynet.BackendException;
 import io.overlaynet.Lease;
 import io.overlaynet.ip.Ip4Net;
 import io.overlaynet.netlink.Address;
@@ -46,9 +47,9 @@ record UdpPlane(String name, int index, List<TunDevice> queues, DataPath dataPat
    * wanted but refused by the kernel, falls back to a plain device. On failure what was made here
    * is closed again.
    *
-   * @throws Exception if the device cannot be made or configured
+   * @throws BackendException if the device cannot be made or configured (the cause says why)
    */
-  static UdpPlane open(Spec spec, boolean offloadWanted, PeerTable peers) throws Exception {
+  static UdpPlane open(Spec spec, boolean offloadWanted, PeerTable peers) {
     UdpOptions options = spec.options();
     List<AutoCloseable> made = new ArrayList<>();
     try {
@@ -104,16 +105,24 @@ record UdpPlane(String name, int index, List<TunDevice> queues, DataPath dataPat
           + " port {}", name, spec.mtu(), lease.subnet().address(), tuns.size(), offload ? "on" : "off",
           gso ? "on" : "off", gro ? "on" : "off", spec.port());
       return new UdpPlane(name, index, List.copyOf(tuns), dataPath, offload);
-    } catch (Exception | Error e) {
-      // Data path first (threads borrow the fds), then the devices.
-      for (int i = made.size() - 1; i >= 0; i--) {
-        try {
-          made.get(i).close();
-        } catch (Exception cleanup) {
-          e.addSuppressed(cleanup);
-        }
-      }
+    } catch (IOException e) {
+      closeAll(made, e);
+      throw new BackendException("udp: cannot make " + UdpBackend.DEVICE_TEMPLATE.replace("%d", "N") + ": "
+          + e.getMessage(), e);
+    } catch (RuntimeException | Error e) {
+      closeAll(made, e);
       throw e;
+    }
+  }
+
+  /** Closes what was made, the data path first (its threads borrow the fds), then the devices. */
+  private static void closeAll(List<AutoCloseable> made, Throwable failure) {
+    for (int i = made.size() - 1; i >= 0; i--) {
+      try {
+        made.get(i).close();
+      } catch (Exception cleanup) {
+        failure.addSuppressed(cleanup);
+      }
     }
   }
 
@@ -123,7 +132,7 @@ record UdpPlane(String name, int index, List<TunDevice> queues, DataPath dataPat
    *
    * @return the device's index
    */
-  static int configure(String name, Lease lease, Ip4Net network, int mtu) throws Exception {
+  static int configure(String name, Lease lease, Ip4Net network, int mtu) throws IOException {
     try (NetlinkHandle h = NetlinkHandle.open()) {
       Link link = h.linkByName(name);
       // A /32 so the kernel adds no broadcast or subnet routes: the address only gives host →

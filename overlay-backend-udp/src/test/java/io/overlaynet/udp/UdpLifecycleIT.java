@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.overlaynet.BackendContext;
+import io.overlaynet.BackendException;
 import io.overlaynet.ExternalInterface;
 import io.overlaynet.NetworkConfig;
 import io.overlaynet.SubnetManager;
@@ -67,8 +68,10 @@ class UdpLifecycleIT {
       int index = h1.netlink().linkByName("eth0").index();
       BackendContext ctx = new BackendContext(sm, NetworkConfig.parse(UdpTestbed.CONFIG),
           ExternalInterface.ipv4("eth0", index, 1500, h1.underlayIp()));
-      IOException busy = assertThrows(IOException.class, () -> h1.netns().run(() -> UdpBackend.create().register(ctx)));
+      BackendException busy = assertThrows(BackendException.class,
+          () -> h1.netns().run(() -> UdpBackend.create().register(ctx)));
       assertTrue(busy.getMessage().contains("8285"), busy.getMessage());
+      assertTrue(busy.getCause() instanceof IOException, "the system's error is the cause");
       assertFalse(UdpTestbed.run(h1.name(), "ip", "-o", "link").contains("flannel1"));
 
       UdpNetwork net = bed.network(1);

@@ -1,6 +1,7 @@
 package io.overlaynet.vxlan;
 
 import io.overlaynet.Backend;
+import io.overlaynet.BackendException;
 import io.overlaynet.BackendContext;
 import io.overlaynet.ExternalInterface;
 import io.overlaynet.Lease;
@@ -82,11 +83,11 @@ public final class VxlanBackend implements Backend {
    * device {@code <subnet.0>/32}, brings it up and starts the maintenance thread.
    *
    * @throws NetworkConfigException if the vxlan options are invalid or IPv4 is disabled
-   * @throws NetlinkException if the kernel refuses the device
-   * @throws Exception what the subnet manager throws when acquiring the lease
+   * @throws BackendException if the kernel refuses the device (the kernel's error is the cause)
+   * @throws io.overlaynet.OverlayException what the subnet manager throws when acquiring the lease
    */
   @Override
-  public Network register(BackendContext context) throws Exception {
+  public Network register(BackendContext context) {
     NetworkConfig netConfig = context.config();
     VxlanConfig cfg = VxlanConfig.parse(netConfig.backend());
     log.info("VXLAN config: {}", cfg);
@@ -99,12 +100,17 @@ public final class VxlanBackend implements Backend {
     ExternalInterface ext = context.externalInterface();
     VxlanDevice.Spec spec = new VxlanDevice.Spec(cfg.deviceName(), cfg.vni(), ext.index(), ext.extAddr(), cfg.port(),
         cfg.learning(), cfg.gbp(), cfg.deviceMtu(ext.mtu()), MacAddress.randomLocallyAdministered(RANDOM));
-    NetlinkHandle nl = opener.open();
+    NetlinkHandle nl;
+    try {
+      nl = opener.open();
+    } catch (NetlinkException e) {
+      throw new BackendException("vxlan: cannot open a netlink socket: " + e.getMessage(), e);
+    }
     try {
       Link dev = VxlanDevice.ensure(nl, spec);
       MacAddress mac = dev.attrs().hardwareAddr();
       if (mac == null) {
-        throw new IllegalStateException(spec.name() + " has no MAC address");
+        throw new BackendException(spec.name() + " has no MAC address");
       }
       // The MAC is published in the lease: keep the one the device has, so a restart changes nothing for peers.
       spec = spec.withMac(mac);
@@ -116,7 +122,10 @@ public final class VxlanBackend implements Backend {
       network.start();
       log.info("watching for new subnet leases");
       return network;
-    } catch (Exception | Error e) {
+    } catch (NetlinkException e) {
+      nl.close();
+      throw new BackendException("vxlan: setting up " + spec.name() + " failed: " + e.getMessage(), e);
+    } catch (RuntimeException | Error e) {
       nl.close();
       throw e;
     }

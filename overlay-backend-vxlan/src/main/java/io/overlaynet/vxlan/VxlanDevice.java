@@ -1,5 +1,6 @@
 package io.overlaynet.vxlan;
 
+import io.overlaynet.BackendException;
 import io.overlaynet.ip.Ip4;
 import io.overlaynet.ip.Ip4Net;
 import io.overlaynet.ip.IpAddress;
@@ -136,7 +137,7 @@ final class VxlanDevice {
    *
    * @return the device as read back
    * @throws NetlinkException if a kernel call fails
-   * @throws IllegalStateException if the MAC cannot be kept
+   * @throws BackendException if the MAC cannot be kept
    */
   static Link configure(NetlinkHandle nl, Link dev, Ip4 address, Ip4Net network, int mtu, MacAddress mac)
       throws NetlinkException {
@@ -156,7 +157,7 @@ final class VxlanDevice {
       nl.linkSetHardwareAddr(index, mac);
       up = nl.linkByIndex(index);
       if (!mac.equals(up.attrs().hardwareAddr())) {
-        throw new IllegalStateException(dev.name() + "'s mac address wanted: " + mac + ", but got: "
+        throw new BackendException(dev.name() + "'s mac address wanted: " + mac + ", but got: "
             + up.attrs().hardwareAddr());
       }
     }

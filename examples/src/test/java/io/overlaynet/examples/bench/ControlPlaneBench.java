@@ -326,7 +326,7 @@ public final class ControlPlaneBench {
     }
 
     @Override
-    public Network register(BackendContext context) throws Exception {
+    public Network register(BackendContext context) {
       Network net = delegate.register(context);
       return new Network() {
         @Override
