@@ -11,7 +11,10 @@ import io.overlaynet.ip.Ip4;
 import io.overlaynet.ip.IpAddress;
 import io.overlaynet.netlink.Netlink;
 import io.overlaynet.netlink.SdNotify;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,6 +23,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
@@ -53,8 +57,8 @@ import sun.misc.Signal;
     subcommands = {DockerOptsCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class OverlayAgent implements Callable<Integer> {
 
-  /** The version printed by {@code --version}. */
-  public static final String VERSION = "overlaynet 0.1.0 (flannel v0.20-compatible)";
+  /** The version printed by {@code --version}: overlaynet's version, as the build set it. */
+  public static final String VERSION = "overlaynet " + buildVersion() + " (flannel v0.20-compatible)";
 
   private static final Logger log = LoggerFactory.getLogger(OverlayAgent.class);
 
@@ -158,6 +162,20 @@ public final class OverlayAgent implements Callable<Integer> {
   /** Runs the command line with the process environment; returns the exit status. */
   public static int run(String... args) {
     return commandLine(System.getenv()).execute(args);
+  }
+
+  /** The project version, from {@code version.properties}, which the build fills in. */
+  private static String buildVersion() {
+    Properties p = new Properties();
+    try (InputStream in = OverlayAgent.class.getResourceAsStream("version.properties")) {
+      if (in == null) {
+        throw new IllegalStateException("io/overlaynet/examples/version.properties is missing from the agent's jar");
+      }
+      p.load(in);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return p.getProperty("version");
   }
 
   /** Returns the command line reading {@code FLANNELD_*} variables from {@code env}. */

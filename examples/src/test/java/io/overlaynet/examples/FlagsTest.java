@@ -112,6 +112,12 @@ class FlagsTest {
     assertEquals(OverlayAgent.VERSION, out.toString().trim());
   }
 
+  @Test
+  void versionIsTheBuildsVersion() {
+    assertEquals("overlaynet " + System.getProperty("overlaynet.version") + " (flannel v0.20-compatible)",
+        OverlayAgent.VERSION);
+  }
+
   static List<String> runErr(int expectedStatus, String... args) {
     StringWriter err = new StringWriter();
     CommandLine cl = OverlayAgent.commandLine(Map.of());

@@ -9,7 +9,7 @@ import org.slf4j.LoggerFactory;
  * someone calls {@link #wake()}; {@link #close()} stops it promptly. The backends' periodic checks
  * (vxlan reconciliation, host-gw route check) run on one each. Internal: not part of the API.
  *
- * <p>The thread is created by {@link #start()}, so it inherits the network namespace of the thread
+ * <p>The thread is created by {@link #start(long)}, so it inherits the network namespace of the thread
  * that calls {@code start()}.
  */
 public final class WakeableLoop implements AutoCloseable {

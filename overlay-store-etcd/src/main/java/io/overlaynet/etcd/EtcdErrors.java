@@ -16,7 +16,10 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
-/** Maps jetcd / gRPC failures to store exceptions, in one place. Internal. */
+/**
+ * Maps jetcd / gRPC failures to store exceptions, in one place. Internal, and for the gRPC
+ * transport only: it links against jetcd and gRPC, so nothing on the HTTP path may use it.
+ */
 final class EtcdErrors {
 
   private EtcdErrors() {}

@@ -19,7 +19,8 @@ import io.overlaynet.store.StoreException;
  * }</pre>
  *
  * <p>{@link EtcdOptions#transport()} chooses how requests travel: etcd's v3 JSON gateway over
- * HTTP/1.1 (the default; etcd 3.4 or later) or gRPC through jetcd. The semantics below hold for both.
+ * HTTP/1.1 (the default; etcd 3.4 or later) or gRPC through jetcd (jetcd-core must then be on the
+ * class path; see {@link #connect}). The semantics below hold for both.
  *
  * <h2>Semantics on etcd</h2>
  *
@@ -50,13 +51,18 @@ public interface EtcdStore extends Store {
   /**
    * Creates a store for the given options. No request is sent yet: the first call connects.
    *
+   * <p>{@link EtcdOptions.Transport#GRPC} needs {@code io.etcd:jetcd-core} on the class path: it
+   * is an optional dependency of this module, so an application that uses gRPC declares it
+   * itself. The default HTTP transport never loads a jetcd, gRPC or netty class.
+   *
    * @throws IllegalArgumentException if a TLS file cannot be read or parsed
-   * @throws StoreException if the client cannot be created
+   * @throws StoreException if the client cannot be created, e.g. the gRPC transport without
+   *     jetcd-core on the class path (the message names the dependency to add)
    */
   static EtcdStore connect(EtcdOptions options) {
     return switch (options.transport()) {
       case HTTP -> GatewayStore.create(options);
-      case GRPC -> JetcdStore.create(options);
+      case GRPC -> Jetcd.connect(options);
     };
   }
 

@@ -152,7 +152,7 @@ final class GatewayStore implements EtcdStore, HasWatches {
 
   /** Grants an etcd lease for {@code ttl}, or returns 0 (no lease) for {@link #NO_TTL}. */
   private long grant(Duration ttl, String what) {
-    long seconds = JetcdStore.ttlSeconds(ttl);
+    long seconds = LeaseTtl.seconds(ttl);
     if (seconds == 0) {
       return 0;
     }

@@ -20,6 +20,8 @@ import io.overlaynet.store.KeyValue;
 import io.overlaynet.store.Listing;
 import io.overlaynet.store.StoreException;
 import java.net.URI;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,10 +31,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The {@link EtcdStore} on jetcd-core. Internal: use {@link EtcdStore#connect}. */
+/**
+ * The {@link EtcdStore} on jetcd-core. Internal: use {@link EtcdStore#connect}, which checks
+ * through {@link Jetcd} that jetcd-core is on the class path before this class is loaded.
+ */
 final class JetcdStore implements EtcdStore, HasWatches {
 
   private static final Logger LOG = LoggerFactory.getLogger(JetcdStore.class);
@@ -78,7 +84,7 @@ final class JetcdStore implements EtcdStore, HasWatches {
     options.username().ifPresent(u -> builder.user(ByteSequence.from(u, UTF_8)));
     options.password().ifPresent(p -> builder.password(ByteSequence.from(p, UTF_8)));
     if (options.usesTls()) {
-      TlsSupport.configure(builder, options);
+      configureTls(builder, options);
     } else if (options.caFile().isPresent()) {
       // flanneld builds no TLS config without a client certificate and ignores --etcd-cafile.
       LOG.warn("etcd CA file {} ignored: the endpoints {} use http (connecting to etcd with http is insecure)",
@@ -88,6 +94,30 @@ final class JetcdStore implements EtcdStore, HasWatches {
       return new JetcdStore(options, builder.build());
     } catch (RuntimeException e) {
       throw new StoreException("cannot create the etcd client for " + options.endpoints() + ": " + e, e);
+    }
+  }
+
+  /**
+   * Sets jetcd's netty SSL context from the options' CA, certificate and key files. The netty
+   * {@code SslContextBuilder} that jetcd exposes never leaves this method.
+   */
+  private static void configureTls(ClientBuilder builder, EtcdOptions options) {
+    X509Certificate[] trusted = options.caFile().map(TlsSupport::readCertificates).orElse(null);
+    X509Certificate[] chain = options.certFile().map(TlsSupport::readCertificates).orElse(null);
+    PrivateKey key = options.keyFile().map(TlsSupport::readPrivateKey).orElse(null);
+    try {
+      builder.sslContext(ssl -> {
+        // flanneld sets MinVersion TLS 1.2.
+        ssl.protocols("TLSv1.3", "TLSv1.2");
+        if (trusted != null) {
+          ssl.trustManager(trusted);
+        }
+        if (chain != null && key != null) {
+          ssl.keyManager(key, chain);
+        }
+      });
+    } catch (SSLException | RuntimeException e) {
+      throw new IllegalArgumentException("cannot build the etcd TLS context from " + options + ": " + e, e);
     }
   }
 
@@ -186,18 +216,11 @@ final class JetcdStore implements EtcdStore, HasWatches {
 
   /** Grants an etcd lease for {@code ttl}, or returns 0 (no lease) for {@link #NO_TTL}. */
   private long grant(Duration ttl, String op, String key) {
-    long seconds = ttlSeconds(ttl);
+    long seconds = LeaseTtl.seconds(ttl);
     if (seconds == 0) {
       return 0;
     }
     return calls.await(() -> leases.grant(seconds), op + " (lease grant " + seconds + " s)", key).getID();
-  }
-
-  /** Rounds a TTL up to whole seconds, as etcd leases count seconds; 0 means no TTL. */
-  static long ttlSeconds(Duration ttl) {
-    checkArgument(!ttl.isNegative(), "negative TTL: %s", ttl);
-    long seconds = ttl.getSeconds();
-    return ttl.getNano() > 0 ? seconds + 1 : seconds;
   }
 
   private void revokeQuietly(long leaseId, String key) {

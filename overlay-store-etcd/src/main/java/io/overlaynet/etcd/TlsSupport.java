@@ -1,6 +1,5 @@
 package io.overlaynet.etcd;
 
-import io.etcd.jetcd.ClientBuilder;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,14 +20,13 @@ import java.util.regex.Pattern;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
- * Builds the TLS context of either transport from PEM files: a JDK {@link SSLContext} for the JSON
- * gateway, jetcd's netty context for gRPC. Internal: the netty {@code SslContextBuilder} that jetcd
- * exposes never leaves this class.
+ * Reads the TLS files of either transport: a JDK {@link SSLContext} for the JSON gateway, and the
+ * certificates and key that {@link JetcdStore} hands to jetcd's netty context for gRPC. Internal.
+ * No jetcd type appears here: the HTTP transport uses this class without jetcd on the class path.
  *
  * <p>netty (without BouncyCastle) reads only PKCS#8 keys, while etcd's documentation (cfssl) and
  * {@code openssl genrsa} produce PKCS#1 ({@code RSA PRIVATE KEY}) and SEC1 ({@code EC PRIVATE KEY})
@@ -87,27 +85,6 @@ final class TlsSupport {
       context.init(keyManagers, trustManagers, null);
       return context;
     } catch (GeneralSecurityException | IOException e) {
-      throw new IllegalArgumentException("cannot build the etcd TLS context from " + options + ": " + e, e);
-    }
-  }
-
-  /** Sets jetcd's SSL context from the options' CA, certificate and key files. */
-  static void configure(ClientBuilder builder, EtcdOptions options) {
-    X509Certificate[] trusted = options.caFile().map(TlsSupport::readCertificates).orElse(null);
-    X509Certificate[] chain = options.certFile().map(TlsSupport::readCertificates).orElse(null);
-    PrivateKey key = options.keyFile().map(TlsSupport::readPrivateKey).orElse(null);
-    try {
-      builder.sslContext(ssl -> {
-        // flanneld sets MinVersion TLS 1.2.
-        ssl.protocols("TLSv1.3", "TLSv1.2");
-        if (trusted != null) {
-          ssl.trustManager(trusted);
-        }
-        if (chain != null && key != null) {
-          ssl.keyManager(key, chain);
-        }
-      });
-    } catch (SSLException | RuntimeException e) {
       throw new IllegalArgumentException("cannot build the etcd TLS context from " + options + ": " + e, e);
     }
   }

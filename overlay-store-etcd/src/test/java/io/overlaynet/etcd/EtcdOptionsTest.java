@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.grpc.Status;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,7 +12,10 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-/** Options validation and the small pure helpers; no etcd needed. */
+/**
+ * Options validation and the small pure helpers; no etcd needed. Runs without jetcd on the class
+ * path (pom.xml); the gRPC error mapping is tested in {@link JetcdSupportTest}.
+ */
 class EtcdOptionsTest {
 
   @Test
@@ -80,20 +82,10 @@ class EtcdOptionsTest {
 
   @Test
   void ttlIsRoundedUpToWholeSecondsAndZeroMeansNoLease() {
-    assertEquals(0, JetcdStore.ttlSeconds(Duration.ZERO));
-    assertEquals(1, JetcdStore.ttlSeconds(Duration.ofMillis(1)));
-    assertEquals(86400, JetcdStore.ttlSeconds(Duration.ofHours(24)));
-    assertEquals(2, JetcdStore.ttlSeconds(Duration.ofMillis(1500)));
-    assertThrows(IllegalArgumentException.class, () -> JetcdStore.ttlSeconds(Duration.ofSeconds(-1)));
-  }
-
-  @Test
-  void onlyOutagesAreTransient() {
-    assertTrue(EtcdErrors.isTransient(Status.UNAVAILABLE.asRuntimeException()));
-    assertTrue(EtcdErrors.isTransient(Status.DEADLINE_EXCEEDED.asRuntimeException()));
-    assertFalse(EtcdErrors.isTransient(Status.UNAUTHENTICATED.asRuntimeException()));
-    assertFalse(EtcdErrors.isTransient(Status.INVALID_ARGUMENT.asRuntimeException()));
-    assertTrue(EtcdErrors.describe(new RuntimeException("outer", new RuntimeException("the reason")))
-        .contains("the reason"));
+    assertEquals(0, LeaseTtl.seconds(Duration.ZERO));
+    assertEquals(1, LeaseTtl.seconds(Duration.ofMillis(1)));
+    assertEquals(86400, LeaseTtl.seconds(Duration.ofHours(24)));
+    assertEquals(2, LeaseTtl.seconds(Duration.ofMillis(1500)));
+    assertThrows(IllegalArgumentException.class, () -> LeaseTtl.seconds(Duration.ofSeconds(-1)));
   }
 }
