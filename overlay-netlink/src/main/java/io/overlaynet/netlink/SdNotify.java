@@ -1,8 +1,8 @@
 package io.overlaynet.netlink;
 
-import io.overlaynet.netlink.internal.LibC;
 import io.overlaynet.netlink.internal.Native;
 import io.overlaynet.netlink.internal.NativeErrors;
+import io.overlaynet.netlink.internal.ffi.LibC;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;

@@ -4,9 +4,9 @@ import static com.google.common.base.Preconditions.checkArgument;
 
 import io.overlaynet.ip.Ip4;
 import io.overlaynet.netlink.internal.FileDescriptor;
-import io.overlaynet.netlink.internal.LibC;
 import io.overlaynet.netlink.internal.Native;
 import io.overlaynet.netlink.internal.NativeErrors;
+import io.overlaynet.netlink.internal.ffi.LibC;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 

@@ -1,9 +1,9 @@
 package io.overlaynet.netlink;
 
 import io.overlaynet.netlink.internal.FileDescriptor;
-import io.overlaynet.netlink.internal.LibC;
 import io.overlaynet.netlink.internal.Native;
 import io.overlaynet.netlink.internal.NativeErrors;
+import io.overlaynet.netlink.internal.ffi.LibC;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 

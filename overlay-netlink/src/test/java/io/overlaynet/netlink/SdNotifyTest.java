@@ -3,9 +3,9 @@ package io.overlaynet.netlink;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.overlaynet.netlink.internal.LibC;
 import io.overlaynet.netlink.internal.Native;
 import io.overlaynet.netlink.internal.NativeErrors;
+import io.overlaynet.netlink.internal.ffi.LibC;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;

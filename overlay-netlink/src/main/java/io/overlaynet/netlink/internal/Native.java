@@ -1,5 +1,6 @@
 package io.overlaynet.netlink.internal;
 
+import io.overlaynet.netlink.internal.ffi.LibC;
 import jnr.ffi.LibraryLoader;
 
 /**

@@ -2,6 +2,7 @@ package io.overlaynet.netlink.internal;
 
 import io.overlaynet.netlink.NetlinkException;
 import io.overlaynet.netlink.codec.NetlinkConstants;
+import io.overlaynet.netlink.internal.ffi.LibC;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 

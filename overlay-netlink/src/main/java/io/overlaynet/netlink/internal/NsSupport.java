@@ -1,6 +1,7 @@
 package io.overlaynet.netlink.internal;
 
 import io.overlaynet.netlink.NetlinkException;
+import io.overlaynet.netlink.internal.ffi.LibC;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package io.overlaynet.netlink.internal;
+package io.overlaynet.netlink.internal.ffi;
 
 import java.nio.ByteBuffer;
 import jnr.ffi.annotations.In;
