@@ -1,6 +1,5 @@
 package io.overlaynet;
 
-import io.overlaynet.impl.LocalSubnetManager;
 import io.overlaynet.store.Store;
 
 /**

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.overlaynet.ip.Ip4;
 import io.overlaynet.store.InMemoryStore;
+import io.overlaynet.store.InMemoryStoreSeams;
 import io.overlaynet.store.Store;
 import io.overlaynet.store.StoreException;
 import io.overlaynet.store.StoreUnavailableException;
@@ -307,7 +308,7 @@ class SubnetManagerFaultTest {
     int before = store.failedCalls();
     store.inner().delete(SUBNETS + lease.key());
     await(() -> store.failedCalls() > before, "the create-if-absent failing");
-    store.inner().pauseWatches(); // the keeper's watch lags, and node 12 takes the free subnet
+    InMemoryStoreSeams.pauseWatches(store.inner()); // the keeper's watch lags, and node 12 takes the free subnet
     store.inner().create(SUBNETS + lease.key(), LeaseCodec.toJson(node(12)), Duration.ofHours(24));
     callsWorkAgain();
     await(() -> !k.lost.isEmpty(), "onLost: the subnet is node 12's now");

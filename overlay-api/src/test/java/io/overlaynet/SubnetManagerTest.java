@@ -9,6 +9,7 @@ import io.overlaynet.ip.Ip4;
 import io.overlaynet.ip.Ip4Net;
 import io.overlaynet.ip.Ip6Net;
 import io.overlaynet.store.InMemoryStore;
+import io.overlaynet.store.InMemoryStoreSeams;
 import io.overlaynet.store.Store;
 import io.overlaynet.store.StoreEvent;
 import io.overlaynet.testing.ConcurrentAcquire;
@@ -224,14 +225,14 @@ class SubnetManagerTest {
     store.put(SUBNETS + "10.5.3.0-24", json(3), Store.NO_TTL);
     LeaseRecorder rec = new LeaseRecorder();
     try (SubnetManager.LeaseWatch w = manager().watchLeases(rec)) {
-      store.pauseWatches();
+      InMemoryStoreSeams.pauseWatches(store);
       store.delete(SUBNETS + "10.5.1.0-24");                       // removed while we were away
       store.put(SUBNETS + "10.5.2.0-24", json(22), Store.NO_TTL);  // changed
       store.put(SUBNETS + "10.5.4.0-24", json(4), Store.NO_TTL);   // added
       store.put(SUBNETS + "10.5.5.0-24", json(5), Store.NO_TTL);
       store.delete(SUBNETS + "10.5.5.0-24");                       // came and went: no event
       store.compact(store.revision());
-      store.resumeWatches();
+      InMemoryStoreSeams.resumeWatches(store);
       // The history is gone: the manager re-lists and hands over the whole network again.
       rec.awaitSnapshots(2);
       assertEquals(Set.of("10.5.2.0/24", "10.5.3.0/24", "10.5.4.0/24"), rec.viewSubnets());

@@ -198,9 +198,10 @@ public final class InMemoryStore implements Store {
   /**
    * Holds back all watch delivery, as a network partition between watchers and etcd does; writes
    * go on. {@link #resumeWatches} lets the watches catch up, or report compaction if the history
-   * they need was compacted meanwhile.
+   * they need was compacted meanwhile. A test seam, not API: tests reach it through the test-jar's
+   * {@code InMemoryStoreSeams}.
    */
-  public void pauseWatches() {
+  void pauseWatches() {
     lock.lock();
     try {
       paused = true;
@@ -210,7 +211,7 @@ public final class InMemoryStore implements Store {
   }
 
   /** Ends {@link #pauseWatches}. */
-  public void resumeWatches() {
+  void resumeWatches() {
     lock.lock();
     try {
       paused = false;

@@ -15,6 +15,7 @@ import io.overlaynet.LeaseEvent;
 import io.overlaynet.Network;
 import io.overlaynet.ip.Ip4;
 import io.overlaynet.store.InMemoryStore;
+import io.overlaynet.store.InMemoryStoreSeams;
 import io.overlaynet.store.Store;
 import io.overlaynet.store.StoreException;
 import io.overlaynet.store.StoreUnavailableException;
@@ -228,12 +229,12 @@ class AgentTest {
       }
     }).build()) {
       a.start();
-      store.pauseWatches();
+      InMemoryStoreSeams.pauseWatches(store);
       store.delete(PREFIX + "/subnets/10.5.9.0-24");
       store.put(PREFIX + "/subnets/10.5.10.0-24", LeaseCodec.toJson(LeaseAttrs.of(Ip4.parse("192.0.2.98"))),
           Store.NO_TTL);
       store.compact(store.revision());
-      store.resumeWatches();
+      InMemoryStoreSeams.resumeWatches(store);
       FakeNetwork net = backend.network;
       awaitTrue(() -> net.snapshots.size() == 2);
       assertEquals(List.of("10.5.10.0/24"), net.snapshots.get(1).stream().map(l -> l.subnet().toString()).toList(),

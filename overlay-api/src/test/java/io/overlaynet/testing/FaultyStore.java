@@ -1,12 +1,13 @@
 package io.overlaynet.testing;
 
 import io.overlaynet.store.InMemoryStore;
+import io.overlaynet.store.InMemoryStoreSeams;
 import io.overlaynet.store.KeyValue;
 import io.overlaynet.store.Listing;
 import io.overlaynet.store.Store;
+import io.overlaynet.store.StoreEvent;
 import io.overlaynet.store.StoreException;
 import io.overlaynet.store.StoreUnavailableException;
-import io.overlaynet.store.StoreEvent;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -51,13 +52,13 @@ public final class FaultyStore implements Store {
   /** From now on every call fails as unreachable and no watch delivers; TTLs go on running. */
   public void cutOff() {
     failWith(new StoreUnavailableException("injected: etcd cannot be reached"), Set.of());
-    inner.pauseWatches();
+    InMemoryStoreSeams.pauseWatches(inner);
   }
 
   /** Ends {@link #cutOff()} and {@link #failWith}: calls work again and watches catch up. */
   public void reconnect() {
     failure = null;
-    inner.resumeWatches();
+    InMemoryStoreSeams.resumeWatches(inner);
   }
 
   /**

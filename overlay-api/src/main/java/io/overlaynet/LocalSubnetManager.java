@@ -1,16 +1,7 @@
-package io.overlaynet.impl;
+package io.overlaynet;
 
-import io.overlaynet.Lease;
-import io.overlaynet.LeaseAttrs;
-import io.overlaynet.LeaseCodec;
-import io.overlaynet.LeaseEvent;
-import io.overlaynet.LeaseException;
-import io.overlaynet.LeaseKeeperListener;
-import io.overlaynet.LeaseListener;
-import io.overlaynet.NetworkConfig;
-import io.overlaynet.NetworkConfigNotFoundException;
-import io.overlaynet.SubnetManager;
-import io.overlaynet.SubnetManagerOptions;
+import io.overlaynet.impl.Backoff;
+import io.overlaynet.impl.RetryLog;
 import io.overlaynet.ip.Ip4Net;
 import io.overlaynet.ip.Ip6;
 import io.overlaynet.ip.Ip6Net;
@@ -52,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * subnet instead of exiting, every event of a store batch is delivered, a compaction leads to a
  * re-list and a diff, and a malformed lease is skipped without disturbing the others.
  */
-public final class LocalSubnetManager implements SubnetManager {
+final class LocalSubnetManager implements SubnetManager {
 
   private static final Logger log = LoggerFactory.getLogger(LocalSubnetManager.class);
 
@@ -72,8 +63,8 @@ public final class LocalSubnetManager implements SubnetManager {
   private final ScheduledExecutorService scheduler;
   private final Set<SubnetManager.LeaseWatch> running = ConcurrentHashMap.newKeySet();
 
-  /** Creates a manager; prefer {@link SubnetManager#overStore}. */
-  public LocalSubnetManager(Store store, SubnetManagerOptions options) {
+  /** Creates a manager; reached through {@link SubnetManager#overStore}. */
+  LocalSubnetManager(Store store, SubnetManagerOptions options) {
     this.store = Objects.requireNonNull(store, "store");
     this.options = Objects.requireNonNull(options, "options");
     this.configKey = options.prefix() + "/config";
