@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.overlaynet.store.InMemoryStore;
 import io.overlaynet.store.Store;
-import io.overlaynet.store.StoreContractTest;
+import io.overlaynet.testing.StoreContractTest;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 

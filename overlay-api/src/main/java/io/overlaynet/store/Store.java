@@ -9,7 +9,7 @@ import java.util.Optional;
  *
  * <p>Two implementations exist: {@link InMemoryStore} (in this module, the embedded default) and
  * the etcd store of {@code overlay-store-etcd}. Both pass the same contract test suite
- * ({@code StoreContractTest} in this module's test-jar).
+ * ({@code io.overlaynet.testing.StoreContractTest} in this module's test-jar).
  *
  * <p>Every call is bounded by the implementation's request timeout: a store that cannot be
  * reached makes a call fail with {@link StoreUnavailableException}, never hang. Keys and values

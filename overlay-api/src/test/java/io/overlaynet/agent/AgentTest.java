@@ -58,8 +58,10 @@ class AgentTest {
             .withConfigRetry(Duration.ofMillis(50)));
   }
 
+  /** The agents lease from 10.5.128.0 up, so peer subnets the tests write below it never collide. */
   void config() {
-    store.put(PREFIX + "/config", "{\"Network\":\"10.5.0.0/16\",\"Backend\":{\"Type\":\"fake\"}}", Store.NO_TTL);
+    store.put(PREFIX + "/config",
+        "{\"Network\":\"10.5.0.0/16\",\"SubnetMin\":\"10.5.128.0\",\"Backend\":{\"Type\":\"fake\"}}", Store.NO_TTL);
   }
 
   @Test

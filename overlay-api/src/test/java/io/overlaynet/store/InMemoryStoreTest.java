@@ -3,6 +3,7 @@ package io.overlaynet.store;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.overlaynet.testing.StoreContractTest;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

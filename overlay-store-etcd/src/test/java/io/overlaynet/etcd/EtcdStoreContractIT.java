@@ -2,7 +2,7 @@ package io.overlaynet.etcd;
 
 import io.overlaynet.etcd.testing.EtcdExtension;
 import io.overlaynet.store.Store;
-import io.overlaynet.store.StoreContractTest;
+import io.overlaynet.testing.StoreContractTest;
 import java.time.Duration;
 import org.junit.jupiter.api.extension.RegisterExtension;
 

@@ -1,9 +1,13 @@
-package io.overlaynet.store;
+package io.overlaynet.testing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.overlaynet.store.KeyValue;
+import io.overlaynet.store.Listing;
+import io.overlaynet.store.Store;
+import io.overlaynet.store.StoreEvent;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
