@@ -2,6 +2,7 @@ package io.overlaynet.netlink;
 
 import static com.google.common.base.Preconditions.checkArgument;
 
+import io.overlaynet.netlink.internal.AddressCache;
 import io.overlaynet.netlink.internal.FileDescriptor;
 import io.overlaynet.netlink.internal.IoVec;
 import io.overlaynet.netlink.internal.Native;
@@ -67,6 +68,9 @@ public final class TunDevice implements AutoCloseable {
   private final NetNs ns;
   private final Poller readPoller = new Poller();
   private final Poller writePoller = new Poller();
+  /** The native addresses of the buffers last read into and written from. */
+  private final AddressCache readAddress = new AddressCache();
+  private final AddressCache writeAddress = new AddressCache();
   private final Object gatherLock = new Object();
   /** The gather writes' native iovec[], made on first use; guarded by {@link #gatherLock}. */
   private IoVec gather;
@@ -199,9 +203,9 @@ public final class TunDevice implements AutoCloseable {
       return -1;
     }
     try {
-      long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+      long deadline = timeoutMillis <= 0 ? 0 : System.nanoTime() + timeoutMillis * 1_000_000L;
       while (true) {
-        long n = Native.libc().read(fd.intValue(), dst, dst.remaining());
+        long n = Native.libc().read(fd.intValue(), readAddress.address(dst) + dst.position(), dst.remaining());
         if (n >= 0) {
           dst.position(dst.position() + (int) n);
           return (int) n;
@@ -238,7 +242,7 @@ public final class TunDevice implements AutoCloseable {
     acquireForWrite("write");
     try {
       while (true) {
-        long n = Native.libc().write(fd.intValue(), src, src.remaining());
+        long n = Native.libc().write(fd.intValue(), writeAddress.address(src) + src.position(), src.remaining());
         if (n >= 0) {
           src.position(src.position() + (int) n);
           return (int) n;

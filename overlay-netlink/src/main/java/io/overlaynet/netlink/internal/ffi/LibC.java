@@ -95,6 +95,12 @@ public interface LibC {
   /** Waits for fds: {@code poll(2)} over a {@code struct pollfd[]} at a native address. */
   int poll(@intptr_t long fds, long nfds, int timeoutMillis);
 
+  /** Reads from an fd into native memory: {@code read(2)}. */
+  @ssize_t long read(int fd, @intptr_t long buf, @size_t long len);
+
+  /** Writes native memory to an fd: {@code write(2)}. */
+  @ssize_t long write(int fd, @intptr_t long buf, @size_t long len);
+
   /** Writes an {@code iovec[]} to an fd (one packet for a TUN device): {@code writev(2)}. */
   @ssize_t long writev(int fd, @intptr_t long iov, int iovcnt);
 
