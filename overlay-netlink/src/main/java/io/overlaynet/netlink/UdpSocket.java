@@ -199,18 +199,11 @@ public final class UdpSocket implements AutoCloseable {
     checkOpen("sendmmsg");
     try {
       batch.stageSend(from, count);
-      while (true) {
-        int r = batch.vec().sendmmsg(rawFd, from, count);
-        if (r >= 0) {
-          return r;
-        }
-        if (r == -NativeErrors.EAGAIN) {
-          return 0;
-        }
-        if (r != -NativeErrors.EINTR) {
-          throw NativeErrors.newException("sendmmsg to " + batch.peerText(from) + " (slot " + from + ")", -r, null);
-        }
+      int r = batch.vec().sendmmsg(rawFd, from, count);
+      if (r < 0) {
+        throw NativeErrors.newException("sendmmsg to " + batch.peerText(from) + " (slot " + from + ")", -r, null);
       }
+      return r;
     } finally {
       fd.release();
     }
@@ -245,19 +238,12 @@ public final class UdpSocket implements AutoCloseable {
     checkOpen("recvmmsg");
     try {
       batch.stageReceive(from, count);
-      while (true) {
-        int r = batch.vec().recvmmsg(rawFd, from, count);
-        if (r >= 0) {
-          batch.received(from, r);
-          return r;
-        }
-        if (r == -NativeErrors.EAGAIN) {
-          return 0;
-        }
-        if (r != -NativeErrors.EINTR) {
-          throw NativeErrors.newException("recvmmsg", -r, null);
-        }
+      int r = batch.vec().recvmmsg(rawFd, from, count);
+      if (r < 0) {
+        throw NativeErrors.newException("recvmmsg", -r, null);
       }
+      batch.received(from, r);
+      return r;
     } finally {
       fd.release();
     }

@@ -115,23 +115,40 @@ public final class MsgVec {
   }
 
   /**
-   * {@code sendmmsg(2)} of messages {@code from .. from+count-1} on {@code fd}.
+   * {@code sendmmsg(2)} of messages {@code from .. from+count-1} on the non-blocking {@code fd},
+   * retried on EINTR.
    *
-   * @return the number sent, or a negative errno
+   * @return the number sent, 0 if the socket would block (EAGAIN), or a negative errno
    */
   public int sendmmsg(int fd, int from, int count) {
-    int r = libc.sendmmsg(fd, base + (long) from * MMSGHDR_SIZE, count, 0);
-    return r >= 0 ? r : -Native.errno();
+    int r;
+    do {
+      r = libc.sendmmsg(fd, base + (long) from * MMSGHDR_SIZE, count, 0);
+    } while (r < 0 && Native.errno() == NativeErrors.EINTR);
+    return nonBlocking(r);
   }
 
   /**
-   * {@code recvmmsg(2, MSG_DONTWAIT)} into messages {@code from .. from+count-1} on {@code fd}.
+   * {@code recvmmsg(2, MSG_DONTWAIT)} into messages {@code from .. from+count-1} on {@code fd},
+   * retried on EINTR.
    *
-   * @return the number received, or a negative errno ({@code -EAGAIN}: none queued)
+   * @return the number received, 0 if none was queued (EAGAIN), or a negative errno
    */
   public int recvmmsg(int fd, int from, int count) {
-    int r = libc.recvmmsg(fd, base + (long) from * MMSGHDR_SIZE, count, NativeLayout.MSG_DONTWAIT, 0);
-    return r >= 0 ? r : -Native.errno();
+    int r;
+    do {
+      r = libc.recvmmsg(fd, base + (long) from * MMSGHDR_SIZE, count, NativeLayout.MSG_DONTWAIT, 0);
+    } while (r < 0 && Native.errno() == NativeErrors.EINTR);
+    return nonBlocking(r);
+  }
+
+  /** Maps a call's result: a count stays, EAGAIN ("would block") becomes 0, another error -errno. */
+  private static int nonBlocking(int r) {
+    if (r >= 0) {
+      return r;
+    }
+    int errno = Native.errno();
+    return errno == NativeErrors.EAGAIN ? 0 : -errno;
   }
 
   /** Returns {@code msg_len} of message {@code i}: the bytes the last call moved. */
