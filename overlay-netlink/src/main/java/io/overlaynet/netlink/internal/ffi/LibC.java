@@ -12,7 +12,7 @@ import jnr.ffi.types.ssize_t;
  *
  * <p>jnr-posix has no {@code socket}, {@code bind}, {@code ioctl}, {@code setns} or
  * {@code unshare}, so the module declares its own (as jnr-unixsocket does). Every function
- * returns -1 and sets errno on failure; callers pass the result to {@link NativeErrors}.
+ * returns -1 and sets errno on failure; callers pass the result to {@link io.overlaynet.netlink.internal.NativeErrors}.
  *
  * <p>Direct {@link ByteBuffer}s are passed without copying, starting at their position; the
  * call never moves position or limit, so callers set them from the return value.
