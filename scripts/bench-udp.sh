@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=4; seconds=10
 if [[ "${1:-}" == "--quick" ]]; then rounds=2; seconds=3; shift; fi
-mvn -B -o -q -pl overlay-backend-udp test-compile dependency:build-classpath \
+mvn -B -o -q -pl overlay-backend-udp -am test-compile dependency:build-classpath \
   -Dmdep.outputFile=target/bench.classpath -Dmdep.includeScope=test >/dev/null
 m=overlay-backend-udp
 cp="$m/target/classes:$m/target/test-classes:$(cat $m/target/bench.classpath)"

@@ -2,9 +2,12 @@ package io.overlaynet.netlink;
 
 import static com.google.common.base.Preconditions.checkArgument;
 
+import io.overlaynet.netlink.internal.AddressCache;
 import io.overlaynet.netlink.internal.FileDescriptor;
+import io.overlaynet.netlink.internal.IoVec;
 import io.overlaynet.netlink.internal.Native;
 import io.overlaynet.netlink.internal.NativeErrors;
+import io.overlaynet.netlink.internal.NativeLayout;
 import io.overlaynet.netlink.internal.Poller;
 import io.overlaynet.netlink.internal.WakeupFd;
 import java.nio.ByteBuffer;
@@ -30,9 +33,14 @@ import java.nio.charset.StandardCharsets;
  *
  * <p>With {@link TunOptions#withVnetHeader(boolean)} every packet carries a
  * {@value #VNET_HDR_SIZE}-byte {@code struct virtio_net_hdr} in front, and the kernel hands over
- * TCP super-packets (TSO) with partial checksums. Batching data paths use the native-address
- * methods ({@link #readNative}, {@link #writeNative}, {@link #writevNative}) on buffers they
- * allocated once.
+ * TCP super-packets (TSO) with partial checksums; {@link #write(ByteBuffer[], int, int)} writes
+ * such a header and the packet's pieces as one packet, without copying them together.
+ *
+ * <p>Batching data paths keep their packets in large direct buffers allocated once and hand the
+ * device regions of them (set position and limit, or keep {@code slice()}s), read with a 0
+ * timeout ({@code read(dst, 0)}: one non-blocking attempt) and wait on {@link #fd()} with their
+ * own {@link Wakeup}. Every call holds the fd's use count, so a call that races with
+ * {@link #close()} never touches a recycled fd number.
  */
 public final class TunDevice implements AutoCloseable {
 
@@ -60,6 +68,12 @@ public final class TunDevice implements AutoCloseable {
   private final NetNs ns;
   private final Poller readPoller = new Poller();
   private final Poller writePoller = new Poller();
+  /** The native addresses of the buffers last read into and written from. */
+  private final AddressCache readAddress = new AddressCache();
+  private final AddressCache writeAddress = new AddressCache();
+  private final Object gatherLock = new Object();
+  /** The gather writes' native iovec[], made on first use; guarded by {@link #gatherLock}. */
+  private IoVec gather;
 
   private TunDevice(FileDescriptor fd, WakeupFd wake, String name, TunOptions options, NetNs ns) {
     this.fd = fd;
@@ -171,21 +185,27 @@ public final class TunDevice implements AutoCloseable {
   }
 
   /**
-   * Reads one packet into {@code dst}, waiting at most {@code timeoutMillis}.
+   * Reads one packet into {@code dst}, waiting at most {@code timeoutMillis}; with 0 (or less)
+   * it does not wait: one non-blocking {@code read(2)}, which allocates nothing.
    *
-   * @return the packet length (the position advanced by it), 0 on timeout, -1 once closed
-   * @throws IllegalArgumentException if {@code dst} is not direct
+   * @return the packet length (the position advanced by it), 0 on timeout (no packet queued), -1
+   *     once closed
+   * @throws IllegalArgumentException if {@code dst} is not direct or has no room (with a vnet
+   *     header: less than {@value #VNET_HDR_SIZE} bytes)
    * @throws NetlinkException if the read fails (a packet larger than the space left is truncated by the kernel)
    */
   public int read(ByteBuffer dst, long timeoutMillis) throws NetlinkException {
     checkArgument(dst.isDirect(), "TUN reads need a direct buffer");
-    if (!acquire()) {
+    int min = options.vnetHeader() ? VNET_HDR_SIZE : 1;
+    checkArgument(dst.remaining() >= min, "a TUN read needs at least %s bytes of room in dst, it has %s", min,
+        dst.remaining());
+    if (!fd.acquire()) {
       return -1;
     }
     try {
-      long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+      long deadline = timeoutMillis <= 0 ? 0 : System.nanoTime() + timeoutMillis * 1_000_000L;
       while (true) {
-        long n = Native.libc().read(fd.intValue(), dst, dst.remaining());
+        long n = Native.libc().read(fd.intValue(), readAddress.address(dst) + dst.position(), dst.remaining());
         if (n >= 0) {
           dst.position(dst.position() + (int) n);
           return (int) n;
@@ -197,16 +217,16 @@ public final class TunDevice implements AutoCloseable {
         if (errno != NativeErrors.EAGAIN) {
           throw NativeErrors.newException("read " + name, errno, null);
         }
-        long left = (deadline - System.nanoTime()) / 1_000_000L;
+        long left = timeoutMillis <= 0 ? 0 : (deadline - System.nanoTime()) / 1_000_000L;
         if (left <= 0) {
           return 0;
         }
-        if (readPoller.await(fd.intValue(), Poller.POLLIN, wake.fd().intValue(), left) == Poller.Result.WOKEN) {
+        if (await(readPoller, Poller.POLLIN, left) == Poller.Result.WOKEN) {
           return -1;
         }
       }
     } finally {
-      release();
+      fd.release();
     }
   }
 
@@ -219,85 +239,113 @@ public final class TunDevice implements AutoCloseable {
    */
   public int write(ByteBuffer src) throws NetlinkException {
     checkArgument(src.isDirect(), "TUN writes need a direct buffer");
-    if (!acquire()) {
-      throw NativeErrors.newException("write " + name + ": closed", NativeErrors.EBADF, null);
-    }
+    acquireForWrite("write");
     try {
       while (true) {
-        long n = Native.libc().write(fd.intValue(), src, src.remaining());
+        long n = Native.libc().write(fd.intValue(), writeAddress.address(src) + src.position(), src.remaining());
         if (n >= 0) {
           src.position(src.position() + (int) n);
           return (int) n;
         }
-        int errno = Native.errno();
-        if (errno == NativeErrors.EINTR) {
-          continue;
+        awaitWritable("write", Native.errno());
+      }
+    } finally {
+      fd.release();
+    }
+  }
+
+  /**
+   * Writes one packet gathered from the bytes remaining in {@code srcs[offset]} ..
+   * {@code srcs[offset + length - 1]}, in order, with one {@code writev(2)}: e.g. a vnet header
+   * and the pieces of a super-packet that lie apart in memory. Positions advance by the bytes
+   * written, as for a {@link java.nio.channels.GatheringByteChannel}. Allocates nothing (the
+   * device keeps one native {@code iovec[]}, and remembers the buffers last passed at each index);
+   * one writer thread at a time.
+   *
+   * @return the number of bytes written, i.e. the packet's length
+   * @throws IllegalArgumentException if the range is not in {@code srcs}, {@code length} is not in
+   *     1..1024, or one of the buffers is null or not direct
+   * @throws NetlinkException if the write fails (EINVAL for a malformed packet, EBADF once closed)
+   * @throws UnsupportedOperationException if the runtime is not 64-bit Linux
+   */
+  public long write(ByteBuffer[] srcs, int offset, int length) throws NetlinkException {
+    checkArgument(length >= 1 && length <= NativeLayout.IOV_MAX, "a TUN write takes 1..%s buffers: %s",
+        NativeLayout.IOV_MAX, length);
+    if (offset < 0 || offset > srcs.length - length) {
+      throw new IllegalArgumentException("buffers " + offset + " + " + length + " outside the array of " + srcs.length);
+    }
+    for (int k = offset; k < offset + length; k++) {
+      if (srcs[k] == null || !srcs[k].isDirect()) {
+        throw new IllegalArgumentException("TUN writes need direct buffers: srcs[" + k + "] is "
+            + (srcs[k] == null ? "null" : "not direct"));
+      }
+    }
+    acquireForWrite("writev");
+    try {
+      synchronized (gatherLock) {
+        IoVec iov = gather;
+        if (iov == null) {
+          iov = new IoVec(NativeLayout.IOV_MAX);
+          gather = iov;
         }
-        if (errno != NativeErrors.EAGAIN) {
-          throw NativeErrors.newException("write " + name, errno, null);
-        }
-        if (writePoller.await(fd.intValue(), Poller.POLLOUT, wake.fd().intValue(), 1000) == Poller.Result.WOKEN) {
-          throw NativeErrors.newException("write " + name + ": closed", NativeErrors.EBADF, null);
+        while (true) {
+          long n = iov.writev(fd.intValue(), srcs, offset, length);
+          if (n >= 0) {
+            long left = n;
+            for (int k = offset; k < offset + length && left > 0; k++) {
+              int take = (int) Math.min(left, srcs[k].remaining());
+              srcs[k].position(srcs[k].position() + take);
+              left -= take;
+            }
+            return n;
+          }
+          awaitWritable("writev", (int) -n);
         }
       }
     } finally {
-      release();
-    }
-  }
-
-  /**
-   * Reads one packet of at most {@code len} bytes to native address {@code addr}: one
-   * non-blocking {@code read(2)}. Never blocks, throws or allocates; the caller keeps the device
-   * open meanwhile. Internal usage only.
-   *
-   * @return the packet length, or a negative errno ({@code -EAGAIN}: no packet queued)
-   */
-  public long readNative(long addr, int len) {
-    long r = Native.libc().read(fd.intValue(), addr, len);
-    return r >= 0 ? r : -Native.errno();
-  }
-
-  /**
-   * Writes one packet of {@code len} bytes at native address {@code addr}: {@code write(2)}.
-   * Internal usage only.
-   *
-   * @return the bytes written, or a negative errno
-   */
-  public long writeNative(long addr, int len) {
-    long r = Native.libc().write(fd.intValue(), addr, len);
-    return r >= 0 ? r : -Native.errno();
-  }
-
-  /**
-   * Writes one packet gathered from {@code iovcnt} {@code struct iovec} at native address
-   * {@code iov}: {@code writev(2)} (e.g. a vnet header and a payload). Internal usage only.
-   *
-   * @return the bytes written, or a negative errno
-   */
-  public long writevNative(long iov, int iovcnt) {
-    long r = Native.libc().writev(fd.intValue(), iov, iovcnt);
-    return r >= 0 ? r : -Native.errno();
-  }
-
-  private boolean acquire() {
-    if (!fd.acquire()) {
-      return false;
-    }
-    if (!wake.fd().acquire()) {
       fd.release();
-      return false;
     }
-    return true;
   }
 
-  private void release() {
-    wake.fd().release();
-    fd.release();
+  /** Acquires the fd for a write, or fails with EBADF once closed. */
+  private void acquireForWrite(String op) throws NetlinkException {
+    if (!fd.acquire()) {
+      throw NativeErrors.newException(op + " " + name + ": device closed", NativeErrors.EBADF, null);
+    }
   }
 
   /**
-   * Returns the raw, non-blocking fd. Internal usage only (for batching I/O in the udp backend);
-   * valid until {@link #close()}.
+   * After a failed write: returns to retry it (EINTR; EAGAIN once writable again), or throws.
+   * The kernel only answers EAGAIN to a TUN write past {@code TUNSETSNDBUF}, which is unlimited by default.
+   */
+  private void awaitWritable(String op, int errno) throws NetlinkException {
+    if (errno == NativeErrors.EINTR) {
+      return;
+    }
+    if (errno != NativeErrors.EAGAIN) {
+      throw NativeErrors.newException(op + " " + name, errno, null);
+    }
+    if (await(writePoller, Poller.POLLOUT, 1000) == Poller.Result.WOKEN) {
+      throw NativeErrors.newException(op + " " + name + ": device closed", NativeErrors.EBADF, null);
+    }
+  }
+
+  /** Waits on the (acquired) fd and the wake-up fd; WOKEN also when the wake-up fd is already closed. */
+  private Poller.Result await(Poller poller, int events, long timeoutMillis) throws NetlinkException {
+    FileDescriptor w = wake.fd();
+    if (!w.acquire()) {
+      return Poller.Result.WOKEN;
+    }
+    try {
+      return poller.await(fd.intValue(), events, w.intValue(), timeoutMillis);
+    } finally {
+      w.release();
+    }
+  }
+
+  /**
+   * Returns the raw, non-blocking fd, to wait on with {@link Wakeup.Waiter#await}; valid until
+   * {@link #close()}.
    */
   public int fd() {
     return fd.intValue();

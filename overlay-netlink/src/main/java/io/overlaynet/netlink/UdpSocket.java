@@ -1,44 +1,46 @@
 package io.overlaynet.netlink;
 
 import static com.google.common.base.Preconditions.checkArgument;
+import static io.overlaynet.netlink.internal.NativeLayout.SOCKADDR_IN_SIZE;
+import static io.overlaynet.netlink.internal.NativeLayout.SOL_UDP;
+import static io.overlaynet.netlink.internal.NativeLayout.UDP_GRO;
+import static io.overlaynet.netlink.internal.NativeLayout.UDP_SEGMENT;
 
 import io.overlaynet.ip.Ip4;
 import io.overlaynet.netlink.internal.FileDescriptor;
 import io.overlaynet.netlink.internal.Native;
 import io.overlaynet.netlink.internal.NativeErrors;
+import io.overlaynet.netlink.internal.NativeLayout;
 import io.overlaynet.netlink.internal.ffi.LibC;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * A non-blocking, close-on-exec IPv4 UDP socket for batched, zero-copy I/O: {@code sendmmsg} /
- * {@code recvmmsg} over a caller-built {@code struct mmsghdr[]} in a direct buffer, with
- * {@code UDP_SEGMENT} (GSO) and {@code UDP_GRO} support. It is made with {@code socket(2)} in the
- * calling thread's network namespace.
+ * A non-blocking, close-on-exec IPv4 UDP socket for batched, zero-copy I/O: {@link #send} and
+ * {@link #receive} move a whole {@link UdpBatch} with one {@code sendmmsg} / {@code recvmmsg},
+ * with UDP GSO ({@code UDP_SEGMENT}) and GRO ({@code UDP_GRO}) per datagram. It is made with
+ * {@code socket(2)} in the calling thread's network namespace.
  *
  * <pre>{@code
  * try (UdpSocket s = UdpSocket.bind(Ip4.parse("127.0.0.1"), 8285, 4 << 20, false);
  *      Wakeup wake = Wakeup.create()) {
+ *   UdpBatch batch = UdpBatch.allocate(64, 64 * 2048);
  *   Wakeup.Waiter waiter = wake.newWaiter();
- *   int n = s.receiveBatch(NativeIo.address(ctl), 64);   // count, or -errno (-EAGAIN: nothing yet)
- *   if (n == -NativeIo.EAGAIN && waiter.await(s.fd(), Wakeup.POLLIN, 1000)) { ... }
+ *   int n;
+ *   while ((n = s.receive(batch)) == 0) {                 // 0: nothing queued yet
+ *     if (!waiter.await(s.fd(), Wakeup.POLLIN, -1)) { return; }   // woken: stop
+ *   }
+ *   // slots 0 .. n-1 hold datagrams
  * }
  * }</pre>
  *
- * <p>The batch methods are the hot path: they take native addresses, never throw and never
- * allocate, and report failure as a negative errno. The caller keeps the socket open while it
- * uses them (stop the I/O threads, then {@link #close()}), as netty's native transports do.
- * Internal usage only: plumbing for the udp backend.
+ * <p>The batch calls are the hot path: they never block, allocate nothing unless they throw, and
+ * report "would block" as 0. Like every call here they take the fd's use count, so a call racing
+ * with {@link #close()} fails with EBADF instead of touching a recycled fd number; still, stop
+ * the I/O threads before closing.
  */
 public final class UdpSocket implements AutoCloseable {
 
-  /** {@code sizeof(struct sockaddr_in)}. */ public static final int SOCKADDR_IN_SIZE = 16;
-  /** {@code SOL_UDP}, the cmsg level of {@link #UDP_SEGMENT} and {@link #UDP_GRO}. */ public static final int SOL_UDP = 17;
-  /** {@code UDP_SEGMENT}: UDP GSO, a u16 segment size as sockopt or cmsg (Linux 4.18). */ public static final int UDP_SEGMENT = 103;
-  /** {@code UDP_GRO}: coalesced same-flow datagrams, segment size in a cmsg (Linux 5.0). */ public static final int UDP_GRO = 104;
-  /** {@code MSG_TRUNC} in {@code msg_flags}: the datagram was larger than the buffer. */ public static final int MSG_TRUNC = 0x20;
-
-  private static final int AF_INET = 2;
   private static final int SOCK_DGRAM = 2;
   private static final int SOCK_NONBLOCK = 0x800;
   private static final int SOCK_CLOEXEC = 0x80000;
@@ -48,7 +50,6 @@ public final class UdpSocket implements AutoCloseable {
   private static final int SO_REUSEPORT = 15;
   private static final int SO_SNDBUFFORCE = 32;
   private static final int SO_RCVBUFFORCE = 33;
-  private static final int MSG_DONTWAIT = 0x40;
 
   private final FileDescriptor fd;
   private final int rawFd;
@@ -73,7 +74,7 @@ public final class UdpSocket implements AutoCloseable {
     checkArgument(port >= 0 && port <= 65535, "port out of range: %s", port);
     checkArgument(bufferBytes > 0, "buffer size must be positive: %s", bufferBytes);
     LibC lib = Native.libc();
-    int raw = NativeErrors.check("socket(AF_INET, SOCK_DGRAM)", lib.socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    int raw = NativeErrors.check("socket(AF_INET, SOCK_DGRAM)", lib.socket(NativeLayout.AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     UdpSocket s = new UdpSocket(FileDescriptor.of(raw));
     try {
       ByteBuffer opt = ByteBuffer.allocateDirect(4).order(ByteOrder.nativeOrder());
@@ -89,31 +90,13 @@ public final class UdpSocket implements AutoCloseable {
         lib.setsockopt(raw, SOL_SOCKET, SO_SNDBUF, opt, 4);
       }
       ByteBuffer sa = ByteBuffer.allocateDirect(SOCKADDR_IN_SIZE).order(ByteOrder.nativeOrder());
-      writeSockaddr(sa, 0, addr.toInt(), port);
+      NativeLayout.putSockaddrIn(sa, 0, addr.toInt(), port);
       NativeErrors.check("bind " + addr + ":" + port, lib.bind(raw, sa, SOCKADDR_IN_SIZE));
       return s;
     } catch (NetlinkException | RuntimeException e) {
       s.close();
       throw e;
     }
-  }
-
-  /**
-   * Writes a {@code struct sockaddr_in} at {@code off} of a native-order buffer: family in host
-   * order, port and address ({@code addr} a big-endian int) in network order.
-   */
-  public static void writeSockaddr(ByteBuffer nativeOrder, int off, int addr, int port) {
-    boolean little = nativeOrder.order() == ByteOrder.LITTLE_ENDIAN;
-    nativeOrder.putShort(off, (short) AF_INET);
-    nativeOrder.putShort(off + 2, little ? Short.reverseBytes((short) port) : (short) port);
-    nativeOrder.putInt(off + 4, little ? Integer.reverseBytes(addr) : addr);
-    nativeOrder.putLong(off + 8, 0);
-  }
-
-  /** Returns the big-endian address of the {@code struct sockaddr_in} at {@code off} of a native-order buffer. */
-  public static int readSockaddrAddr(ByteBuffer nativeOrder, int off) {
-    int v = nativeOrder.getInt(off + 4);
-    return nativeOrder.order() == ByteOrder.LITTLE_ENDIAN ? Integer.reverseBytes(v) : v;
   }
 
   /**
@@ -130,7 +113,7 @@ public final class UdpSocket implements AutoCloseable {
     } finally {
       fd.release();
     }
-    return Short.toUnsignedInt(sa.order(ByteOrder.BIG_ENDIAN).getShort(2)); // sin_port is in network order
+    return NativeLayout.sockaddrInPort(sa, 0);
   }
 
   /** Returns the receive buffer size the kernel granted ({@code SO_RCVBUF}, doubled by the kernel). */
@@ -155,62 +138,115 @@ public final class UdpSocket implements AutoCloseable {
     return value.getInt(0);
   }
 
-  /** Acquires the fd for a control call, so a concurrent close cannot recycle the number under it. */
+  /** Acquires the fd for a call, so a concurrent close cannot recycle the number under it. */
   private void checkOpen(String what) throws NetlinkException {
     if (!fd.acquire()) {
-      throw NativeErrors.newException(what + ": closed", NativeErrors.EBADF, null);
+      throw NativeErrors.newException(what + ": socket closed", NativeErrors.EBADF, null);
     }
   }
 
   /**
    * Switches {@code UDP_GRO} on or off. On, one receive may return several same-flow datagrams
-   * back to back, with their size in a {@code UDP_GRO} cmsg: only for a reader of that cmsg.
+   * back to back in one slot, with their size in {@link UdpBatch#segmentSize(int)}: only for a
+   * reader that splits them.
    *
-   * @return false if the kernel refused (lacks it)
+   * @return false if the kernel refused (lacks it) or the socket is closed
    */
   public boolean setGro(boolean on) {
     ByteBuffer b = ByteBuffer.allocateDirect(4).order(ByteOrder.nativeOrder()).putInt(0, on ? 1 : 0);
-    return libc.setsockopt(rawFd, SOL_UDP, UDP_GRO, b, 4) == 0;
+    if (!fd.acquire()) {
+      return false;
+    }
+    try {
+      return libc.setsockopt(rawFd, SOL_UDP, UDP_GRO, b, 4) == 0;
+    } finally {
+      fd.release();
+    }
   }
 
-  /** Returns whether the kernel knows {@code UDP_SEGMENT} (UDP GSO on send), probed as wireguard-go does. */
+  /**
+   * Returns whether the kernel knows {@code UDP_SEGMENT} (UDP GSO on send, see
+   * {@link UdpBatch#setSegmentSize}), probed as wireguard-go does; false once closed.
+   */
   public boolean supportsGso() {
     ByteBuffer value = ByteBuffer.allocateDirect(4).order(ByteOrder.nativeOrder());
     ByteBuffer len = ByteBuffer.allocateDirect(4).order(ByteOrder.nativeOrder()).putInt(0, 4);
-    return libc.getsockopt(rawFd, SOL_UDP, UDP_SEGMENT, value, len) == 0;
+    if (!fd.acquire()) {
+      return false;
+    }
+    try {
+      return libc.getsockopt(rawFd, SOL_UDP, UDP_SEGMENT, value, len) == 0;
+    } finally {
+      fd.release();
+    }
   }
 
   /**
-   * Sends a batch: {@code sendmmsg(2)} over {@code vlen} {@code struct mmsghdr} at native address
-   * {@code msgvec} (64 bytes each on LP64). Never blocks, throws or allocates.
+   * Sends slots {@code from .. from+count-1} of {@code batch}, each to its peer, as one
+   * {@code sendmmsg(2)}: a slot's region is one datagram, or with a segment size a train of them.
+   * Never blocks, and allocates nothing unless it throws; the kernel takes at most 1024 messages
+   * per call.
    *
-   * @return the number of messages sent, or a negative errno (e.g. {@code -EAGAIN}, {@code -EIO})
+   * @return how many of the slots were sent (the first ones; call again with the rest), or 0 if
+   *     the socket's send buffer is full (would block: wait for {@link Wakeup#POLLOUT})
+   * @throws IllegalArgumentException if the slots are not all in the batch, or {@code count < 1}
+   * @throws NetlinkException if the kernel refused slot {@code from}, which was not sent (nor any
+   *     after it): e.g. EPERM (a firewall), ENETUNREACH, EMSGSIZE, or EIO for a segment size the
+   *     route's device cannot offload; EBADF once closed
    */
-  public int sendBatch(long msgvec, int vlen) {
-    int r = libc.sendmmsg(rawFd, msgvec, vlen, 0);
-    return r >= 0 ? r : -Native.errno();
+  public int send(UdpBatch batch, int from, int count) throws NetlinkException {
+    batch.checkRange(from, count);
+    checkOpen("sendmmsg");
+    try {
+      batch.stageSend(from, count);
+      int r = batch.vec().sendmmsg(rawFd, from, count);
+      if (r < 0) {
+        throw NativeErrors.newException("sendmmsg to " + batch.peerText(from) + " (slot " + from + ")", -r, null);
+      }
+      return r;
+    } finally {
+      fd.release();
+    }
   }
 
   /**
-   * Receives a batch without waiting: {@code recvmmsg(2, MSG_DONTWAIT)} into {@code vlen}
-   * {@code struct mmsghdr} at native address {@code msgvec}. Never blocks, throws or allocates.
+   * Receives into all slots of {@code batch}: {@link #receive(UdpBatch, int, int) receive(batch,
+   * 0, batch.slots())}.
    *
-   * @return the number of messages received, or a negative errno ({@code -EAGAIN}: none queued)
+   * @return how many slots, from 0, hold a datagram now; 0 if none was queued (would block)
+   * @throws NetlinkException if the receive fails (EBADF once closed)
    */
-  public int receiveBatch(long msgvec, int vlen) {
-    int r = libc.recvmmsg(rawFd, msgvec, vlen, MSG_DONTWAIT, 0);
-    return r >= 0 ? r : -Native.errno();
+  public int receive(UdpBatch batch) throws NetlinkException {
+    return receive(batch, 0, batch.slots());
   }
 
   /**
-   * Sends one datagram of {@code len} bytes at native address {@code buf} to the
-   * {@code struct sockaddr_in} at native address {@code sockaddr}: {@code sendto(2)}.
+   * Receives up to {@code count} queued datagrams into slots {@code from ..} of {@code batch}
+   * without waiting, as one {@code recvmmsg(2)}: each slot's region is the room for one datagram
+   * (or, with {@link #setGro GRO} on, a train of them). Afterwards each filled slot gives the
+   * {@link UdpBatch#receivedLength length}, whether it was {@link UdpBatch#truncated truncated},
+   * the {@link UdpBatch#peerAddress sender} and the {@link UdpBatch#segmentSize GRO segment size}.
+   * Never blocks, and allocates nothing unless it throws.
    *
-   * @return the number of bytes sent, or a negative errno
+   * @return how many slots, from {@code from}, hold a datagram now; 0 if none was queued (would
+   *     block: wait for {@link Wakeup#POLLIN})
+   * @throws IllegalArgumentException if the slots are not all in the batch, or {@code count < 1}
+   * @throws NetlinkException if the receive fails (EBADF once closed)
    */
-  public long sendTo(long buf, int len, long sockaddr) {
-    long r = libc.sendto(rawFd, buf, len, 0, sockaddr, SOCKADDR_IN_SIZE);
-    return r >= 0 ? r : -Native.errno();
+  public int receive(UdpBatch batch, int from, int count) throws NetlinkException {
+    batch.checkRange(from, count);
+    checkOpen("recvmmsg");
+    try {
+      batch.stageReceive(from, count);
+      int r = batch.vec().recvmmsg(rawFd, from, count);
+      if (r < 0) {
+        throw NativeErrors.newException("recvmmsg", -r, null);
+      }
+      batch.received(from, r);
+      return r;
+    } finally {
+      fd.release();
+    }
   }
 
   /** Returns the raw fd, e.g. for {@link Wakeup.Waiter#await}; valid until {@link #close()}. */

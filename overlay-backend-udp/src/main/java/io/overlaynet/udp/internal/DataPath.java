@@ -1,12 +1,12 @@
 package io.overlaynet.udp.internal;
 
-import io.overlaynet.netlink.NativeIo;
+import io.overlaynet.netlink.NetlinkException;
 import io.overlaynet.netlink.TunDevice;
+import io.overlaynet.netlink.UdpBatch;
 import io.overlaynet.netlink.UdpSocket;
 import io.overlaynet.netlink.Wakeup;
 import io.overlaynet.udp.DropReason;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -27,9 +27,10 @@ import org.slf4j.LoggerFactory;
  * the device as one super-packet ({@link Gro}, one {@code writev}). The wire format is the same
  * in every mode: one plain IPv4 packet per datagram.
  *
- * <p>Packets are processed in place in direct buffers allocated once; there is no
- * allocation per packet. Threads wait in {@code poll} together with an eventfd that
- * {@link #close()} signals, because a thread in a native call cannot be interrupted.
+ * <p>Packets are processed in place in direct buffers allocated once (the payload areas of
+ * {@link UdpBatch}es, handed to the TUN device as regions); there is no allocation per packet.
+ * Threads wait in {@code poll} together with an eventfd that {@link #close()} signals, because a
+ * thread in a native call cannot be interrupted.
  *
  * <p>The fds are borrowed: {@link #close()} stops and joins the threads, then the owner closes
  * the TUN queues and sockets, so no thread ever touches a closed (or recycled) fd number.
@@ -41,17 +42,14 @@ public final class DataPath implements AutoCloseable {
 
   /** Slot size per packet: the largest IPv4 packet, so nothing is ever truncated. */
   static final int SLOT = 65536;
-  private static final int MMSG = 64; // sizeof(struct mmsghdr) on LP64
-  private static final int IOV = 16;
-  private static final int SOCKADDR = 16;
-  /** {@code CMSG_SPACE} of a u16 or an int: a 16-byte cmsghdr and the value, 8-aligned. */
-  private static final int CMSG = 24;
   /** Room one TCP super-packet needs once segmented: 64 KiB plus a copy of the headers per segment. */
   private static final int SUPER = SLOT + 64 * 128;
   /** The most segments the kernel takes in one {@code UDP_SEGMENT} send (UDP_MAX_SEGMENTS, 64 before Linux 6.x). */
   private static final int UDP_MAX_SEGMENTS = 64;
   /** The largest UDP payload over IPv4 (65535 - 20 - 8). */
   private static final int UDP_MAX_PAYLOAD = 65507;
+  /** errno {@code EIO}: the answer to {@code UDP_SEGMENT} on a route whose device cannot checksum it. */
+  private static final int EIO = 5;
 
   /** The fixed parameters of a data path. */
   public record Config(String device, int tunAddr, int ownNetwork, int ownMask, int port, int batch, int mtu,
@@ -169,12 +167,12 @@ public final class DataPath implements AutoCloseable {
       return waiter.await(fd, events, timeoutMillis) && running.get();
     }
 
-    /** Logs an unexpected errno at most once a second, then pauses briefly so errors cannot spin. */
-    boolean failed(String op, int errno) {
+    /** Logs an unexpected error at most once a second, then pauses briefly so errors cannot spin. */
+    boolean failed(String op, NetlinkException e) {
       long now = System.nanoTime();
       if (now - lastErrorLog > TimeUnit.SECONDS.toNanos(1)) {
         lastErrorLog = now;
-        log.warn("{} on {}: {}", op, config.device(), Errors.describe(errno));
+        log.warn("{} on {}: {}", op, config.device(), e.getMessage());
       }
       return await(-1, (short) 0, 100);
     }
@@ -192,40 +190,21 @@ public final class DataPath implements AutoCloseable {
     abstract void loop();
 
     /**
-     * Receives one batch with {@code recvmmsg}; on an empty socket waits for it to become
-     * readable. Returns the message count, 0 to try again, or -1 once the data path stops.
+     * Receives one batch with {@code recvmmsg} into {@code rx}'s slots, each its own region; on
+     * an empty socket waits for it to become readable. Returns the message count, 0 to try again,
+     * or -1 once the data path stops.
      */
-    int receiveOrWait(UdpSocket sock, long ctlAddr, int batch) {
-      int r = sock.receiveBatch(ctlAddr, batch);
+    int receiveOrWait(UdpSocket sock, UdpBatch rx) {
+      int r;
+      try {
+        r = sock.receive(rx);
+      } catch (NetlinkException e) {
+        return failed("UDP receive", e) ? 0 : -1;
+      }
       if (r > 0) {
         return r;
       }
-      int errno = -r;
-      if (r == 0 || errno == NativeIo.EAGAIN) {
-        return await(sock.fd(), Wakeup.POLLIN, -1) ? 0 : -1;
-      }
-      return errno == NativeIo.EINTR || failed("UDP receive", errno) ? 0 : -1;
-    }
-  }
-
-  /**
-   * Lays out {@code batch} receive headers in {@code ctl}: mmsghdr[i] points at sockaddr[i] and
-   * iovec[i] (one packet slot of {@code slot} bytes), and at cmsg[i] when {@code cmsgLen > 0}.
-   */
-  private static void layoutReceive(ByteBuffer ctl, long ctlAddr, int batch, long pktsAddr, int slot,
-      int cmsgBase, int cmsgLen) {
-    int iovBase = batch * MMSG;
-    int saBase = batch * (MMSG + IOV);
-    for (int i = 0; i < batch; i++) {
-      int m = i * MMSG;
-      ctl.putLong(m, ctlAddr + saBase + (long) i * SOCKADDR);
-      ctl.putInt(m + 8, SOCKADDR);
-      ctl.putLong(m + 16, ctlAddr + iovBase + (long) i * IOV);
-      ctl.putLong(m + 24, 1);
-      ctl.putLong(m + 32, cmsgLen > 0 ? ctlAddr + cmsgBase + (long) i * cmsgLen : 0);
-      ctl.putLong(m + 40, cmsgLen);
-      ctl.putLong(iovBase + i * IOV, pktsAddr + (long) i * slot);
-      ctl.putLong(iovBase + i * IOV + 8, slot);
+      return await(sock.fd(), Wakeup.POLLIN, -1) ? 0 : -1;
     }
   }
 
@@ -248,24 +227,22 @@ public final class DataPath implements AutoCloseable {
     private final int slots = vnet ? batch + 64 : batch;
     /** Plain mode: {@code slots} slots; vnet mode: packed datagrams, with room for two super-packets after the batch. */
     private final int capacity;
+    /** The messages being assembled; their payload area is {@link #pkts}. */
+    private final UdpBatch tx;
     private final ByteBuffer pkts;
-    private final long pktsAddr;
-    /** mmsghdr[slots], then iovec[slots], then sockaddr_in[slots], then cmsg[slots]; native order. */
-    private final ByteBuffer ctl;
-    private final long ctlAddr;
-    private final int iovBase;
-    private final int saBase;
-    private final int cmsgBase;
+    /**
+     * Plain mode: a view of {@link #pkts} that hands the TUN read its slot (position and limit),
+     * so that {@code pkts}' own limit stays at its capacity for the absolute accesses.
+     */
+    private final ByteBuffer readView;
     /** Segments per message (1 without UDP GSO). */
     private final int[] segCount;
     /** vnet mode: where each read lands (vnet header + up to 64 KiB). */
     private final ByteBuffer in;
-    private final long inAddr;
     /** ICMP replies: {@code hdr} zero bytes (the vnet header of a plain packet), then the packet. */
     private final int hdr = vnet ? TunDevice.VNET_HDR_SIZE : 0;
     private final ByteBuffer icmp = ByteBuffer.allocateDirect(TunDevice.VNET_HDR_SIZE + Ip4Packets.MAX_ICMP);
     private final ByteBuffer icmpBody;
-    private final long icmpAddr = NativeIo.address(icmp);
     private boolean gso = config.udpGso();
     private int n;
     /** vnet mode: where the next datagram goes in {@code pkts}. */
@@ -276,30 +253,12 @@ public final class DataPath implements AutoCloseable {
       this.tun = tun;
       this.sock = sock;
       capacity = vnet ? batch * align(config.mtu() + 64) + 2 * SUPER : slots * slot;
-      pkts = ByteBuffer.allocateDirect(capacity);
-      pktsAddr = NativeIo.address(pkts);
-      ctl = ByteBuffer.allocateDirect(slots * (MMSG + IOV + SOCKADDR + CMSG)).order(ByteOrder.nativeOrder());
-      ctlAddr = NativeIo.address(ctl);
-      iovBase = slots * MMSG;
-      saBase = slots * (MMSG + IOV);
-      cmsgBase = slots * (MMSG + IOV + SOCKADDR);
+      tx = UdpBatch.allocate(slots, capacity);
+      pkts = tx.payload();
+      readView = pkts.duplicate();
       segCount = new int[slots];
       in = vnet ? ByteBuffer.allocateDirect(TunDevice.VNET_HDR_SIZE + SLOT) : null;
-      inAddr = vnet ? NativeIo.address(in) : 0;
       icmpBody = icmp.slice(hdr, Ip4Packets.MAX_ICMP);
-      for (int i = 0; i < slots; i++) {
-        int m = i * MMSG;
-        ctl.putLong(m, ctlAddr + saBase + (long) i * SOCKADDR); // msg_name
-        ctl.putInt(m + 8, SOCKADDR);                            // msg_namelen
-        ctl.putLong(m + 16, ctlAddr + iovBase + (long) i * IOV); // msg_iov
-        ctl.putLong(m + 24, 1);                                 // msg_iovlen
-        ctl.putLong(iovBase + i * IOV, vnet ? pktsAddr : pktsAddr + (long) i * slot); // vnet: set by queue()
-        UdpSocket.writeSockaddr(ctl, saBase + i * SOCKADDR, 0, config.port());
-        int c = cmsgBase + i * CMSG;                            // cmsghdr{len, level, type} + u16
-        ctl.putLong(c, 16 + 2);
-        ctl.putInt(c + 8, UdpSocket.SOL_UDP);
-        ctl.putInt(c + 12, UdpSocket.UDP_SEGMENT);
-      }
     }
 
     @Override
@@ -311,22 +270,29 @@ public final class DataPath implements AutoCloseable {
         bytes = 0;
         boolean drained = false;
         while (n < batch && (!vnet || cursor + SUPER <= capacity)) {
-          long r = vnet ? tun.readNative(inAddr, TunDevice.VNET_HDR_SIZE + SLOT) : tun.readNative(pktsAddr + (long) n * slot, slot);
-          if (r < 0) {
-            int errno = (int) -r;
-            if (errno == NativeIo.EINTR) {
-              continue;
-            }
-            if (errno != NativeIo.EAGAIN && !failed("TUN read", errno)) {
+          // One non-blocking read, straight into this packet's slot (vnet: into in).
+          ByteBuffer dst = vnet ? in.clear() : readView.limit((n + 1) * slot).position(n * slot);
+          int r;
+          try {
+            r = tun.read(dst, 0);
+          } catch (NetlinkException e) {
+            if (!failed("TUN read", e)) {
               return;
             }
             drained = true;
             break;
           }
+          if (r < 0) {
+            return; // the device was closed under us: the owner is shutting down
+          }
+          if (r == 0) {
+            drained = true;
+            break;
+          }
           if (vnet) {
-            onVnetPacket(table, (int) r);
+            onVnetPacket(table, r);
           } else {
-            onPacket(table, pkts, n * slot, (int) r);
+            onPacket(table, pkts, n * slot, r);
           }
         }
         if (n > 0) {
@@ -419,22 +385,8 @@ public final class DataPath implements AutoCloseable {
      * {@code segs} packets of {@code segSize} bytes (the last may be shorter) if {@code segSize > 0}.
      */
     private void queue(PeerTable.Peer peer, int off, int len, int segs, int segSize) {
-      int m = n * MMSG;
-      ctl.putLong(iovBase + n * IOV, pktsAddr + off);
-      ctl.putLong(iovBase + n * IOV + 8, len);
-      if (segSize > 0) {
-        int c = cmsgBase + n * CMSG;
-        ctl.putShort(c + 16, (short) segSize);
-        ctl.putLong(m + 32, ctlAddr + c);  // msg_control
-        ctl.putLong(m + 40, CMSG);         // msg_controllen
-      } else {
-        ctl.putLong(m + 32, 0);
-        ctl.putLong(m + 40, 0);
-      }
+      tx.setPayload(n, off, len).setPeer(n, peer.publicIp(), config.port()).setSegmentSize(n, segSize);
       segCount[n] = segs;
-      int sa = saBase + n * SOCKADDR;
-      int ip = peer.publicIp().toInt();
-      ctl.putInt(sa + 4, ctl.order() == ByteOrder.LITTLE_ENDIAN ? Integer.reverseBytes(ip) : ip);
       bytes += len;
       n++;
     }
@@ -444,65 +396,67 @@ public final class DataPath implements AutoCloseable {
       long sent = 0;
       long calls = 0;
       while (i < count) {
-        int r = sock.sendBatch(ctlAddr + (long) i * MMSG, count - i);
-        if (r > 0) {
-          for (int k = i; k < i + r; k++) {
-            sent += segCount[k];
+        int r;
+        try {
+          r = sock.send(tx, i, count - i);
+        } catch (NetlinkException e) {
+          if (e.errno() == EIO && segCount[i] > 1 && tx.segmentSize(i) > 0) {
+            // UDP GSO refused (EIO: the route's device cannot checksum it): stop using it and
+            // send this train's packets one by one.
+            if (gso) {
+              gso = false;
+              log.warn("UDP GSO (UDP_SEGMENT) refused on {}: {}; sending one datagram per packet",
+                  config.device(), e.getMessage());
+            }
+            sent += sendOneByOne(i);
+            calls += segCount[i];
+            i++;
+            continue;
           }
-          i += r;
-          calls++;
+          // The message at i was refused (ENETUNREACH, EPERM from a firewall, ENOBUFS...):
+          // drop it alone and go on with the rest of the batch.
+          for (int k = 0; k < segCount[i]; k++) {
+            counters.drop(DropReason.SEND_FAILED);
+          }
+          total -= tx.length(i);
+          i++;
           continue;
         }
-        int errno = -r;
-        if (errno == NativeIo.EINTR) {
-          continue;
-        }
-        if (errno == NativeIo.EAGAIN) {
+        if (r == 0) {
           if (!await(sock.fd(), Wakeup.POLLOUT, -1)) {
             return;
           }
           continue;
         }
-        if (errno == NativeIo.EIO && segCount[i] > 1 && ctl.getLong(i * MMSG + 40) != 0) {
-          // UDP GSO refused (EIO: the route's device cannot checksum it): stop using it and
-          // send this train's packets one by one.
-          if (gso) {
-            gso = false;
-            log.warn("UDP GSO (UDP_SEGMENT) refused on {}: {}; sending one datagram per packet",
-                config.device(), Errors.describe(errno));
-          }
-          sent += sendOneByOne(i);
-          calls += segCount[i];
-          i++;
-          continue;
+        for (int k = i; k < i + r; k++) {
+          sent += segCount[k];
         }
-        // The message at i was refused (ENETUNREACH, EPERM from a firewall, ENOBUFS...):
-        // drop it alone and go on with the rest of the batch.
-        for (int k = 0; k < segCount[i]; k++) {
-          counters.drop(DropReason.SEND_FAILED);
-        }
-        total -= ctl.getLong(iovBase + i * IOV + 8);
-        i++;
+        i += r;
+        calls++;
       }
       counters.txPackets.add(sent);
       counters.txBytes.add(total);
       counters.txCalls.add(calls);
     }
 
-    /** Sends the packets of GSO message {@code i} as separate datagrams; returns how many went. */
+    /**
+     * Sends the packets of GSO message {@code i} as separate datagrams, re-pointing slot
+     * {@code i} at each in turn (it is not sent again); returns how many went.
+     */
     private int sendOneByOne(int i) {
-      long base = ctl.getLong(iovBase + i * IOV);
-      long len = ctl.getLong(iovBase + i * IOV + 8);
-      int seg = ctl.getShort(cmsgBase + i * CMSG + 16) & 0xffff;
-      long sa = ctlAddr + saBase + (long) i * SOCKADDR;
+      int base = tx.offset(i);
+      int len = tx.length(i);
+      int seg = tx.segmentSize(i);
+      tx.setSegmentSize(i, 0);
       int ok = 0;
-      for (long o = 0; o < len; o += seg) {
-        long l = Math.min(seg, len - o);
-        long r;
-        do {
-          r = sock.sendTo(base + o, (int) l, sa);
-        } while (r == -NativeIo.EINTR);
-        if (r == l) {
+      for (int o = 0; o < len; o += seg) {
+        int r;
+        try {
+          r = sock.send(tx.setPayload(i, base + o, Math.min(seg, len - o)), i, 1);
+        } catch (NetlinkException e) {
+          r = 0;
+        }
+        if (r == 1) {
           ok++;
         } else {
           counters.drop(DropReason.SEND_FAILED);
@@ -513,8 +467,15 @@ public final class DataPath implements AutoCloseable {
 
     private void unreachable(ByteBuffer b, int off, int len) {
       int k = Ip4Packets.netUnreachable(b, off, len, config.tunAddr(), icmpBody);
-      if (k > 0 && tun.writeNative(icmpAddr, hdr + k) == hdr + k) {
-        counters.icmpSent.increment();
+      if (k <= 0) {
+        return;
+      }
+      try {
+        if (tun.write(icmp.limit(hdr + k).position(0)) == hdr + k) {
+          counters.icmpSent.increment();
+        }
+      } catch (NetlinkException e) {
+        // dropped, as any ICMP error may be
       }
     }
   }
@@ -528,21 +489,21 @@ public final class DataPath implements AutoCloseable {
     private final TunDevice tun;
     private final UdpSocket sock;
     private final int batch = config.batch();
-    private final ByteBuffer pkts = ByteBuffer.allocateDirect(batch * SLOT);
-    private final long pktsAddr = NativeIo.address(pkts);
-    private final ByteBuffer ctl = ByteBuffer.allocateDirect(batch * (MMSG + IOV + SOCKADDR)).order(ByteOrder.nativeOrder());
-    private final long ctlAddr = NativeIo.address(ctl);
-    private final int saBase = batch * (MMSG + IOV);
+    /** {@code batch} slots of {@link #SLOT} bytes each (the allocation's even split). */
+    private final UdpBatch rx = UdpBatch.allocate(batch, batch * SLOT);
+    private final ByteBuffer pkts = rx.payload();
+    /** Hands the TUN write its packet (position and limit); {@code pkts} keeps its full limit. */
+    private final ByteBuffer writeView = pkts.duplicate();
+
     UdpToTun(TunDevice tun, UdpSocket sock) {
       this.tun = tun;
       this.sock = sock;
-      layoutReceive(ctl, ctlAddr, batch, pktsAddr, SLOT, 0, 0);
     }
 
     @Override
     void loop() {
       while (running.get()) {
-        int r = receiveOrWait(sock, ctlAddr, batch);
+        int r = receiveOrWait(sock, rx);
         if (r < 0) {
           return;
         }
@@ -553,17 +514,19 @@ public final class DataPath implements AutoCloseable {
         long written = 0;
         long bytes = 0;
         for (int i = 0; i < r; i++) {
-          int m = i * MMSG;
-          int len = ctl.getInt(m + 56);             // msg_len
-          int flags = ctl.getInt(m + 48);           // msg_hdr.msg_flags
-          int from = UdpSocket.readSockaddrAddr(ctl, saBase + i * SOCKADDR);
-          ctl.putInt(m + 8, SOCKADDR);              // the kernel rewrote msg_namelen
-          DropReason reason = vet(table, pkts, from, i * SLOT, len, flags);
+          int len = rx.receivedLength(i);
+          int off = i * SLOT;
+          DropReason reason = vet(table, pkts, rx.peerAddressAsInt(i), off, len, rx.truncated(i));
           if (reason != null) {
             counters.drop(reason);
             continue;
           }
-          long w = tun.writeNative(pktsAddr + (long) i * SLOT, len);
+          int w;
+          try {
+            w = tun.write(writeView.limit(off + len).position(off));
+          } catch (NetlinkException e) {
+            w = -1;
+          }
           if (w != len) {
             counters.drop(DropReason.TUN_WRITE_FAILED);
             continue;
@@ -580,11 +543,11 @@ public final class DataPath implements AutoCloseable {
   }
 
   /** Checks a received datagram's packet and decrements its TTL; null if it may be written to the TUN device. */
-  private DropReason vet(PeerTable table, ByteBuffer pkts, int from, int off, int len, int flags) {
+  private DropReason vet(PeerTable table, ByteBuffer pkts, int from, int off, int len, boolean truncated) {
     if (!table.isPeer(from)) {
       return DropReason.UNKNOWN_PEER;
     }
-    if ((flags & UdpSocket.MSG_TRUNC) != 0) {
+    if (truncated) {
       return DropReason.BAD_TOTAL_LENGTH;
     }
     DropReason malformed = Ip4Packets.checkDatagram(pkts, off, len);
@@ -615,21 +578,17 @@ public final class DataPath implements AutoCloseable {
     private final TunDevice tun;
     private final UdpSocket sock;
     private final int batch = config.batch();
-    private final boolean groOn = config.udpGro();
-    private final ByteBuffer pkts = ByteBuffer.allocateDirect(batch * RSLOT);
-    private final long pktsAddr = NativeIo.address(pkts);
-    /** mmsghdr[batch], iovec[batch], sockaddr_in[batch], cmsg[batch]. */
-    private final ByteBuffer ctl =
-        ByteBuffer.allocateDirect(batch * (MMSG + IOV + SOCKADDR + CMSG)).order(ByteOrder.nativeOrder());
-    private final long ctlAddr = NativeIo.address(ctl);
-    private final int saBase = batch * (MMSG + IOV);
-    private final int cmsgBase = batch * (MMSG + IOV + SOCKADDR);
+    /** {@code batch} slots of {@link #RSLOT} bytes each (the allocation's even split). */
+    private final UdpBatch rx = UdpBatch.allocate(batch, batch * RSLOT);
+    private final ByteBuffer pkts = rx.payload();
     /** The vnet header of a coalesced run, and a zero one for single packets. */
     private final ByteBuffer vnetHdr = ByteBuffer.allocateDirect(TunDevice.VNET_HDR_SIZE);
     private final ByteBuffer zeroHdr = ByteBuffer.allocateDirect(TunDevice.VNET_HDR_SIZE);
-    /** The writev iovec: header + up to {@link Gro#MAX_SEGMENTS} pieces. */
-    private final ByteBuffer wiov = ByteBuffer.allocateDirect((Gro.MAX_SEGMENTS + 1) * IOV).order(ByteOrder.nativeOrder());
-    private final long wiovAddr = NativeIo.address(wiov);
+    /**
+     * The gather write: the header, then up to {@link Gro#MAX_SEGMENTS} pieces, each a view of
+     * {@link #pkts} made once and pointed at its piece per write.
+     */
+    private final ByteBuffer[] wiov = new ByteBuffer[Gro.MAX_SEGMENTS + 1];
     private final Gro gro = new Gro();
     private long written;
     private long bytes;
@@ -638,13 +597,15 @@ public final class DataPath implements AutoCloseable {
     UdpToVnetTun(TunDevice tun, UdpSocket sock) {
       this.tun = tun;
       this.sock = sock;
-      layoutReceive(ctl, ctlAddr, batch, pktsAddr, RSLOT, cmsgBase, groOn ? CMSG : 0);
+      for (int k = 1; k < wiov.length; k++) {
+        wiov[k] = pkts.duplicate();
+      }
     }
 
     @Override
     void loop() {
       while (running.get()) {
-        int r = receiveOrWait(sock, ctlAddr, batch);
+        int r = receiveOrWait(sock, rx);
         if (r < 0) {
           return;
         }
@@ -657,27 +618,17 @@ public final class DataPath implements AutoCloseable {
         writes = 0;
         gro.reset();
         for (int i = 0; i < r; i++) {
-          int m = i * MMSG;
-          int len = ctl.getInt(m + 56);             // msg_len
-          int flags = ctl.getInt(m + 48);           // msg_hdr.msg_flags
-          int from = UdpSocket.readSockaddrAddr(ctl, saBase + i * SOCKADDR);
-          int seg = len;
-          if (groOn) {
-            int c = cmsgBase + i * CMSG;
-            if (ctl.getLong(m + 40) >= 20 && ctl.getInt(c + 8) == UdpSocket.SOL_UDP
-                && ctl.getInt(c + 12) == UdpSocket.UDP_GRO) {
-              seg = ctl.getInt(c + 16);
-            }
-            ctl.putLong(m + 40, CMSG);              // the kernel rewrote msg_controllen
-          }
-          ctl.putInt(m + 8, SOCKADDR);              // ... and msg_namelen
+          int len = rx.receivedLength(i);
+          int from = rx.peerAddressAsInt(i);
+          boolean truncated = rx.truncated(i);
+          int seg = rx.segmentSize(i);               // UDP GRO: a train of seg-sized datagrams
           if (seg <= 0 || seg > len) {
             seg = len;
           }
           int base = i * RSLOT;
           for (int o = 0; o < len; o += seg) {
             int l = Math.min(seg, len - o);
-            DropReason reason = vet(table, pkts, from, base + o, l, flags);
+            DropReason reason = vet(table, pkts, from, base + o, l, truncated);
             if (reason != null) {
               counters.drop(reason);
               continue;
@@ -703,23 +654,26 @@ public final class DataPath implements AutoCloseable {
         return;
       }
       int origBytes = gro.totalLength();
-      int iovs = 1 + c;
       long expect = TunDevice.VNET_HDR_SIZE;
       if (c == 1) {
-        wiov.putLong(0, NativeIo.address(zeroHdr));
+        wiov[0] = zeroHdr.clear();
       } else {
         origBytes += (c - 1) * (gro.pieceLength(0) - gro.gsoSize());
         gro.finish(vnetHdr);
-        wiov.putLong(0, NativeIo.address(vnetHdr));
+        wiov[0] = vnetHdr.clear();
       }
-      wiov.putLong(8, TunDevice.VNET_HDR_SIZE);
       for (int k = 0; k < c; k++) {
-        wiov.putLong((k + 1) * IOV, pktsAddr + gro.pieceOffset(k));
-        wiov.putLong((k + 1) * IOV + 8, gro.pieceLength(k));
+        int off = gro.pieceOffset(k);
+        wiov[k + 1].limit(off + gro.pieceLength(k)).position(off);
         expect += gro.pieceLength(k);
       }
       gro.reset();
-      long w = tun.writevNative(wiovAddr, iovs);
+      long w;
+      try {
+        w = tun.write(wiov, 0, 1 + c);
+      } catch (NetlinkException e) {
+        w = -1;
+      }
       writes++;
       if (w != expect) {
         for (int k = 0; k < c; k++) {

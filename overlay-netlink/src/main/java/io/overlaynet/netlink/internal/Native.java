@@ -50,6 +50,21 @@ public final class Native {
     return LOAD_FAILURE;
   }
 
+  /** Returns the size of a native pointer in bytes (8 on 64-bit runtimes). */
+  public static int addressSize() {
+    return runtime().addressSize();
+  }
+
+  /** Returns the size of a native {@code long} in bytes (8 on LP64). */
+  public static int longSize() {
+    return runtime().longSize();
+  }
+
+  private static jnr.ffi.Runtime runtime() {
+    libc(); // explains a load failure
+    return RUNTIME;
+  }
+
   /** Returns errno of the calling thread's last native call. */
   public static int errno() {
     return RUNTIME.getLastError();

@@ -12,14 +12,17 @@ import jnr.ffi.types.ssize_t;
  *
  * <p>jnr-posix has no {@code socket}, {@code bind}, {@code ioctl}, {@code setns} or
  * {@code unshare}, so the module declares its own (as jnr-unixsocket does). Every function
- * returns -1 and sets errno on failure; callers pass the result to {@link NativeErrors}.
+ * returns -1 and sets errno on failure; callers pass the result to {@link io.overlaynet.netlink.internal.NativeErrors}.
  *
  * <p>Direct {@link ByteBuffer}s are passed without copying, starting at their position; the
  * call never moves position or limit, so callers set them from the return value.
  *
  * <p>The overloads taking an {@code @intptr_t long} take a raw native address instead (see
- * {@link Native#address}): the batching data paths point into large direct buffers at an offset
- * per packet, which a {@code ByteBuffer} argument could only express with a slice per call.
+ * {@link io.overlaynet.netlink.internal.Native#address}): the structs that batched calls take
+ * ({@code mmsghdr[]}, {@code iovec[]}, {@code pollfd[]}) are laid out once in a direct buffer
+ * whose address is looked up once ({@link io.overlaynet.netlink.internal.MsgVec},
+ * {@link io.overlaynet.netlink.internal.IoVec}). Only this internal layer passes addresses; no
+ * public method takes or returns one.
  */
 public interface LibC {
 
@@ -88,9 +91,6 @@ public interface LibC {
 
   /** Receives a batch of datagrams: {@code recvmmsg(2)}; {@code timeout} may be 0 (NULL). */
   int recvmmsg(int fd, @intptr_t long msgvec, int vlen, int flags, @intptr_t long timeout);
-
-  /** Sends one datagram to the {@code sockaddr} at {@code addr}: {@code sendto(2)} on native addresses. */
-  @ssize_t long sendto(int fd, @intptr_t long buf, @size_t long len, int flags, @intptr_t long addr, int addrLen);
 
   /** Waits for fds: {@code poll(2)} over a {@code struct pollfd[]} at a native address. */
   int poll(@intptr_t long fds, long nfds, int timeoutMillis);
