@@ -20,7 +20,8 @@ import java.nio.ByteOrder;
  * // elsewhere: wake.signal(); join the threads; wake.close();
  * }</pre>
  *
- * <p>Internal usage only: plumbing for batching data paths.
+ * <p>A building block for batching data paths such as the udp backend's, beside {@link UdpBatch} and
+ * {@link TunDevice}.
  */
 public final class Wakeup implements AutoCloseable {
 
