@@ -37,11 +37,19 @@ public final class LeaseCodec {
   private static final Pattern KEY =
       Pattern.compile("^(\\d+\\.\\d+\\.\\d+\\.\\d+)-(\\d+)(?:&([a-f\\d:]+)-(\\d+))?$");
 
+  /**
+   * The IPv4 part of an IPv6-only lease's key as flanneld v0.20.2 writes it
+   * ({@code 0.0.0.0-24&fd00:5:0:f::-64}, reference B12); our IPv6-only leases have
+   * {@link Ip4Net#EMPTY} as their IPv4 subnet.
+   */
+  private static final String NO_IPV4_KEY = "0.0.0.0-24";
+
   private LeaseCodec() {}
 
   /** Formats the key suffix under {@code <prefix>/subnets/}. */
   public static String subnetKey(Ip4Net subnet, Optional<Ip6Net> ipv6Subnet) {
-    String v4 = subnet.address() + "-" + subnet.prefixLength();
+    String v4 = subnet.isEmpty() && ipv6Subnet.isPresent()
+        ? NO_IPV4_KEY : subnet.address() + "-" + subnet.prefixLength();
     return ipv6Subnet.map(s -> v4 + "&" + s.address() + "-" + s.prefixLength()).orElse(v4);
   }
 
@@ -61,6 +69,9 @@ public final class LeaseCodec {
       Optional<Ip6Net> v6 = m.group(3) == null
           ? Optional.empty()
           : Optional.of(Ip6Net.of(Ip6.parse(m.group(3)), Integer.parseInt(m.group(4))));
+      if (v6.isPresent() && v4.address().isUnspecified()) {
+        v4 = Ip4Net.EMPTY; // an IPv6-only lease, whatever prefix length its writer put there
+      }
       return new SubnetKey(v4, v6);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("not a subnet key: " + key + " (" + e.getMessage() + ")", e);

@@ -106,7 +106,7 @@ final class LocalSubnetManager implements SubnetManager {
       Optional<Lease> created = tryCreate(subnet, subnet6, attrs);
       if (created.isPresent()) {
         log.info("Allocated lease (ip: {} ipv6: {}) to current node ({})", subnet,
-            subnet6.map(Object::toString).orElse("::/0"), attrs.publicIp());
+            subnet6.map(Object::toString).orElse("::/0"), publicAddress(attrs));
         return created.get();
       }
       // flanneld exits here ("subnet already exists"); another node won this subnet, so try again.
@@ -117,28 +117,47 @@ final class LocalSubnetManager implements SubnetManager {
   }
 
   private Optional<Lease> reuseOwnLease(NetworkConfig config, LeaseAttrs attrs, Map<String, Lease> leases) {
-    if (attrs.publicIp().isUnspecified()) {
+    if (attrs.publicIp().isUnspecified() && attrs.publicIpv6().isEmpty()) {
       return Optional.empty();
     }
     for (Map.Entry<String, Lease> e : leases.entrySet()) {
       Lease lease = e.getValue();
-      if (!lease.attrs().publicIp().equals(attrs.publicIp())) {
+      if (!samePublicAddress(lease.attrs(), attrs)) {
         continue;
       }
       if (isCompatible(config, lease)) {
         Lease renewed = write(new Lease(lease.subnet(), lease.ipv6Subnet(), attrs, Optional.empty()));
         log.info("Found lease (ip: {} ipv6: {}) for current IP ({}), reusing", lease.subnet(),
-            lease.ipv6Subnet().map(Object::toString).orElse("::/0"), attrs.publicIp());
+            lease.ipv6Subnet().map(Object::toString).orElse("::/0"), publicAddress(attrs));
         return Optional.of(renewed);
       }
       // The config changed under the lease: free it so the subnet can be chosen afresh.
       log.info("Found lease ({}) for current IP ({}) but it is not compatible with the network config, deleting it",
-          lease.subnet(), attrs.publicIp());
+          lease.subnet(), publicAddress(attrs));
       store.delete(e.getKey());
       leases.remove(e.getKey());
       return Optional.empty();
     }
     return Optional.empty();
+  }
+
+  /**
+   * Whether a lease was written by the node with these attributes: the same public IPv4 address,
+   * or for an IPv6-only node (public IP {@code 0.0.0.0}) the same public IPv6 address. flanneld
+   * compares the IPv4 address only, so every IPv6-only node takes the first one's lease (B12).
+   */
+  static boolean samePublicAddress(LeaseAttrs lease, LeaseAttrs node) {
+    if (!node.publicIp().isUnspecified()) {
+      return lease.publicIp().equals(node.publicIp());
+    }
+    return lease.publicIp().isUnspecified() && node.publicIpv6().isPresent()
+        && lease.publicIpv6().equals(node.publicIpv6());
+  }
+
+  /** The address that names a node in logs: its public IPv4, or IPv6 for an IPv6-only node. */
+  static String publicAddress(LeaseAttrs attrs) {
+    return attrs.publicIp().isUnspecified() && attrs.publicIpv6().isPresent()
+        ? attrs.publicIpv6().get().toString() : attrs.publicIp().toString();
   }
 
   private Optional<Lease> tryPreviousSubnet(NetworkConfig config, LeaseAttrs attrs, Collection<Lease> leases) {
@@ -847,7 +866,7 @@ final class LocalSubnetManager implements SubnetManager {
       if (++writeBacks > MAX_WRITE_BACKS) {
         fail(new StoreException("the lease of " + lease.subnet() + " was overwritten " + MAX_WRITE_BACKS
             + " times in " + TimeUnit.NANOSECONDS.toMinutes(WRITE_BACK_WINDOW) + " min by another writer with this"
-            + " node's public IP " + attrs.publicIp() + ": is another agent running with the same public IP? Give each"
+            + " node's public IP " + publicAddress(attrs) + ": is another agent running with the same public IP? Give each"
             + " node its own (--public-ip, --iface)"));
         return;
       }
@@ -912,7 +931,7 @@ final class LocalSubnetManager implements SubnetManager {
 
     private void lost(LeaseAttrs holder) {
       log.error("Lease has been revoked: {} is now held by the node with public IP {}", lease.subnet(),
-          holder.publicIp());
+          publicAddress(holder));
       Lease gone = lease;
       finish(l -> l.onLost(gone));
     }

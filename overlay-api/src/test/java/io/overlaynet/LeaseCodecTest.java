@@ -27,6 +27,17 @@ class LeaseCodecTest {
     assertEquals(HOST_GW, LeaseCodec.toJson(LeaseAttrs.of(ip).withBackend("host-gw", null)));
   }
 
+  /** B12: flanneld's IPv6-only key has 0.0.0.0-24 as its IPv4 part. */
+  @Test
+  void ipv6OnlyKeysReadAndWriteAsFlanneldDoes() {
+    Ip6Net v6 = Ip6Net.parse("fd00:5:0:f::/64");
+    assertEquals("0.0.0.0-24&fd00:5:0:f::-64", LeaseCodec.subnetKey(Ip4Net.EMPTY, Optional.of(v6)));
+    assertEquals(new LeaseCodec.SubnetKey(Ip4Net.EMPTY, Optional.of(v6)), LeaseCodec.parseSubnetKey("0.0.0.0-24&fd00:5:0:f::-64"));
+    assertEquals(new LeaseCodec.SubnetKey(Ip4Net.EMPTY, Optional.of(v6)), LeaseCodec.parseSubnetKey("0.0.0.0-0&fd00:5:0:f::-64"));
+    assertEquals("10.5.72.0-24&fd00:5:0:3a::-64",
+        LeaseCodec.subnetKey(Ip4Net.parse("10.5.72.0/24"), Optional.of(Ip6Net.parse("fd00:5:0:3a::/64"))));
+  }
+
   @Test
   void backendDataIsCompactedLikeGoRawMessage() {
     LeaseAttrs a = LeaseAttrs.of(Ip4.parse("192.0.2.11")).withBackend("vxlan", "{ \"VNI\" : 1 ,\n \"VtepMAC\": \"d2:65:d5:8b:00:6f\" }");

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.overlaynet.ip.Ip4;
 import io.overlaynet.ip.Ip4Net;
+import io.overlaynet.ip.Ip6;
 import io.overlaynet.ip.Ip6Net;
 import io.overlaynet.store.InMemoryStore;
 import io.overlaynet.store.InMemoryStoreSeams;
@@ -178,6 +179,21 @@ class SubnetManagerTest {
     Ip6Net v6 = lease.ipv6Subnet().orElseThrow();
     assertEquals(64, v6.prefixLength());
     assertTrue(store.get(SUBNETS + lease.subnet().address() + "-24&" + v6.address() + "-64").isPresent());
+  }
+
+  /** B12: flanneld compares only PublicIP (0.0.0.0 here), so the second node took the first one's lease. */
+  @Test
+  void ipv6OnlyNodesReFindTheirOwnLeaseByPublicIpv6() {
+    config("{\"EnableIPv4\":false,\"EnableIPv6\":true,\"IPv6Network\":\"fd00:5::/56\",\"Backend\":{\"Type\":\"vxlan\"}}");
+    LeaseAttrs a = LeaseAttrs.of(Ip4.ANY).withPublicIpv6(Ip6.parse("2001:db8::11"));
+    LeaseAttrs b = LeaseAttrs.of(Ip4.ANY).withPublicIpv6(Ip6.parse("2001:db8::12"));
+    Lease first = manager().acquireLease(a);
+    Lease second = manager().acquireLease(b);
+    assertNotEquals(first.ipv6Subnet(), second.ipv6Subnet(), "two IPv6-only nodes share a subnet");
+    assertTrue(store.get(SUBNETS + "0.0.0.0-24&" + first.ipv6Subnet().orElseThrow().address() + "-64").isPresent(), store.list(SUBNETS).entries().toString());
+    assertEquals(first.ipv6Subnet(), manager().acquireLease(a).ipv6Subnet(), "a restarted node re-finds its lease");
+    assertEquals(second.ipv6Subnet(), manager().acquireLease(b).ipv6Subnet());
+    assertEquals(2, store.list(SUBNETS).entries().size());
   }
 
   @Test
