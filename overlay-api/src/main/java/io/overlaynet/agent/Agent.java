@@ -243,7 +243,7 @@ public final class Agent implements AutoCloseable {
     }
     NetworkConfig config = awaitConfig();
     log.info("Found network config - Backend type: {}", config.backend().type());
-    ExternalInterface ext = fixedInterface.orElseGet(() -> InterfaceSelector.select(hostNetwork, opts));
+    ExternalInterface ext = fixedInterface.orElseGet(() -> InterfaceSelector.select(hostNetwork, opts, config));
     externalInterface = ext;
     Backend be = backend.or(() -> Backend.byType(config.backend().type()))
         .orElseThrow(() -> new AgentException("unknown backend type: " + config.backend().type()

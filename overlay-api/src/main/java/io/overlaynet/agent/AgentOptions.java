@@ -3,6 +3,7 @@ package io.overlaynet.agent;
 import static com.google.common.base.Preconditions.checkArgument;
 
 import io.overlaynet.ip.Ip4;
+import io.overlaynet.ip.Ip6;
 import io.overlaynet.ip.IpAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,13 +30,14 @@ public final class AgentOptions {
   /** flanneld's defaults: default-route interface, {@code /run/flannel/subnet.env}, no masquerade,
    * forward rules on, 5 s resync, lease renewed 60 min before expiry. */
   public static final AgentOptions DEFAULT = new AgentOptions(List.of(), List.of(), Optional.empty(),
-      Optional.empty(), Optional.of(Path.of("/run/flannel/subnet.env")), false, true, Duration.ofSeconds(5),
+      Optional.empty(), Optional.empty(), Optional.of(Path.of("/run/flannel/subnet.env")), false, true, Duration.ofSeconds(5),
       Duration.ofMinutes(60), Duration.ofSeconds(1));
 
   private final List<String> interfaces;
   private final List<Pattern> interfaceRegexes;
   private final Optional<IpAddress> interfaceCanReach;
   private final Optional<Ip4> publicIp;
+  private final Optional<Ip6> publicIpv6;
   private final Optional<Path> subnetFile;
   private final boolean ipMasq;
   private final boolean forwardRules;
@@ -44,7 +46,7 @@ public final class AgentOptions {
   private final Duration configRetry;
 
   private AgentOptions(List<String> interfaces, List<Pattern> interfaceRegexes, Optional<IpAddress> interfaceCanReach,
-      Optional<Ip4> publicIp, Optional<Path> subnetFile, boolean ipMasq, boolean forwardRules, Duration resyncPeriod,
+      Optional<Ip4> publicIp, Optional<Ip6> publicIpv6, Optional<Path> subnetFile, boolean ipMasq, boolean forwardRules, Duration resyncPeriod,
       Duration renewMargin, Duration configRetry) {
     checkArgument(!resyncPeriod.isNegative() && !resyncPeriod.isZero(), "resync period must be positive: %s",
         resyncPeriod);
@@ -55,6 +57,7 @@ public final class AgentOptions {
     this.interfaceRegexes = List.copyOf(interfaceRegexes);
     this.interfaceCanReach = Objects.requireNonNull(interfaceCanReach);
     this.publicIp = Objects.requireNonNull(publicIp);
+    this.publicIpv6 = Objects.requireNonNull(publicIpv6);
     this.subnetFile = Objects.requireNonNull(subnetFile);
     this.ipMasq = ipMasq;
     this.forwardRules = forwardRules;
@@ -73,7 +76,7 @@ public final class AgentOptions {
     return new Builder(this);
   }
 
-  /** Returns the {@code --iface} values (names or IPv4 addresses), tried in order. */
+  /** Returns the {@code --iface} values (names or IP addresses), tried in order. */
   public List<String> interfaces() {
     return interfaces;
   }
@@ -91,6 +94,14 @@ public final class AgentOptions {
   /** Returns the {@code --public-ip} override, if any. */
   public Optional<Ip4> publicIp() {
     return publicIp;
+  }
+
+  /**
+   * Returns the {@code --public-ipv6} override, if any: the IPv6 address published in the lease
+   * instead of the interface's.
+   */
+  public Optional<Ip6> publicIpv6() {
+    return publicIpv6;
   }
 
   /** Returns where {@code subnet.env} is written; empty to write none. */
@@ -124,7 +135,7 @@ public final class AgentOptions {
   }
 
   /**
-   * Returns a copy with these {@code --iface} values (names or IPv4 addresses, tried in order).
+   * Returns a copy with these {@code --iface} values (names or IP addresses, tried in order).
    */
   public AgentOptions withInterfaces(List<String> values) {
     return toBuilder().withInterfaces(values).build();
@@ -163,6 +174,20 @@ public final class AgentOptions {
    */
   public AgentOptions withoutPublicIp() {
     return toBuilder().withoutPublicIp().build();
+  }
+
+  /**
+   * Returns a copy with this {@code --public-ipv6}.
+   */
+  public AgentOptions withPublicIpv6(Ip6 value) {
+    return toBuilder().withPublicIpv6(value).build();
+  }
+
+  /**
+   * Returns a copy with the interface's IPv6 address as public IPv6 address (the default).
+   */
+  public AgentOptions withoutPublicIpv6() {
+    return toBuilder().withoutPublicIpv6().build();
   }
 
   /**
@@ -225,6 +250,7 @@ public final class AgentOptions {
     return "AgentOptions{interfaces=" + interfaces + ", interfaceRegexes=" + interfaceRegexes
         + ", interfaceCanReach=" + interfaceCanReach.map(Object::toString).orElse("none")
         + ", publicIp=" + publicIp.map(Object::toString).orElse("none")
+        + ", publicIpv6=" + publicIpv6.map(Object::toString).orElse("none")
         + ", subnetFile=" + subnetFile.map(Object::toString).orElse("none") + ", ipMasq=" + ipMasq
         + ", forwardRules=" + forwardRules + ", resyncPeriod=" + resyncPeriod + ", renewMargin=" + renewMargin
         + ", configRetry=" + configRetry + "}";
@@ -236,6 +262,7 @@ public final class AgentOptions {
     private List<Pattern> interfaceRegexes;
     private Optional<IpAddress> interfaceCanReach;
     private Optional<Ip4> publicIp;
+    private Optional<Ip6> publicIpv6;
     private Optional<Path> subnetFile;
     private boolean ipMasq;
     private boolean forwardRules;
@@ -248,6 +275,7 @@ public final class AgentOptions {
       this.interfaceRegexes = o.interfaceRegexes;
       this.interfaceCanReach = o.interfaceCanReach;
       this.publicIp = o.publicIp;
+      this.publicIpv6 = o.publicIpv6;
       this.subnetFile = o.subnetFile;
       this.ipMasq = o.ipMasq;
       this.forwardRules = o.forwardRules;
@@ -256,7 +284,7 @@ public final class AgentOptions {
       this.configRetry = o.configRetry;
     }
 
-    /** Sets these {@code --iface} values (names or IPv4 addresses, tried in order). */
+    /** Sets these {@code --iface} values (names or IP addresses, tried in order). */
     public Builder withInterfaces(List<String> values) {
       this.interfaces = List.copyOf(values);
       return this;
@@ -289,6 +317,18 @@ public final class AgentOptions {
     /** Sets the interface address as public IP (the default). */
     public Builder withoutPublicIp() {
       this.publicIp = Optional.empty();
+      return this;
+    }
+
+    /** Sets this {@code --public-ipv6}. */
+    public Builder withPublicIpv6(Ip6 value) {
+      this.publicIpv6 = Optional.of(value);
+      return this;
+    }
+
+    /** Sets the interface's IPv6 address as public IPv6 address (the default). */
+    public Builder withoutPublicIpv6() {
+      this.publicIpv6 = Optional.empty();
       return this;
     }
 
@@ -340,7 +380,8 @@ public final class AgentOptions {
      * @throws IllegalArgumentException if a period is out of range (the message names it)
      */
     public AgentOptions build() {
-      return new AgentOptions(interfaces, interfaceRegexes, interfaceCanReach, publicIp, subnetFile, ipMasq, forwardRules, resyncPeriod, renewMargin, configRetry);
+      return new AgentOptions(interfaces, interfaceRegexes, interfaceCanReach, publicIp, publicIpv6, subnetFile, ipMasq,
+          forwardRules, resyncPeriod, renewMargin, configRetry);
     }
   }
 }

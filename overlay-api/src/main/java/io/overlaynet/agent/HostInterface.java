@@ -11,13 +11,23 @@ import java.util.Objects;
  * @param index the kernel interface index
  * @param mtu the MTU
  * @param up whether the interface is administratively up
- * @param addresses its addresses, permanent ones first as the kernel lists them
+ * @param addresses its addresses, in the order the kernel lists them
  */
-public record HostInterface(String name, int index, int mtu, boolean up, List<IpAddress> addresses) {
+public record HostInterface(String name, int index, int mtu, boolean up, List<HostAddress> addresses) {
 
   /** Checks and copies the components. */
   public HostInterface {
     Objects.requireNonNull(name, "name");
     addresses = List.copyOf(addresses);
+  }
+
+  /** Returns an interface whose addresses are all permanent, scoped as {@link HostAddress#of} says. */
+  public static HostInterface of(String name, int index, int mtu, boolean up, List<? extends IpAddress> ips) {
+    return new HostInterface(name, index, mtu, up, ips.stream().map(HostAddress::of).toList());
+  }
+
+  /** Returns the addresses alone, in the same order. */
+  public List<IpAddress> ips() {
+    return addresses.stream().map(HostAddress::ip).toList();
   }
 }

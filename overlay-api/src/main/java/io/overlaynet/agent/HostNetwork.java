@@ -20,6 +20,14 @@ public interface HostNetwork {
   /** Returns the index of the interface of the first IPv4 default route, if any. */
   Optional<Integer> defaultRouteInterface();
 
+  /**
+   * Returns the index of the interface of the first IPv6 default route, if any; used when the
+   * network is IPv6-only. Implementations that cannot tell return empty (the default).
+   */
+  default Optional<Integer> defaultIpv6RouteInterface() {
+    return Optional.empty();
+  }
+
   /** Returns the index of the interface the kernel would use to reach {@code destination}. */
   Optional<Integer> routeInterfaceTo(IpAddress destination);
 

@@ -29,7 +29,8 @@ final class JdkHostNetwork implements HostNetwork {
     try {
       for (NetworkInterface ni : Collections.list(NetworkInterface.getNetworkInterfaces())) {
         List<IpAddress> addrs = ni.inetAddresses().map(IpAddress::of).toList();
-        out.add(new HostInterface(ni.getName(), ni.getIndex(), ni.getMTU(), ni.isUp(), addrs));
+        // The JDK reports no address flags: every address counts as permanent.
+        out.add(HostInterface.of(ni.getName(), ni.getIndex(), ni.getMTU(), ni.isUp(), addrs));
       }
     } catch (SocketException e) {
       throw new UncheckedIOException(e);

@@ -1,13 +1,15 @@
 package io.overlaynet.hostgw;
 
 import io.overlaynet.Backend;
-import io.overlaynet.BackendException;
 import io.overlaynet.BackendContext;
+import io.overlaynet.BackendException;
 import io.overlaynet.ExternalInterface;
 import io.overlaynet.Lease;
 import io.overlaynet.LeaseAttrs;
 import io.overlaynet.Network;
+import io.overlaynet.NetworkConfig;
 import io.overlaynet.NetworkConfigException;
+import io.overlaynet.ip.Ip4;
 import io.overlaynet.netlink.NetlinkException;
 import io.overlaynet.netlink.NetlinkHandle;
 import java.util.Objects;
@@ -40,6 +42,11 @@ public final class HostGwBackend implements Backend {
   /** flannel's error for a node behind NAT ({@code pkg/backend/hostgw/hostgw.go}). */
   public static final String NAT_ERROR =
       "your PublicIP differs from interface IP, meaning that probably you're on a NAT, which is not supported by"
+          + " host-gw backend";
+
+  /** The same for the public IPv6 address. */
+  public static final String NAT_ERROR_V6 =
+      "your PublicIPv6 differs from interface IPv6, meaning that probably you're on a NAT, which is not supported by"
           + " host-gw backend";
 
   private final HostGwOptions options;
@@ -76,20 +83,27 @@ public final class HostGwBackend implements Backend {
    *
    * @throws BackendException with flannel's message if the public IP is not the interface's
    *     address (NAT), or if the netlink socket or the route watch cannot be opened
-   * @throws NetworkConfigException if IPv4 is disabled
+   * @throws BackendException if IPv6 is enabled and the interface has no IPv6 address, or its
+   *     public IPv6 address differs from the interface's
    * @throws io.overlaynet.OverlayException what the subnet manager throws when acquiring the lease
    */
   @Override
   public Network register(BackendContext context) {
     ExternalInterface ext = context.externalInterface();
-    if (!ext.extAddr().equals(ext.ifaceAddr())) {
+    NetworkConfig config = context.config();
+    if (config.enableIpv4() && !ext.extAddr().equals(ext.ifaceAddr())) {
       throw new BackendException(NAT_ERROR);
     }
-    if (!context.config().enableIpv4()) {
-      throw new NetworkConfigException("the host-gw backend of overlaynet supports IPv4 only; EnableIPv4 is false");
-    }
-    if (context.config().enableIpv6()) {
-      log.warn("EnableIPv6 is set but this host-gw backend programs IPv4 routes only");
+    LeaseAttrs attrs = LeaseAttrs.of(config.enableIpv4() ? ext.extAddr() : Ip4.ANY).withBackend(TYPE, null);
+    if (config.enableIpv6()) {
+      if (ext.extV6Addr().isEmpty()) {
+        throw new BackendException("host-gw: the config enables IPv6 but the external interface " + ext.name()
+            + " has no IPv6 address; name an interface that has one with --iface, or give it with --public-ipv6");
+      }
+      if (!ext.extV6Addr().equals(ext.ifaceV6Addr())) {
+        throw new BackendException(NAT_ERROR_V6);
+      }
+      attrs = attrs.withPublicIpv6(ext.extV6Addr().get());
     }
     NetlinkHandle nl;
     try {
@@ -98,8 +112,8 @@ public final class HostGwBackend implements Backend {
       throw new BackendException("host-gw: cannot open a netlink socket: " + e.getMessage(), e);
     }
     try {
-      Lease lease = context.subnetManager().acquireLease(LeaseAttrs.of(ext.extAddr()).withBackend(TYPE, null));
-      HostGwNetwork network = new HostGwNetwork(nl, lease, context.config(), ext.index(), ext.mtu(), options);
+      Lease lease = context.subnetManager().acquireLease(attrs);
+      HostGwNetwork network = new HostGwNetwork(nl, lease, config, ext.index(), ext.mtu(), options);
       network.start();
       log.info("Watching for new subnet leases");
       return network;

@@ -5,7 +5,9 @@ import io.overlaynet.LeaseEvent;
 import io.overlaynet.Network;
 import io.overlaynet.NetworkConfig;
 import io.overlaynet.impl.WakeableLoop;
-import io.overlaynet.ip.Ip4Net;
+import io.overlaynet.ip.Ip6Net;
+import io.overlaynet.ip.IpAddress;
+import io.overlaynet.ip.IpNet;
 import io.overlaynet.netlink.Family;
 import io.overlaynet.netlink.NetlinkException;
 import io.overlaynet.netlink.NetlinkHandle;
@@ -26,8 +28,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The registered host-gw backend of one node: a route {@code <subnet> via <public IP> dev
- * <underlay>} per remote lease, as flanneld's {@code route_network.go}, with its periodic check
- * that re-adds routes deleted from outside.
+ * <underlay>} per remote lease, as flanneld's {@code route_network.go}, and with IPv6 enabled a
+ * route {@code <IPv6 subnet> via <public IPv6> dev <underlay>} too; with its periodic check that
+ * re-adds routes deleted from outside.
  *
  * <p>Kernel writes happen under one lock, so lease callbacks and the route check never
  * interleave; the netlink socket lives in the registering thread's namespace and works from any
@@ -41,14 +44,15 @@ final class HostGwNetwork implements Network {
   private final NetlinkHandle nl;
   private final Lease lease;
   private final NetworkConfig config;
-  private final Ip4Net network;
+  /** The overlay's networks: the IPv4 one, the IPv6 one, or both. */
+  private final List<IpNet> networks;
   private final int linkIndex;
   private final int mtu;
   private final HostGwOptions options;
 
   private final Object lock = new Object();
-  /** The wanted routes by subnet; guarded by {@link #lock}. */
-  private final Map<Ip4Net, Route> routes = new LinkedHashMap<>();
+  /** The wanted routes by destination (IPv4 and IPv6 subnets); guarded by {@link #lock}. */
+  private final Map<IpNet, Route> routes = new LinkedHashMap<>();
   /** Subnets already warned about for a foreign backend type; guarded by {@link #lock}. */
   private final Set<String> ignored = new HashSet<>();
 
@@ -57,7 +61,7 @@ final class HostGwNetwork implements Network {
    * looked for; guarded by {@link #lock}. The check thread does it, so that the table dump stays
    * off the path of a new lease and a burst of events costs one dump.
    */
-  private final Set<Ip4Net> conflictCheck = new HashSet<>();
+  private final Set<IpNet> conflictCheck = new HashSet<>();
 
   /** Watches the kernel's routes for deletions; closed with the network. */
   private Subscription routeWatch;
@@ -74,7 +78,14 @@ final class HostGwNetwork implements Network {
     this.nl = nl;
     this.lease = lease;
     this.config = config;
-    this.network = config.network();
+    List<IpNet> nets = new ArrayList<>(2);
+    if (config.enableIpv4()) {
+      nets.add(config.network());
+    }
+    if (config.enableIpv6()) {
+      nets.add(config.ipv6Network());
+    }
+    this.networks = List.copyOf(nets);
     this.linkIndex = linkIndex;
     this.mtu = mtu;
     this.options = options;
@@ -86,7 +97,7 @@ final class HostGwNetwork implements Network {
     nextCheck = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(interval);
     // A route of the Network deleted (by hand, by a tool) is restored at once rather than at the
     // next periodic check; the deletions this backend makes itself cost one table dump.
-    routeWatch = OverlayRoutes.watchDeletions(nl, network, () -> {
+    routeWatch = OverlayRoutes.watchDeletions(nl, networks, () -> {
       routeGone = true;
       checker.wake();
     });
@@ -109,14 +120,13 @@ final class HostGwNetwork implements Network {
       if (closed) {
         return;
       }
-      Map<Ip4Net, Route> fresh = new LinkedHashMap<>();
+      Map<IpNet, Route> fresh = new LinkedHashMap<>();
       for (Lease l : leases) {
-        Route r = toRoute(l);
-        if (r != null) {
-          fresh.put(l.subnet(), r);
+        for (Route r : toRoutes(l)) {
+          fresh.put(r.dst(), r);
         }
       }
-      for (Map.Entry<Ip4Net, Route> old : routes.entrySet()) {
+      for (Map.Entry<IpNet, Route> old : routes.entrySet()) {
         Route now = fresh.get(old.getKey());
         if (now == null || !RouteTable.same(now, old.getValue())) {
           deleteQuietly(old.getValue());
@@ -127,7 +137,7 @@ final class HostGwNetwork implements Network {
       program(fresh.values());
       List<Route> table;
       try {
-        table = nl.routeList(Family.V4);
+        table = table();
       } catch (NetlinkException e) {
         log.warn("could not list routes to remove conflicting and stale ones: {}", e.getMessage());
         return;
@@ -145,10 +155,13 @@ final class HostGwNetwork implements Network {
    * A subnet that another node's lease names (another backend type's too) is kept.
    */
   private void removeUnleased(List<Lease> leases, List<Route> table) {
-    List<Ip4Net> leased = new ArrayList<>(leases.size());
+    List<IpNet> leased = new ArrayList<>(leases.size() * networks.size());
     for (Lease l : leases) {
-      if (!l.subnet().equals(lease.subnet())) {
-        leased.add(l.subnet());
+      if (!l.key().equals(lease.key())) {
+        if (!l.subnet().isEmpty()) {
+          leased.add(l.subnet());
+        }
+        l.ipv6Subnet().ifPresent(leased::add);
       }
     }
     for (Route r : OverlayRoutes.unleased(table, config, linkIndex, leased)) {
@@ -165,53 +178,106 @@ final class HostGwNetwork implements Network {
       }
       List<Route> added = new ArrayList<>();
       for (LeaseEvent e : LeaseEvent.lastPerSubnet(events)) {
-        Ip4Net subnet = e.lease().subnet();
+        Lease l = e.lease();
+        List<IpNet> dsts = destinations(l);
         if (e.type() == LeaseEvent.Type.REMOVED) {
-          Route known = routes.remove(subnet);
-          Route r = known != null ? known : routeFor(e.lease());
-          if (known != null || "host-gw".equals(e.lease().attrs().backendType())) {
-            log.debug("Subnet removed: {}", subnet);
-            deleteQuietly(r);
+          for (IpNet dst : dsts) {
+            Route known = routes.remove(dst);
+            Route r = known != null ? known : routeFor(l, dst);
+            if (r != null && (known != null || "host-gw".equals(l.attrs().backendType()))) {
+              log.debug("Subnet removed: {}", dst);
+              deleteQuietly(r);
+            }
           }
           continue;
         }
-        Route r = toRoute(e.lease());
-        Route old = r == null ? routes.remove(subnet) : routes.put(subnet, r);
-        if (old != null && r == null) {
-          deleteQuietly(old); // the node switched to another backend type
-        }
-        if (r != null) {
-          added.add(r);
+        List<Route> wanted = toRoutes(l);
+        for (IpNet dst : dsts) {
+          Route r = wanted.stream().filter(w -> w.dst().equals(dst)).findFirst().orElse(null);
+          Route old = r == null ? routes.remove(dst) : routes.put(dst, r);
+          if (old != null && r == null) {
+            deleteQuietly(old); // the node switched to another backend type, or lost this family
+          }
+          if (r != null) {
+            added.add(r);
+          }
         }
       }
       program(added);
       if (!added.isEmpty()) {
         for (Route r : added) {
-          conflictCheck.add((Ip4Net) r.dst());
+          conflictCheck.add(r.dst());
         }
         checker.wake();
       }
     }
   }
 
-  /** Returns the route for a host-gw lease, or null (warning once) for another backend type. */
-  private Route toRoute(Lease l) {
-    if (l.subnet().equals(lease.subnet()) || l.subnet().isEmpty()) {
-      return null; // our own lease (the agent filters it, a direct user may not) or v6-only
+  /** Returns the destinations a lease names in the families this network carries. */
+  private List<IpNet> destinations(Lease l) {
+    List<IpNet> out = new ArrayList<>(2);
+    if (config.enableIpv4() && !l.subnet().isEmpty()) {
+      out.add(l.subnet());
+    }
+    if (config.enableIpv6()) {
+      l.ipv6Subnet().ifPresent(out::add);
+    }
+    return out;
+  }
+
+  /** Returns the routes for a host-gw lease, or none (warning once) for another backend type. */
+  private List<Route> toRoutes(Lease l) {
+    if (l.key().equals(lease.key())) {
+      return List.of(); // our own lease (the agent filters it, a direct user may not)
     }
     String type = l.attrs().backendType();
     if (!"host-gw".equals(type)) {
-      if (ignored.add(l.subnet() + "/" + type)) {
-        log.warn("Ignoring non-host-gw subnet: type={}, subnet={}", type, l.subnet());
+      if (ignored.add(l.key() + "/" + type)) {
+        log.warn("Ignoring non-host-gw subnet: type={}, subnet={}", type, describe(l));
       }
-      return null;
+      return List.of();
     }
-    ignored.removeIf(k -> k.startsWith(l.subnet() + "/"));
-    return routeFor(l);
+    ignored.removeIf(k -> k.startsWith(l.key() + "/"));
+    List<Route> out = new ArrayList<>(2);
+    for (IpNet dst : destinations(l)) {
+      Route r = routeFor(l, dst);
+      if (r != null) {
+        out.add(r);
+      }
+    }
+    return out;
   }
 
-  private Route routeFor(Lease l) {
-    return Route.builder(l.subnet()).withGateway(l.attrs().publicIp()).withLinkIndex(linkIndex).build();
+  /** The route to one of a lease's subnets, or null if the lease has no public address of that family. */
+  private Route routeFor(Lease l, IpNet dst) {
+    IpAddress via;
+    if (dst instanceof Ip6Net) {
+      if (l.attrs().publicIpv6().isEmpty()) {
+        return null;
+      }
+      via = l.attrs().publicIpv6().get();
+    } else {
+      if (l.attrs().publicIp().isUnspecified()) {
+        return null;
+      }
+      via = l.attrs().publicIp();
+    }
+    return Route.builder(dst).withGateway(via).withLinkIndex(linkIndex).build();
+  }
+
+  private static String describe(Lease l) {
+    return l.ipv6Subnet().map(v6 -> l.subnet().isEmpty() ? v6.toString() : l.subnet() + " " + v6)
+        .orElse(l.subnet().toString());
+  }
+
+  /** Lists the main table's routes of the families this network carries, with one dump each. */
+  private List<Route> table() throws NetlinkException {
+    if (networks.size() == 2) {
+      List<Route> all = new ArrayList<>(nl.routeList(Family.V4));
+      all.addAll(nl.routeList(Family.V6));
+      return all;
+    }
+    return nl.routeList(config.enableIpv4() ? Family.V4 : Family.V6);
   }
 
   /** Adds or replaces routes with one pipelined batch. */
@@ -244,7 +310,7 @@ final class HostGwNetwork implements Network {
       return;
     }
     try {
-      removeConflicting(wanted, nl.routeList(Family.V4));
+      removeConflicting(wanted, table());
     } catch (NetlinkException e) {
       log.warn("could not list routes: {}", e.getMessage());
     }
@@ -266,7 +332,7 @@ final class HostGwNetwork implements Network {
         return;
       }
       List<Route> wanted = new ArrayList<>();
-      for (Ip4Net dst : conflictCheck) {
+      for (IpNet dst : conflictCheck) {
         Route r = routes.get(dst);
         if (r != null) {
           wanted.add(r);
@@ -323,7 +389,7 @@ final class HostGwNetwork implements Network {
       if (closed || routes.isEmpty()) {
         return;
       }
-      for (Route r : RouteTable.missing(routes.values(), nl.routeList(Family.V4))) {
+      for (Route r : RouteTable.missing(routes.values(), table())) {
         try {
           nl.routeReplace(r);
           log.info("Route recovered {} : {}", r.dst(), r.gateway());

@@ -1,6 +1,6 @@
 package io.overlaynet.hostgw;
 
-import io.overlaynet.ip.Ip4Net;
+import io.overlaynet.ip.Ip6Net;
 import io.overlaynet.ip.IpNet;
 import io.overlaynet.netlink.Route;
 import java.util.ArrayList;
@@ -15,6 +15,9 @@ import java.util.Objects;
  * Pure logic, unit-tested without a kernel.
  */
 final class RouteTable {
+
+  /** The metric the kernel gives an IPv6 route added without one. */
+  static final int IPV6_DEFAULT_METRIC = 1024;
 
   private RouteTable() {}
 
@@ -44,7 +47,8 @@ final class RouteTable {
   /**
    * Returns the routes to the same destinations as wanted ones that differ and would survive a
    * {@code replace} (another metric or table entry): flannel deletes those before adding its own.
-   * Routes with metric 0 in the main table are left out: {@code replace} overwrites them in place.
+   * Routes at the metric ours get (0 for IPv4; 1024 for IPv6, where the kernel turns 0 into 1024)
+   * are left out: {@code replace} overwrites them in place.
    */
   static List<Route> conflicting(Collection<Route> wanted, List<Route> table) {
     Map<IpNet, Route> byDst = new HashMap<>();
@@ -53,7 +57,7 @@ final class RouteTable {
     }
     List<Route> out = new ArrayList<>();
     for (Route h : table) {
-      if (h.priority() == 0 || !(h.dst() instanceof Ip4Net)) {
+      if (h.priority() == (h.dst() instanceof Ip6Net ? IPV6_DEFAULT_METRIC : 0)) {
         continue;
       }
       Route w = byDst.get(h.dst());

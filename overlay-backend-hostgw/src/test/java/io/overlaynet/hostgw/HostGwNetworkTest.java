@@ -19,6 +19,8 @@ import io.overlaynet.LeaseAttrs;
 import io.overlaynet.LeaseEvent;
 import io.overlaynet.ip.Ip4;
 import io.overlaynet.ip.Ip4Net;
+import io.overlaynet.ip.Ip6;
+import io.overlaynet.ip.Ip6Net;
 import io.overlaynet.netlink.Route;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -202,5 +204,81 @@ class HostGwNetworkTest {
     TestThreads.assertEnd(threads, Duration.ofSeconds(5));
     assertTrue(nl.closed);
     assertTrue(routed(H2));
+  }
+
+  // ------------------------------------------------------------------ IPv6 (issue 14, B10)
+
+  private static final String DUAL = "{\"Network\":\"10.5.0.0/16\",\"EnableIPv6\":true,\"IPv6Network\":\"fd00:5::/56\","
+      + "\"Backend\":{\"Type\":\"host-gw\"}}";
+  private static final String V6_ONLY = "{\"EnableIPv4\":false,\"EnableIPv6\":true,\"IPv6Network\":\"fd00:5::/56\","
+      + "\"Backend\":{\"Type\":\"host-gw\"}}";
+  private static final ExternalInterface EXT6 = new ExternalInterface("eth0", 2, 1500, Ip4.parse("192.0.2.11"),
+      Ip4.parse("192.0.2.11"), Optional.of(Ip6.parse("2001:db8::11")), Optional.of(Ip6.parse("2001:db8::11")));
+
+  private HostGwNetwork register(String config, ExternalInterface ext) {
+    sm = new StubSubnetManager(config, "10.5.83.0/24");
+    HostGwNetwork n = (HostGwNetwork) new HostGwBackend(HostGwOptions.DEFAULT.withRouteCheckInterval(Duration.ofHours(1)),
+        () -> nl).register(new BackendContext(sm, sm.config, ext));
+    opened.add(n);
+    return n;
+  }
+
+  private static Lease lease6(String subnet, String ip, String subnet6, String ip6) {
+    LeaseAttrs a = LeaseAttrs.of(Ip4.parse(ip)).withPublicIpv6(Ip6.parse(ip6)).withBackend("host-gw", null);
+    return new Lease(subnet == null ? Ip4Net.EMPTY : Ip4Net.parse(subnet), Optional.of(Ip6Net.parse(subnet6)), a,
+        Optional.empty());
+  }
+
+  private boolean routed6(String dst, String via) {
+    return nl.routes.stream().anyMatch(r -> r.dst().equals(Ip6Net.parse(dst)) && Ip6.parse(via).equals(r.gateway())
+        && r.linkIndex() == 2);
+  }
+
+  @Test
+  void dualStackRoutesBothFamiliesOfEachPeerAndPublishesPublicIpv6() throws Exception {
+    HostGwNetwork n = register(DUAL, EXT6);
+    assertEquals(Optional.of(Ip6.parse("2001:db8::11")), sm.acquired.get(0).publicIpv6());
+    Lease h2 = lease6("10.5.22.0/24", "192.0.2.12", "fd00:5:0:16::/64", "2001:db8::12");
+    n.onSnapshot(List.of(h2));
+    assertTrue(routed(h2), nl.routes.toString());
+    assertTrue(routed6("fd00:5:0:16::/64", "2001:db8::12"), nl.routes.toString());
+    n.onEvents(List.of(LeaseEvent.removed(h2)));
+    assertEquals(List.of(), nl.routes.stream().filter(r -> r.linkIndex() == 2 && r.gateway() != null).toList());
+  }
+
+  @Test
+  void ipv6OnlyRoutesTheIpv6SubnetsAndTellsLeasesApart() throws Exception {
+    HostGwNetwork n = register(V6_ONLY, EXT6);
+    assertEquals(Ip4.ANY, sm.acquired.get(0).publicIp());
+    Lease h2 = lease6(null, "0.0.0.0", "fd00:5:0:16::/64", "2001:db8::12");
+    Lease h3 = lease6(null, "0.0.0.0", "fd00:5:0:17::/64", "2001:db8::13");
+    n.onEvents(List.of(LeaseEvent.added(h2), LeaseEvent.added(h3)));
+    assertTrue(routed6("fd00:5:0:16::/64", "2001:db8::12") && routed6("fd00:5:0:17::/64", "2001:db8::13"),
+        nl.routes.toString());
+    assertTrue(nl.routes.stream().noneMatch(r -> r.dst() instanceof Ip4Net && r.gateway() != null), nl.routes.toString());
+  }
+
+  @Test
+  void aSnapshotRemovesStaleIpv6RoutesAndTheCheckRestoresDeletedOnes() throws Exception {
+    HostGwNetwork n = register(DUAL, EXT6);
+    Route stale = Route.builder(Ip6Net.parse("fd00:5:0:9::/64")).withGateway(Ip6.parse("2001:db8::99"))
+        .withLinkIndex(2).build();
+    nl.routeAdd(stale);
+    Lease h2 = lease6("10.5.22.0/24", "192.0.2.12", "fd00:5:0:16::/64", "2001:db8::12");
+    n.onSnapshot(List.of(h2));
+    assertFalse(routed6("fd00:5:0:9::/64", "2001:db8::99"), "the stale route is gone: " + nl.routes);
+    nl.routeDel(Route.builder(Ip6Net.parse("fd00:5:0:16::/64")).withGateway(Ip6.parse("2001:db8::12"))
+        .withLinkIndex(2).build());
+    n.checkRoutes();
+    assertTrue(routed6("fd00:5:0:16::/64", "2001:db8::12"), nl.routes.toString());
+  }
+
+  @Test
+  void dualStackWithoutAnIpv6AddressNamesTheInterfaceAndTheFlag() {
+    StubSubnetManager stub = new StubSubnetManager(DUAL, "10.5.83.0/24");
+    BackendException e = assertThrows(BackendException.class, () -> new HostGwBackend(HostGwOptions.DEFAULT, () -> nl)
+        .register(new BackendContext(stub, stub.config, EXT)));
+    assertTrue(e.getMessage().contains("eth0") && e.getMessage().contains("--public-ipv6"), e.getMessage());
+    assertTrue(stub.acquired.isEmpty(), "no lease is taken");
   }
 }

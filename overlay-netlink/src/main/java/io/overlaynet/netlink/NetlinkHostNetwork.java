@@ -1,7 +1,9 @@
 package io.overlaynet.netlink;
 
+import io.overlaynet.agent.HostAddress;
 import io.overlaynet.agent.HostInterface;
 import io.overlaynet.agent.HostNetwork;
+import io.overlaynet.ip.Ip6;
 import io.overlaynet.ip.IpAddress;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -25,8 +27,8 @@ public final class NetlinkHostNetwork implements HostNetwork {
       List<Address> addrs = h.addrList(0, Family.ALL);
       List<HostInterface> out = new ArrayList<>();
       for (Link l : h.linkList()) {
-        List<IpAddress> mine = addrs.stream().filter(a -> a.linkIndex() == l.attrs().index())
-            .map(Address::ip).toList();
+        List<HostAddress> mine = addrs.stream().filter(a -> a.linkIndex() == l.attrs().index())
+            .map(NetlinkHostNetwork::hostAddress).toList();
         out.add(new HostInterface(l.attrs().name(), l.attrs().index(), l.attrs().mtu(), l.attrs().isUp(), mine));
       }
       return out;
@@ -35,11 +37,26 @@ public final class NetlinkHostNetwork implements HostNetwork {
     }
   }
 
+  private static HostAddress hostAddress(Address a) {
+    boolean v6 = a.ip() instanceof Ip6;
+    return new HostAddress(a.ip(), a.scope() == Scope.UNIVERSE, (a.flags() & Address.PERMANENT) != 0,
+        v6 && (a.flags() & Address.TEMPORARY) != 0, (a.flags() & Address.DEPRECATED) != 0);
+  }
+
   @Override
   public Optional<Integer> defaultRouteInterface() {
+    return defaultRoute(Family.V4);
+  }
+
+  @Override
+  public Optional<Integer> defaultIpv6RouteInterface() {
+    return defaultRoute(Family.V6);
+  }
+
+  private static Optional<Integer> defaultRoute(Family family) {
     try (NetlinkHandle h = NetlinkHandle.open()) {
       // The first default route as the kernel would choose it: lowest metric first.
-      return h.routeList(Family.V4).stream()
+      return h.routeList(family).stream()
           .filter(r -> r.isDefault() && r.linkIndex() > 0)
           .min(Comparator.comparingInt(Route::priority))
           .map(Route::linkIndex);

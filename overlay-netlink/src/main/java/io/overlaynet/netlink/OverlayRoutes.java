@@ -2,6 +2,7 @@ package io.overlaynet.netlink;
 
 import io.overlaynet.NetworkConfig;
 import io.overlaynet.ip.Ip4Net;
+import io.overlaynet.ip.Ip6Net;
 import io.overlaynet.ip.IpNet;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -33,19 +34,26 @@ public final class OverlayRoutes {
 
   /**
    * Returns whether {@code r} has the shape of a route a backend writes on {@code linkIndex} for a
-   * remote subnet leased under {@code config} (IPv4).
+   * remote subnet leased under {@code config}: IPv4, or IPv6 when the config enables it.
    */
   public static boolean isOwned(Route r, NetworkConfig config, int linkIndex) {
-    return r.table() == Route.TABLE_MAIN
-        && r.protocol() == Route.PROTO_BOOT
-        && r.type() == RouteType.UNICAST
-        && r.gateway() != null
-        && r.linkIndex() == linkIndex
-        && r.dst() instanceof Ip4Net d
-        && d.prefixLength() == config.subnetLen()
-        && d.address().compareTo(config.subnetMin()) >= 0
-        && d.address().compareTo(config.subnetMax()) <= 0
-        && config.network().contains(d);
+    if (r.table() != Route.TABLE_MAIN || r.protocol() != Route.PROTO_BOOT || r.type() != RouteType.UNICAST
+        || r.gateway() == null || r.linkIndex() != linkIndex) {
+      return false;
+    }
+    if (r.dst() instanceof Ip4Net d) {
+      return config.enableIpv4()
+          && d.prefixLength() == config.subnetLen()
+          && d.address().compareTo(config.subnetMin()) >= 0
+          && d.address().compareTo(config.subnetMax()) <= 0
+          && config.network().contains(d);
+    }
+    return r.dst() instanceof Ip6Net d
+        && config.enableIpv6()
+        && d.prefixLength() == config.ipv6SubnetLen()
+        && d.address().compareTo(config.ipv6SubnetMin()) >= 0
+        && d.address().compareTo(config.ipv6SubnetMax()) <= 0
+        && config.ipv6Network().contains(d);
   }
 
   /**
@@ -75,12 +83,23 @@ public final class OverlayRoutes {
    */
   public static Subscription watchDeletions(NetlinkHandle nl, IpNet network, Runnable onDeletion)
       throws NetlinkException {
+    return watchDeletions(nl, List.of(network), onDeletion);
+  }
+
+  /**
+   * As {@link #watchDeletions(NetlinkHandle, IpNet, Runnable)}, for routes inside any of
+   * {@code networks} (a dual-stack network's IPv4 and IPv6 parts): one subscription for both.
+   *
+   * @throws NetlinkException if the subscription cannot be opened
+   */
+  public static Subscription watchDeletions(NetlinkHandle nl, Collection<? extends IpNet> networks,
+      Runnable onDeletion) throws NetlinkException {
+    List<IpNet> watched = List.copyOf(networks);
     return nl.subscribeRoutes(SubscribeOptions.DEFAULT, new NetlinkListener<Route>() {
       @Override
       public void onEvent(NetlinkEvent<Route> event) {
         IpNet dst = event.value().dst();
-        if (event.type() == NetlinkEvent.Type.DEL && dst.getClass() == network.getClass()
-            && dst.prefixLength() >= network.prefixLength() && network.containsAddress(dst.address())) {
+        if (event.type() == NetlinkEvent.Type.DEL && watched.stream().anyMatch(n -> inside(dst, n))) {
           onDeletion.run();
         }
       }
@@ -90,5 +109,10 @@ public final class OverlayRoutes {
         onDeletion.run(); // events were dropped: look now rather than at the next period
       }
     });
+  }
+
+  private static boolean inside(IpNet dst, IpNet network) {
+    return dst.getClass() == network.getClass() && dst.prefixLength() >= network.prefixLength()
+        && network.containsAddress(dst.address());
   }
 }
