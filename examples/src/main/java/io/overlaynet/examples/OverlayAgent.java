@@ -8,6 +8,7 @@ import io.overlaynet.agent.AgentOptions;
 import io.overlaynet.etcd.EtcdOptions;
 import io.overlaynet.etcd.EtcdStore;
 import io.overlaynet.ip.Ip4;
+import io.overlaynet.ip.Ip6;
 import io.overlaynet.ip.IpAddress;
 import io.overlaynet.netlink.Netlink;
 import io.overlaynet.netlink.SdNotify;
@@ -107,6 +108,10 @@ public final class OverlayAgent implements Callable<Integer> {
 
   @Option(names = {"--public-ip", "-public-ip"}, description = "IP accessible by other nodes for inter-host communication")
   String publicIp;
+
+  @Option(names = {"--public-ipv6", "-public-ipv6"},
+      description = "IPv6 accessible by other nodes for inter-host communication")
+  String publicIpv6;
 
   @Option(names = {"--subnet-file", "-subnet-file"}, defaultValue = "/run/flannel/subnet.env",
       description = "filename where env variables (subnet, MTU, ...) will be written to (default: ${DEFAULT-VALUE})")
@@ -241,9 +246,17 @@ public final class OverlayAgent implements Callable<Integer> {
       }
       pub = Optional.of(ip4);
     }
+    Optional<Ip6> pub6 = Optional.empty();
+    if (publicIpv6 != null && !publicIpv6.isEmpty()) {
+      if (!(parseIp("--public-ipv6", publicIpv6) instanceof Ip6 ip6)) {
+        throw new AgentException("--public-ipv6 must be an IPv6 address: " + publicIpv6);
+      }
+      pub6 = Optional.of(ip6);
+    }
     AgentOptions.Builder b = AgentOptions.builder().withInterfaces(iface).withInterfaceRegexes(regexes);
     canReach.ifPresent(b::withInterfaceCanReach);
     pub.ifPresent(b::withPublicIp);
+    pub6.ifPresent(b::withPublicIpv6);
     return b.withSubnetFile(subnetFile).withIpMasq(ipMasq).withForwardRules(forwardRules)
         .withResyncPeriod(Duration.ofSeconds(iptablesResync)).withRenewMargin(Duration.ofMinutes(renewMarginMinutes))
         .build();

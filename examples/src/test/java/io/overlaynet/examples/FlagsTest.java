@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.overlaynet.agent.AgentOptions;
 import io.overlaynet.etcd.EtcdOptions;
 import io.overlaynet.ip.Ip4;
+import io.overlaynet.ip.Ip6;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
@@ -58,6 +59,18 @@ class FlagsTest {
     assertEquals(Duration.ofMinutes(30), o.renewMargin());
     assertEquals(Optional.of(Ip4.parse("203.0.113.9")), o.publicIp());
     assertEquals("^10\\..*", o.interfaceRegexes().get(0).pattern());
+  }
+
+  @Test
+  void publicIpv6FromTheFlagOrTheEnvironment() {
+    assertEquals(Optional.of(Ip6.parse("2001:db8::11")),
+        parse(Map.of(), "--public-ipv6=2001:db8::11").agentOptions().publicIpv6());
+    assertEquals(Optional.of(Ip6.parse("2001:db8::12")),
+        parse(Map.of("FLANNELD_PUBLIC_IPV6", "2001:db8::12")).agentOptions().publicIpv6());
+    assertEquals(Optional.of(Ip6.parse("2001:db8:2::1")),
+        parse(Map.of(), "--iface-can-reach=2001:db8:2::1").agentOptions().interfaceCanReach());
+    assertEquals(List.of("overlay-agent: --public-ipv6 must be an IPv6 address: 192.0.2.11"),
+        runErr(1, "--public-ipv6=192.0.2.11"));
   }
 
   @Test

@@ -92,10 +92,11 @@ public final class UdpBackend implements Backend {
     NetworkConfig config = context.config();
     ExternalInterface ext = context.externalInterface();
     if (!config.enableIpv4()) {
-      throw new NetworkConfigException("the udp backend carries IPv4 only; the config disables IPv4");
+      throw new NetworkConfigException("the udp backend carries IPv4 only, as flannel's; the config disables IPv4:"
+          + " use vxlan or host-gw for an IPv6-only network");
     }
     if (config.enableIpv6()) {
-      log.warn("the udp backend carries IPv4 only; IPv6 is ignored");
+      log.warn("the udp backend carries IPv4 only, as flannel's: IPv6 is not carried (vxlan and host-gw carry both)");
     }
     int port = config.backend().getInt("Port", DEFAULT_PORT);
     if (port < 1 || port > 65535) {
