@@ -1,5 +1,6 @@
 package io.overlaynet.examples;
 
+import io.overlaynet.ip.Ip6Net;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +36,20 @@ public final class DockerOpts {
    */
   public static String render(Map<String, String> flannelEnv, boolean individual, boolean combined,
       String combinedKey, String existingCombined, boolean ipMasq) {
+    return render(flannelEnv, individual, combined, combinedKey, existingCombined, ipMasq, false);
+  }
+
+  /**
+   * Renders the Docker env file, with Docker's IPv6 options when {@code ipv6} is set and
+   * {@code subnet.env} has {@code FLANNEL_IPV6_SUBNET}: {@code --ipv6} and
+   * {@code --fixed-cidr-v6=<the node's IPv6 subnet>}. flannel's script ignores IPv6, so this is
+   * behind a flag of its own and the default output stays flannel's.
+   *
+   * @throws IllegalArgumentException if {@code FLANNEL_IPMASQ} is neither true nor false, or
+   *     {@code FLANNEL_IPV6_SUBNET} is not an IPv6 CIDR
+   */
+  public static String render(Map<String, String> flannelEnv, boolean individual, boolean combined,
+      String combinedKey, String existingCombined, boolean ipMasq, boolean ipv6) {
     if (!individual && !combined) {
       individual = true;
       combined = true;
@@ -45,6 +60,17 @@ public final class DockerOpts {
     if (!subnet.isEmpty()) {
       opts.add(new String[] {"DOCKER_OPT_BIP", "--bip=" + subnet});
     }
+    String subnet6 = flannelEnv.getOrDefault("FLANNEL_IPV6_SUBNET", "");
+    boolean withIpv6 = ipv6 && !subnet6.isEmpty();
+    if (withIpv6) {
+      Ip6Net net6;
+      try {
+        net6 = Ip6Net.parse(subnet6);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("Invalid value of FLANNEL_IPV6_SUBNET: " + subnet6);
+      }
+      opts.add(new String[] {"DOCKER_OPT_FIXED_CIDR_V6", "--fixed-cidr-v6=" + net6});
+    }
     String masq = flannelEnv.getOrDefault("FLANNEL_IPMASQ", "");
     if (ipMasq && !masq.isEmpty()) {
       switch (masq) {
@@ -52,6 +78,9 @@ public final class DockerOpts {
         case "false" -> opts.add(new String[] {"DOCKER_OPT_IPMASQ", "--ip-masq=true"});
         default -> throw new IllegalArgumentException("Invalid value of FLANNEL_IPMASQ: " + masq);
       }
+    }
+    if (withIpv6) {
+      opts.add(new String[] {"DOCKER_OPT_IPV6", "--ipv6"});
     }
     String mtu = flannelEnv.getOrDefault("FLANNEL_MTU", "");
     if (!mtu.isEmpty()) {

@@ -39,6 +39,10 @@ final class DockerOptsCommand implements Callable<Integer> {
   @Option(names = "-m", description = "Do not output --ip-masq (useful for older Docker versions).")
   boolean noIpMasq;
 
+  @Option(names = "--ipv6", description = "Also output Docker's IPv6 options (--ipv6, --fixed-cidr-v6) from"
+      + " FLANNEL_IPV6_SUBNET; flannel's script has no such option.")
+  boolean ipv6;
+
   @Spec
   CommandSpec spec;
 
@@ -50,7 +54,7 @@ final class DockerOptsCommand implements Callable<Integer> {
     }
     String text;
     try {
-      text = DockerOpts.render(env, individual, combined, combinedKey, System.getenv(combinedKey), !noIpMasq);
+      text = DockerOpts.render(env, individual, combined, combinedKey, System.getenv(combinedKey), !noIpMasq, ipv6);
     } catch (IllegalArgumentException e) {
       spec.commandLine().getErr().println(e.getMessage());
       spec.commandLine().getErr().flush();

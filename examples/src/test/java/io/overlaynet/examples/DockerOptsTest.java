@@ -70,6 +70,20 @@ class DockerOptsTest {
     assertEquals("DOCKER_NETWORK_OPTIONS=\" --bip=10.5.96.1/24 --ip-masq=false --mtu=1450\"\n", text);
   }
 
+  /** B10's dual-stack subnet.env: flannel's output ignores IPv6; --ipv6 adds Docker's options. */
+  @Test
+  void ipv6OptionsOnlyBehindTheirFlag() {
+    Map<String, String> dual = Map.of("FLANNEL_NETWORK", "10.5.0.0/16", "FLANNEL_SUBNET", "10.5.72.1/24",
+        "FLANNEL_IPV6_NETWORK", "fd00:5::/56", "FLANNEL_IPV6_SUBNET", "fd00:5:0:3a::1/64", "FLANNEL_MTU", "1450",
+        "FLANNEL_IPMASQ", "true");
+    assertEquals("DOCKER_OPTS=\" --bip=10.5.72.1/24 --ip-masq=false --mtu=1450\"\n",
+        DockerOpts.render(dual, false, true, "DOCKER_OPTS", null, true));
+    assertEquals("DOCKER_OPT_BIP=\"--bip=10.5.72.1/24\"\nDOCKER_OPT_FIXED_CIDR_V6=\"--fixed-cidr-v6=fd00:5:0:3a::/64\"\n"
+        + "DOCKER_OPT_IPMASQ=\"--ip-masq=false\"\nDOCKER_OPT_IPV6=\"--ipv6\"\nDOCKER_OPT_MTU=\"--mtu=1450\"\n"
+        + "DOCKER_OPTS=\" --bip=10.5.72.1/24 --fixed-cidr-v6=fd00:5:0:3a::/64 --ip-masq=false --ipv6 --mtu=1450\"\n",
+        DockerOpts.render(dual, true, true, "DOCKER_OPTS", null, true, true));
+  }
+
   @Test
   void invalidIpMasqValueFails() throws Exception {
     Path in = dir.resolve("bad.env");

@@ -552,13 +552,13 @@ public final class Agent implements AutoCloseable {
       }
       for (Lease gone : peers.values()) {
         if (!fresh.containsKey(gone.key())) {
-          log.info("Subnet removed: {}", gone.subnet());
+          log.info("Subnet removed: {}", subnets(gone));
           listener.onPeerRemoved(gone);
         }
       }
       for (Lease l : remote) {
         if (!l.equals(peers.get(l.key()))) {
-          log.info("Subnet added: {} via {}", l.subnet(), l.attrs().publicIp());
+          log.info("Subnet added: {} via {}", subnets(l), via(l));
           listener.onPeerAdded(l);
         }
       }
@@ -576,11 +576,11 @@ public final class Agent implements AutoCloseable {
       for (LeaseEvent e : remote) {
         if (e.type() == LeaseEvent.Type.ADDED) {
           peers.put(e.lease().key(), e.lease());
-          log.info("Subnet added: {} via {}", e.lease().subnet(), e.lease().attrs().publicIp());
+          log.info("Subnet added: {} via {}", subnets(e.lease()), via(e.lease()));
           listener.onPeerAdded(e.lease());
         } else {
           peers.remove(e.lease().key());
-          log.info("Subnet removed: {}", e.lease().subnet());
+          log.info("Subnet removed: {}", subnets(e.lease()));
           listener.onPeerRemoved(e.lease());
         }
       }
@@ -603,6 +603,18 @@ public final class Agent implements AutoCloseable {
   }
 
   /** Relays the keeper's news and stops the agent when the lease is lost for good. */
+  /** A lease's subnets for the log: flanneld's IPv4 one, with the IPv6 one beside it if any. */
+  private static String subnets(Lease l) {
+    return l.ipv6Subnet().map(v6 -> l.subnet().isEmpty() ? v6.toString() : l.subnet() + " " + v6)
+        .orElse(l.subnet().toString());
+  }
+
+  private static String via(Lease l) {
+    LeaseAttrs a = l.attrs();
+    return a.publicIpv6().map(v6 -> a.publicIp().isUnspecified() ? v6.toString() : a.publicIp() + " " + v6)
+        .orElse(a.publicIp().toString());
+  }
+
   private final class Keeper implements LeaseKeeperListener {
     @Override
     public void onRenewed(Lease renewed) {
