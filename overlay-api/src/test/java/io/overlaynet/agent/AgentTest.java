@@ -1,6 +1,7 @@
 package io.overlaynet.agent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,6 +15,8 @@ import io.overlaynet.LeaseCodec;
 import io.overlaynet.LeaseEvent;
 import io.overlaynet.Network;
 import io.overlaynet.ip.Ip4;
+import io.overlaynet.ip.Ip6;
+import io.overlaynet.ip.Ip6Net;
 import io.overlaynet.store.InMemoryStore;
 import io.overlaynet.store.InMemoryStoreSeams;
 import io.overlaynet.store.Store;
@@ -24,6 +27,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -296,6 +300,8 @@ class AgentTest {
       }
       FakeNetwork net = backend.network;
       awaitTrue(() -> net.events.size() == 2);
+      // The backend gets a batch first, the listener each event after it: wait for the listener too.
+      awaitTrue(() -> heard.size() >= 2);
       assertEquals(2, heard.size(), "the listener heard both, although it threw at the first: " + heard);
       assertFalse(a.stopped().isDone());
     }
@@ -338,6 +344,36 @@ class AgentTest {
     }
   }
 
+  /** Issue 14 / B12: IPv6-only agents, each with its own subnet, re-found after a restart; flannel's subnet.env. */
+  @Test
+  void ipv6OnlyAgentsTakeTheirOwnSubnetsAndWriteTheIpv6SubnetFile() throws Exception {
+    store.put(PREFIX + "/config", "{\"EnableIPv4\":false,\"EnableIPv6\":true,\"IPv6Network\":\"fd00:5::/56\","
+        + "\"Backend\":{\"Type\":\"fake\"}}", Store.NO_TTL);
+    Lease[] first = new Lease[3];
+    for (int h = 1; h <= 2; h++) {
+      ExternalInterface ext = new ExternalInterface("eth0", 2, 1500, Ip4.ANY, Ip4.ANY,
+          Optional.of(Ip6.parse("2001:db8::1" + h)), Optional.of(Ip6.parse("2001:db8::1" + h)));
+      for (int run = 0; run < 2; run++) {
+        try (Agent a = Agent.builder().store(store, PREFIX).backend(new FakeBackend()).externalInterface(ext)
+            .options(AgentOptions.DEFAULT.withForwardRules(false).withSubnetFile(dir.resolve("v6h" + h + "/subnet.env"))
+                .withConfigRetry(Duration.ofMillis(50))).build()) {
+          Lease lease = a.start();
+          Ip6Net v6 = lease.ipv6Subnet().orElseThrow();
+          assertTrue(lease.subnet().isEmpty(), "no IPv4 subnet: " + lease);
+          assertTrue(store.get(PREFIX + "/subnets/0.0.0.0-24&" + v6.address() + "-64").isPresent(), "flanneld's key");
+          assertEquals("FLANNEL_IPV6_NETWORK=fd00:5::/56\nFLANNEL_IPV6_SUBNET=" + v6.address().plus(1) + "/64\n"
+              + "FLANNEL_MTU=1490\nFLANNEL_IPMASQ=false\n", Files.readString(dir.resolve("v6h" + h + "/subnet.env")));
+          if (run == 0) {
+            first[h] = lease;
+          } else {
+            assertEquals(first[h].ipv6Subnet(), lease.ipv6Subnet(), "h" + h + " re-finds its lease after a restart");
+          }
+        }
+      }
+    }
+    assertNotEquals(first[1].ipv6Subnet(), first[2].ipv6Subnet(), "flanneld gives both nodes the first one's lease (B12)");
+  }
+
   static final class FakeBackend implements Backend {
     volatile FakeNetwork network;
 
@@ -348,8 +384,11 @@ class AgentTest {
 
     @Override
     public Network register(BackendContext ctx) {
-      Lease lease = ctx.subnetManager().acquireLease(
-          LeaseAttrs.of(ctx.externalInterface().extAddr()).withBackend("fake", null));
+      LeaseAttrs attrs = LeaseAttrs.of(ctx.externalInterface().extAddr()).withBackend("fake", null);
+      if (ctx.config().enableIpv6()) {
+        attrs = attrs.withPublicIpv6(ctx.externalInterface().extV6Addr().orElseThrow());
+      }
+      Lease lease = ctx.subnetManager().acquireLease(attrs);
       network = new FakeNetwork(lease, ctx.externalInterface().mtu() - 10);
       return network;
     }
