@@ -4,10 +4,12 @@ import static com.google.common.base.Preconditions.checkArgument;
 import static com.google.common.base.Preconditions.checkState;
 
 import io.overlaynet.ip.Ip4;
+import io.overlaynet.ip.Ip6;
 import io.overlaynet.ip.IpAddress;
 import io.overlaynet.ip.IpNet;
 import io.overlaynet.netlink.Address;
 import io.overlaynet.netlink.BridgeInfo;
+import io.overlaynet.netlink.Family;
 import io.overlaynet.netlink.Link;
 import io.overlaynet.netlink.LinkAttrs;
 import io.overlaynet.netlink.NetNs;
@@ -30,6 +32,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
@@ -47,7 +50,9 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>Hosts are namespaces {@code PREFIX-h1..N} whose {@code eth0} is a veth into a bridge
  * living in its own underlay namespace {@code PREFIX-ul} (never the root namespace); host
- * {@code i} has {@code 192.0.2.(10+i)/24} and IPv4 forwarding on. Containers are namespaces
+ * {@code i} has {@code 192.0.2.(10+i)/24} and IPv4 forwarding on; with
+ * {@link Builder#withIpv6Underlay()} also {@code 2001:db8::(10+i)/64} (the documentation range,
+ * as in flannel's dual-stack runs) and IPv6 forwarding. Containers are namespaces
  * behind a per-host bridge {@code cbr0}, addressed by the caller (typically from the host's
  * {@code FLANNEL_SUBNET}), with a default route via the bridge. {@link #close()} deletes every
  * namespace it made, even after a failed test, and {@link Builder#build()} first removes
@@ -67,6 +72,8 @@ public final class TestCluster implements AutoCloseable {
 
   /** The underlay network of the hosts. */
   public static final IpNet UNDERLAY = IpNet.parse("192.0.2.0/24");
+  /** The IPv6 underlay network of the hosts, with {@link Builder#withIpv6Underlay()}. */
+  public static final IpNet UNDERLAY6 = IpNet.parse("2001:db8::/64");
 
   private final String prefix;
   private final NetNs underlay;
@@ -92,13 +99,15 @@ public final class TestCluster implements AutoCloseable {
     private final int number;
     private final NetNs netns;
     private final Ip4 underlayIp;
+    private final Optional<Ip6> underlayIp6;
     private final NetlinkHandle handle;
     private int containers;
 
-    private Host(int number, NetNs netns, Ip4 underlayIp, NetlinkHandle handle) {
+    private Host(int number, NetNs netns, Ip4 underlayIp, Optional<Ip6> underlayIp6, NetlinkHandle handle) {
       this.number = number;
       this.netns = netns;
       this.underlayIp = underlayIp;
+      this.underlayIp6 = underlayIp6;
       this.handle = handle;
     }
 
@@ -122,6 +131,11 @@ public final class TestCluster implements AutoCloseable {
       return underlayIp;
     }
 
+    /** Returns the host's IPv6 underlay address, {@code 2001:db8::(10+n)}, with an IPv6 underlay. */
+    public Optional<Ip6> underlayIp6() {
+      return underlayIp6;
+    }
+
     /** Returns the name of the host's underlay interface, {@code eth0}. */
     public String underlayLink() {
       return "eth0";
@@ -143,11 +157,13 @@ public final class TestCluster implements AutoCloseable {
     private final Host host;
     private final NetNs netns;
     private final Ip4 ip;
+    private final Optional<Ip6> ip6;
 
-    private Container(Host host, NetNs netns, Ip4 ip) {
+    private Container(Host host, NetNs netns, Ip4 ip, Optional<Ip6> ip6) {
       this.host = host;
       this.netns = netns;
       this.ip = ip;
+      this.ip6 = ip6;
     }
 
     /** Returns the host the container is on. */
@@ -165,14 +181,19 @@ public final class TestCluster implements AutoCloseable {
       return netns;
     }
 
-    /** Returns the container's address. */
+    /** Returns the container's IPv4 address ({@code 0.0.0.0} for an IPv6-only container). */
     public Ip4 ip() {
       return ip;
     }
 
+    /** Returns the container's IPv6 address, if it has one. */
+    public Optional<Ip6> ip6() {
+      return ip6;
+    }
+
     @Override
     public String toString() {
-      return "Container{" + name() + ", " + ip + "}";
+      return "Container{" + name() + ", " + ip + ip6.map(a -> ", " + a).orElse("") + "}";
     }
   }
 
@@ -222,9 +243,10 @@ public final class TestCluster implements AutoCloseable {
     return h;
   }
 
-  private void addHost(int n) throws IOException {
+  private void addHost(int n, boolean ipv6) throws IOException {
     NetNs ns = newNs(prefix + "-h" + n);
     Ip4 ip = Ip4.of(192, 0, 2, 10 + n);
+    Optional<Ip6> ip6 = ipv6 ? Optional.of(Ip6.parse("2001:db8::" + (10 + n))) : Optional.empty();
     try (NetlinkHandle ul = NetlinkHandle.openIn(underlay)) {
       Link port = ul.linkAdd(Link.of("vh" + n, VethInfo.peer("eth0").withPeerNamespace(ns)));
       ul.linkSetMaster(port.index(), ul.linkByName("br0").index());
@@ -233,9 +255,14 @@ public final class TestCluster implements AutoCloseable {
     NetlinkHandle h = handleIn(ns);
     Link eth0 = h.linkByName("eth0");
     h.addrAdd(Address.of(eth0.index(), ip, UNDERLAY.prefixLength()));
+    if (ip6.isPresent()) {
+      // No duplicate address detection: the address is usable at once, not tentative.
+      h.addrAdd(Address.of(eth0.index(), ip6.get(), UNDERLAY6.prefixLength()).withFlags(Address.NODAD));
+      h.sysctl().set("net.ipv6.conf.all.forwarding", "1");
+    }
     h.linkSetUp(eth0.index());
     h.sysctl().setIpForward(true);
-    hosts.add(new Host(n, ns, ip, h));
+    hosts.add(new Host(n, ns, ip, ip6, h));
   }
 
   /**
@@ -248,19 +275,50 @@ public final class TestCluster implements AutoCloseable {
    * @throws IOException if a kernel call fails
    */
   public synchronized Container addContainer(Host host, String bridgeCidr, Ip4 ip) throws IOException {
+    return addContainer(host, bridgeCidr, ip, null, null);
+  }
+
+  /**
+   * Adds a dual-stack or IPv6-only container to {@code host}: as
+   * {@link #addContainer(Host, String, Ip4)}, with {@code ip6} on {@code eth0} too, behind
+   * {@code bridgeCidr6} on {@code cbr0} (e.g. {@code fd00:5:0:3a::1/64}), and an IPv6 default route
+   * via the bridge's IPv6 address. Either family may be null (not both).
+   *
+   * @throws IllegalArgumentException if an address is not in its bridge network, both families
+   *     are missing, or a second container names another bridge network
+   * @throws IOException if a kernel call fails
+   */
+  public synchronized Container addContainer(Host host, String bridgeCidr, Ip4 ip, String bridgeCidr6, Ip6 ip6)
+      throws IOException {
     checkState(!closed, "cluster closed");
-    Address bridgeAddr = Address.of(0, bridgeCidr);
-    checkArgument(bridgeAddr.network().containsAddress(ip), "%s is not in %s", ip, bridgeCidr);
+    checkArgument((bridgeCidr == null) == (ip == null), "an IPv4 bridge network and address come together");
+    checkArgument((bridgeCidr6 == null) == (ip6 == null), "an IPv6 bridge network and address come together");
+    checkArgument(ip != null || ip6 != null, "a container needs an IPv4 or an IPv6 address");
+    Address bridgeAddr = ip == null ? null : Address.of(0, bridgeCidr);
+    Address bridgeAddr6 = ip6 == null ? null : Address.of(0, bridgeCidr6);
+    if (ip != null) {
+      checkArgument(bridgeAddr.network().containsAddress(ip), "%s is not in %s", ip, bridgeCidr);
+    }
+    if (ip6 != null) {
+      checkArgument(bridgeAddr6.network().containsAddress(ip6), "%s is not in %s", ip6, bridgeCidr6);
+    }
     NetlinkHandle h = host.handle;
     Link cbr0;
     try {
       cbr0 = h.linkByName("cbr0");
-      checkArgument(h.addrList(cbr0.index(), io.overlaynet.netlink.Family.V4).stream()
-          .anyMatch(a -> a.ip().equals(bridgeAddr.ip()) && a.prefixLength() == bridgeAddr.prefixLength()),
-          "cbr0 on %s has another address than %s", host, bridgeCidr);
+      List<Address> have = h.addrList(cbr0.index(), Family.ALL);
+      for (Address want : new Address[] {bridgeAddr, bridgeAddr6}) {
+        checkArgument(want == null || have.stream().anyMatch(a -> a.ip().equals(want.ip())
+            && a.prefixLength() == want.prefixLength()), "cbr0 on %s has another address than %s", host, want);
+      }
     } catch (NetlinkNotFoundException e) {
       cbr0 = h.linkAdd(Link.of(LinkAttrs.builder("cbr0").withUp(true).build(), BridgeInfo.DEFAULT));
-      h.addrAdd(Address.of(cbr0.index(), bridgeAddr.ip(), bridgeAddr.prefixLength()));
+      if (bridgeAddr != null) {
+        h.addrAdd(Address.of(cbr0.index(), bridgeAddr.ip(), bridgeAddr.prefixLength()));
+      }
+      if (bridgeAddr6 != null) {
+        h.addrAdd(Address.of(cbr0.index(), bridgeAddr6.ip(), bridgeAddr6.prefixLength()).withFlags(Address.NODAD));
+      }
     }
     int n = ++host.containers;
     NetNs ns = newNs(host.name() + "-c" + n);
@@ -269,11 +327,22 @@ public final class TestCluster implements AutoCloseable {
     h.linkSetUp(port.index());
     try (NetlinkHandle c = NetlinkHandle.openIn(ns)) {
       Link eth0 = c.linkByName("eth0");
-      c.addrAdd(Address.of(eth0.index(), ip, bridgeAddr.prefixLength()));
+      if (ip != null) {
+        c.addrAdd(Address.of(eth0.index(), ip, bridgeAddr.prefixLength()));
+      }
+      if (ip6 != null) {
+        c.addrAdd(Address.of(eth0.index(), ip6, bridgeAddr6.prefixLength()).withFlags(Address.NODAD));
+      }
       c.linkSetUp(eth0.index());
-      c.routeAdd(Route.builder(IpNet.parse("0.0.0.0/0")).withGateway(bridgeAddr.ip()).build());
+      if (ip != null) {
+        c.routeAdd(Route.builder(IpNet.parse("0.0.0.0/0")).withGateway(bridgeAddr.ip()).build());
+      }
+      if (ip6 != null) {
+        c.routeAdd(Route.builder(IpNet.parse("::/0")).withGateway(bridgeAddr6.ip()).withLinkIndex(eth0.index())
+            .build());
+      }
     }
-    Container container = new Container(host, ns, ip);
+    Container container = new Container(host, ns, ip == null ? Ip4.ANY : ip, Optional.ofNullable(ip6));
     containers.add(container);
     return container;
   }
@@ -324,7 +393,7 @@ public final class TestCluster implements AutoCloseable {
    *
    * @throws IOException if any step fails or times out
    */
-  public String tcpExchange(NetNs client, NetNs server, Ip4 serverIp, int port, String message) throws IOException {
+  public String tcpExchange(NetNs client, NetNs server, IpAddress serverIp, int port, String message) throws IOException {
     ServerSocket listener = server.run(() -> {
       ServerSocket s = new ServerSocket();
       s.setReuseAddress(true);
@@ -421,6 +490,7 @@ public final class TestCluster implements AutoCloseable {
   public static final class Builder {
     private String prefix;
     private int hosts = 2;
+    private boolean ipv6;
 
     private Builder() {}
 
@@ -438,6 +508,15 @@ public final class TestCluster implements AutoCloseable {
     public Builder withHosts(int n) {
       checkArgument(n >= 1 && n <= 200, "hosts must be in 1..200: %s", n);
       this.hosts = n;
+      return this;
+    }
+
+    /**
+     * Gives every host an IPv6 underlay address too ({@code 2001:db8::(10+i)/64} on
+     * {@code eth0}) and turns IPv6 forwarding on, for dual-stack and IPv6-only networks.
+     */
+    public Builder withIpv6Underlay() {
+      this.ipv6 = true;
       return this;
     }
 
@@ -464,7 +543,7 @@ public final class TestCluster implements AutoCloseable {
           ul.linkAdd(Link.of(LinkAttrs.builder("br0").withUp(true).build(), BridgeInfo.DEFAULT));
         }
         for (int i = 1; i <= hosts; i++) {
-          c.addHost(i);
+          c.addHost(i, ipv6);
         }
         return c;
       } catch (IOException | RuntimeException e) {
