@@ -6,8 +6,8 @@ import io.overlaynet.agent.AgentListener;
 import io.overlaynet.agent.AgentOptions;
 import io.overlaynet.etcd.EtcdOptions;
 import io.overlaynet.etcd.EtcdStore;
-import io.overlaynet.ip.Ip4;
-import io.overlaynet.ip.Ip4Net;
+import io.overlaynet.ip.Ip6Net;
+import io.overlaynet.ip.IpAddress;
 import io.overlaynet.netlink.Netlink;
 import io.overlaynet.netlink.testkit.TestCluster;
 import io.overlaynet.store.InMemoryStore;
@@ -59,6 +59,16 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--prefix", defaultValue = "ovldemo", description = "name prefix of the namespaces (default: ${DEFAULT-VALUE})")
   String prefix;
 
+  @Option(names = "--dual-stack", description = "IPv4 and IPv6: an IPv6 underlay (2001:db8::/64) too, and pings over both")
+  boolean dualStack;
+
+  @Option(names = "--ipv6-only", description = "IPv6 only (\"EnableIPv4\": false): pings over IPv6")
+  boolean ipv6Only;
+
+  @Option(names = "--ipv6-network", defaultValue = "fd00:5::/56",
+      description = "the IPv6 overlay network with --dual-stack or --ipv6-only (default: ${DEFAULT-VALUE})")
+  String ipv6Network;
+
   private final PrintStream out = System.out;
 
   @Override
@@ -71,6 +81,17 @@ final class DemoCommand implements Callable<Integer> {
       System.err.println("demo: unknown backend " + backend + " (vxlan, host-gw or udp)");
       return 2;
     }
+    if (dualStack && ipv6Only) {
+      System.err.println("demo: --dual-stack and --ipv6-only exclude each other");
+      return 2;
+    }
+    if ((dualStack || ipv6Only) && backend.equals("udp")) {
+      System.err.println("demo: the udp backend carries IPv4 only, as flannel's: use vxlan or host-gw with "
+          + (dualStack ? "--dual-stack" : "--ipv6-only"));
+      return 2;
+    }
+    boolean v4 = !ipv6Only;
+    boolean v6 = dualStack || ipv6Only;
     if (!prefix.matches("[A-Za-z0-9_.]{1,20}")) {
       System.err.println("demo: --prefix must be 1..20 letters, digits, '_' or '.', not " + prefix);
       return 2;
@@ -91,21 +112,25 @@ final class DemoCommand implements Callable<Integer> {
     Thread cleanup = new Thread(() -> tearDown(agents, clusterRef[0], storeRef[0]), "overlaynet-demo-cleanup");
     Runtime.getRuntime().addShutdownHook(cleanup);
     try {
-      out.printf("Building %d hosts (%s-h1..h%d) on bridge br0, underlay 192.0.2.0/24...%n", hosts, prefix, hosts);
-      TestCluster cluster = TestCluster.builder().withHosts(hosts).withPrefix(prefix).build();
+      out.printf("Building %d hosts (%s-h1..h%d) on bridge br0, underlay 192.0.2.0/24%s...%n", hosts, prefix, hosts,
+          v6 ? " and 2001:db8::/64" : "");
+      TestCluster.Builder cb = TestCluster.builder().withHosts(hosts).withPrefix(prefix);
+      TestCluster cluster = (v6 ? cb.withIpv6Underlay() : cb).build();
       clusterRef[0] = cluster;
       String storePrefix = etcdEndpoints.isEmpty() ? "/coreos.com/network" : etcdPrefix;
       Store store = etcdEndpoints.isEmpty() ? InMemoryStore.create()
           : EtcdStore.connect(EtcdOptions.DEFAULT.withEndpoints(String.join(",", etcdEndpoints)));
       storeRef[0] = store;
-      String config = "{\"Network\":\"" + network + "\",\"Backend\":{\"Type\":\"" + backend + "\"}}";
+      String families = (v4 ? "\"Network\":\"" + network + "\"," : "\"EnableIPv4\":false,")
+          + (v6 ? "\"EnableIPv6\":true,\"IPv6Network\":\"" + ipv6Network + "\"," : "");
+      String config = "{" + families + "\"Backend\":{\"Type\":\"" + backend + "\"}}";
       store.put(storePrefix + "/config", config, Store.NO_TTL);
       out.printf("Network config at %s/config: %s%n", storePrefix, config);
 
       List<Lease> leases = new ArrayList<>();
-      List<Set<Ip4Net>> peers = new ArrayList<>();
+      List<Set<String>> peers = new ArrayList<>();
       for (TestCluster.Host h : cluster.hosts()) {
-        Set<Ip4Net> known = ConcurrentHashMap.newKeySet();
+        Set<String> known = ConcurrentHashMap.newKeySet();
         peers.add(known);
         AgentOptions opts = AgentOptions.DEFAULT.withInterfaces(List.of("eth0"))
             .withSubnetFile(work.resolve(h.name() + "/subnet.env")).withIpMasq(true);
@@ -117,30 +142,41 @@ final class DemoCommand implements Callable<Integer> {
             .listener(new AgentListener() {
               @Override
               public void onPeerAdded(Lease lease) {
-                known.add(lease.subnet());
+                known.add(lease.key());
               }
 
               @Override
               public void onPeerRemoved(Lease lease) {
-                known.remove(lease.subnet());
+                known.remove(lease.key());
               }
             })
             .build();
         agents.add(agent);
         Lease lease = agent.start();
         leases.add(lease);
-        out.printf("  %s: agent up, lease %s, subnet.env %s%n", h.name(), lease.subnet(),
+        out.printf("  %s: agent up, lease %s, subnet.env %s%n", h.name(), subnets(lease),
             work.resolve(h.name() + "/subnet.env"));
       }
       List<TestCluster.Container> containers = new ArrayList<>();
       for (int i = 0; i < hosts; i++) {
         Lease l = leases.get(i);
-        Ip4 bridge = l.subnet().address().plus(1);
-        containers.add(cluster.addContainer(cluster.hosts().get(i), bridge + "/" + l.subnet().prefixLength(),
-            l.subnet().address().plus(2)));
+        Ip6Net s6 = l.ipv6Subnet().orElse(null);
+        containers.add(cluster.addContainer(cluster.hosts().get(i),
+            v4 ? l.subnet().address().plus(1) + "/" + l.subnet().prefixLength() : null,
+            v4 ? l.subnet().address().plus(2) : null,
+            s6 != null ? s6.address().plus(1) + "/" + s6.prefixLength() : null,
+            s6 != null ? s6.address().plus(2) : null));
       }
-      out.println("Pinging every container from every other...");
-      int[] reached = new int[hosts];
+      List<String> familyNames = new ArrayList<>();
+      if (v4) {
+        familyNames.add("IPv4");
+      }
+      if (v6) {
+        familyNames.add("IPv6");
+      }
+      out.println("Pinging every container from every other" + (v6 ? " over " + String.join(" and ", familyNames) : "")
+          + "...");
+      int[][] reached = new int[hosts][familyNames.size()];
       int pairs = 0;
       int ok = 0;
       for (int i = 0; i < hosts; i++) {
@@ -148,26 +184,39 @@ final class DemoCommand implements Callable<Integer> {
           if (i == j) {
             continue;
           }
-          pairs++;
-          if (cluster.awaitPing(containers.get(i).netns(), containers.get(j).ip(), Duration.ofSeconds(10))) {
-            reached[i]++;
-            ok++;
-          } else {
-            out.printf("  %s -> %s: UNREACHABLE%n", containers.get(i).name(), containers.get(j).ip());
+          for (int f = 0; f < familyNames.size(); f++) {
+            TestCluster.Container to = containers.get(j);
+            IpAddress dst = familyNames.get(f).equals("IPv4") ? to.ip() : to.ip6().orElseThrow();
+            pairs++;
+            if (cluster.awaitPing(containers.get(i).netns(), dst, Duration.ofSeconds(10))) {
+              reached[i][f]++;
+              ok++;
+            } else {
+              out.printf("  %s -> %s: UNREACHABLE%n", containers.get(i).name(), dst);
+            }
           }
         }
       }
       out.println();
-      out.printf("%-18s %-12s %-15s %-8s %-6s %s%n", "HOST", "PUBLIC IP", "SUBNET", "BACKEND", "PEERS", "REACHES");
+      int ipWidth = v6 ? 28 : 12;
+      int subnetWidth = v4 && v6 ? 38 : v6 ? 22 : 15;
+      String row = "%-18s %-" + ipWidth + "s %-" + subnetWidth + "s %-8s %-6s %s%n";
+      out.printf(row, "HOST", "PUBLIC IP", "SUBNET", "BACKEND", "PEERS", "REACHES");
       for (int i = 0; i < hosts; i++) {
         TestCluster.Host h = cluster.hosts().get(i);
-        out.printf("%-18s %-12s %-15s %-8s %-6d %d/%d containers%n", h.name(), h.underlayIp(), leases.get(i).subnet(),
-            backend, peers.get(i).size(), reached[i], hosts - 1);
+        String pub = (v4 ? h.underlayIp().toString() : "") + (v4 && v6 ? " " : "")
+            + (v6 ? h.underlayIp6().orElseThrow().toString() : "");
+        List<String> reach = new ArrayList<>();
+        for (int f = 0; f < familyNames.size(); f++) {
+          reach.add(reached[i][f] + "/" + (hosts - 1) + (v6 ? " " + familyNames.get(f) : ""));
+        }
+        out.printf(row, h.name(), pub, subnets(leases.get(i)), backend, String.valueOf(peers.get(i).size()),
+            String.join(", ", reach) + " containers");
       }
       out.println();
       boolean all = ok == pairs;
-      out.printf("%s: %d of %d container pairs reachable over %s (%s store).%n", all ? "OK" : "FAILED", ok, pairs,
-          backend, etcdEndpoints.isEmpty() ? "in-memory" : "etcd");
+      out.printf("%s: %d of %d container pairs reachable over %s%s (%s store).%n", all ? "OK" : "FAILED", ok, pairs,
+          backend, v6 ? ", " + String.join(" and ", familyNames) : "", etcdEndpoints.isEmpty() ? "in-memory" : "etcd");
       return all ? 0 : 1;
     } finally {
       tearDown(agents, clusterRef[0], storeRef[0]);
@@ -178,6 +227,12 @@ final class DemoCommand implements Callable<Integer> {
       }
       deleteRecursively(work);
     }
+  }
+
+  /** A lease's subnets for the table: IPv4, IPv6 or both. */
+  private static String subnets(Lease l) {
+    return l.ipv6Subnet().map(v6 -> l.subnet().isEmpty() ? v6.toString() : l.subnet() + " " + v6)
+        .orElse(l.subnet().toString());
   }
 
   private static synchronized void tearDown(List<Agent> agents, TestCluster cluster, Store store) {

@@ -52,6 +52,18 @@ class DemoIT {
     assertTrue(NetNs.list().stream().noneMatch(n -> n.startsWith(prefix)), "the demo left namespaces behind");
   }
 
+  /** Issue 14: both families, and IPv6 only; vxlan joins once its IPv6 device lands. */
+  @Test
+  void dualStackAndIpv6OnlyOverHostGw() throws Exception {
+    String dual = demo(0, "demo", "--backend", "host-gw", "--hosts", "3", "--prefix", "ovldit6d", "--dual-stack");
+    assertTrue(dual.contains("OK: 12 of 12 container pairs reachable over host-gw, IPv4 and IPv6"), dual);
+    assertTrue(dual.lines().filter(l -> l.startsWith("ovldit6d-h")).allMatch(l -> l.endsWith("2/2 IPv4, 2/2 IPv6 containers")),
+        dual);
+    String only = demo(0, "demo", "--backend", "host-gw", "--hosts", "2", "--prefix", "ovldit6o", "--ipv6-only");
+    assertTrue(only.contains("OK: 2 of 2 container pairs reachable over host-gw, IPv6"), only);
+    demo(2, "demo", "--backend", "udp", "--ipv6-only");
+  }
+
   @Test
   void withARealEtcd() throws Exception {
     // etcd listens on loopback of the root namespace, which the hosts cannot reach; the agents
