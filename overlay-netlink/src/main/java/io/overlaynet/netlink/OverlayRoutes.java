@@ -2,6 +2,7 @@ package io.overlaynet.netlink;
 
 import io.overlaynet.NetworkConfig;
 import io.overlaynet.ip.Ip4Net;
+import io.overlaynet.ip.Ip6Net;
 import io.overlaynet.ip.IpNet;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -17,7 +18,9 @@ import java.util.Set;
  * <p>A route is the backend's when it has exactly the shape the backend writes for a remote
  * lease: table main, protocol boot, type unicast, a gateway, the backend's device, and as
  * destination a subnet the network config can lease (its {@code SubnetLen}, between
- * {@code SubnetMin} and {@code SubnetMax}, inside the Network). So a route of a routing daemon
+ * {@code SubnetMin} and {@code SubnetMax}, inside the Network; for IPv6, with {@code EnableIPv6},
+ * its {@code IPv6SubnetLen} between {@code IPv6SubnetMin} and {@code IPv6SubnetMax} inside
+ * {@code IPv6Network}). So a route of a routing daemon
  * (another protocol), of another table, through another device, without a gateway (a CNI's veth
  * routes), of another length (an aggregate, a host route) or outside the leasable range (space an
  * operator keeps for other hosts) is never touched.
@@ -33,7 +36,7 @@ public final class OverlayRoutes {
 
   /**
    * Returns whether {@code r} has the shape of a route a backend writes on {@code linkIndex} for a
-   * remote subnet leased under {@code config} (IPv4).
+   * remote subnet leased under {@code config} (IPv4, or IPv6 when the config enables it).
    */
   public static boolean isOwned(Route r, NetworkConfig config, int linkIndex) {
     return r.table() == Route.TABLE_MAIN
@@ -41,11 +44,22 @@ public final class OverlayRoutes {
         && r.type() == RouteType.UNICAST
         && r.gateway() != null
         && r.linkIndex() == linkIndex
-        && r.dst() instanceof Ip4Net d
-        && d.prefixLength() == config.subnetLen()
-        && d.address().compareTo(config.subnetMin()) >= 0
-        && d.address().compareTo(config.subnetMax()) <= 0
-        && config.network().contains(d);
+        && isLeasable(r.dst(), config);
+  }
+
+  private static boolean isLeasable(IpNet dst, NetworkConfig config) {
+    if (dst instanceof Ip4Net d) {
+      return d.prefixLength() == config.subnetLen()
+          && d.address().compareTo(config.subnetMin()) >= 0
+          && d.address().compareTo(config.subnetMax()) <= 0
+          && config.network().contains(d);
+    }
+    Ip6Net d = (Ip6Net) dst;
+    return config.enableIpv6()
+        && d.prefixLength() == config.ipv6SubnetLen()
+        && d.address().compareTo(config.ipv6SubnetMin()) >= 0
+        && d.address().compareTo(config.ipv6SubnetMax()) <= 0
+        && config.ipv6Network().contains(d);
   }
 
   /**
@@ -75,12 +89,24 @@ public final class OverlayRoutes {
    */
   public static Subscription watchDeletions(NetlinkHandle nl, IpNet network, Runnable onDeletion)
       throws NetlinkException {
+    return watchDeletions(nl, List.of(network), onDeletion);
+  }
+
+  /**
+   * As {@link #watchDeletions(NetlinkHandle, IpNet, Runnable)} for routes inside any of
+   * {@code networks} (e.g. the IPv4 and the IPv6 Network of a dual-stack node), with one
+   * subscription.
+   *
+   * @throws NetlinkException if the subscription cannot be opened
+   */
+  public static Subscription watchDeletions(NetlinkHandle nl, Collection<? extends IpNet> networks,
+      Runnable onDeletion) throws NetlinkException {
+    List<IpNet> watched = List.copyOf(networks);
     return nl.subscribeRoutes(SubscribeOptions.DEFAULT, new NetlinkListener<Route>() {
       @Override
       public void onEvent(NetlinkEvent<Route> event) {
         IpNet dst = event.value().dst();
-        if (event.type() == NetlinkEvent.Type.DEL && dst.getClass() == network.getClass()
-            && dst.prefixLength() >= network.prefixLength() && network.containsAddress(dst.address())) {
+        if (event.type() == NetlinkEvent.Type.DEL && watched.stream().anyMatch(n -> within(dst, n))) {
           onDeletion.run();
         }
       }
@@ -90,5 +116,10 @@ public final class OverlayRoutes {
         onDeletion.run(); // events were dropped: look now rather than at the next period
       }
     });
+  }
+
+  private static boolean within(IpNet dst, IpNet network) {
+    return dst.getClass() == network.getClass() && dst.prefixLength() >= network.prefixLength()
+        && network.containsAddress(dst.address());
   }
 }
