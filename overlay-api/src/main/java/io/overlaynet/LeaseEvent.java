@@ -1,6 +1,5 @@
 package io.overlaynet;
 
-import io.overlaynet.ip.Ip4Net;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,13 +42,15 @@ public record LeaseEvent(Type type, Lease lease) {
 
   /**
    * Keeps only the last event per subnet, ordered by when that last event came: for a data plane
-   * whose writes all have replace semantics, that is all a batch needs to apply.
+   * whose writes all have replace semantics, that is all a batch needs to apply. Subnets are told
+   * apart by the whole lease key (IPv4 and IPv6 subnet): the leases of IPv6-only nodes all have
+   * the empty IPv4 subnet.
    */
   public static List<LeaseEvent> lastPerSubnet(List<LeaseEvent> events) {
-    Map<Ip4Net, LeaseEvent> last = new LinkedHashMap<>();
+    Map<String, LeaseEvent> last = new LinkedHashMap<>();
     for (LeaseEvent e : events) {
-      last.remove(e.lease().subnet());
-      last.put(e.lease().subnet(), e);
+      last.remove(e.lease().key());
+      last.put(e.lease().key(), e);
     }
     return List.copyOf(last.values());
   }
