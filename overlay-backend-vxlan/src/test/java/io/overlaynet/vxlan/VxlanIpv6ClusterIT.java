@@ -2,6 +2,7 @@ package io.overlaynet.vxlan;
 
 import static io.overlaynet.netlink.testing.ClusterFixture.await;
 import static io.overlaynet.vxlan.Ipv6ClusterFixture.PREFIX;
+import static io.overlaynet.vxlan.VxlanClusterIT.assertPeerEntries;
 import static io.overlaynet.vxlan.VxlanClusterIT.contains;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -123,20 +124,10 @@ class VxlanIpv6ClusterIT {
       peers++;
       Lease p = f.leases[j];
       Ip6Net s6 = p.ipv6Subnet().get();
-      String vtep = s6.address().toString();
-      // fd00:5:0:16::/64 via fd00:5:0:16:: dev flannel-v6.1 onlink
-      JsonObject r = v6Route(f, i, s6);
-      assertTrue(r != null, "route to " + s6 + " on h" + i);
-      assertEquals(vtep, r.get("gateway").getAsString());
-      assertEquals("flannel-v6.1", r.get("dev").getAsString());
-      assertEquals("[\"onlink\"]", r.getAsJsonArray("flags").toString());
-      assertEquals("unicast", r.get("type").getAsString());
-      assertEquals("boot", r.get("protocol").getAsString());
-      // fd00:5:0:16:: dev flannel-v6.1 lladdr 26:65:95:3b:8c:f9 PERMANENT
-      assertTrue(contains(neigh, "dst", vtep, "lladdr", mac6(p), "state", "[\"PERMANENT\"]"), neigh.toString());
-      // 26:65:95:3b:8c:f9 dev flannel-v6.1 dst 2001:db8::12 self permanent
-      assertTrue(contains(fdb, "mac", mac6(p), "dst", p.attrs().publicIpv6().get().toString(), "flags", "[\"self\"]",
-          "state", "permanent"), fdb.toString());
+      // fd00:5:0:16::/64 via fd00:5:0:16:: dev flannel-v6.1 onlink, fd00:5:0:16:: lladdr 26:65:95:3b:8c:f9 PERMANENT,
+      // 26:65:95:3b:8c:f9 dst 2001:db8::12 self permanent
+      assertPeerEntries(v6Route(f, i, s6), neigh, fdb, "flannel-v6.1", s6.toString(), s6.address().toString(), mac6(p),
+          p.attrs().publicIpv6().get().toString());
     }
     long viaGateway = v6RoutesVia(f, i, "flannel-v6.1").stream().filter(r -> r.has("gateway")).count();
     assertEquals(peers, viaGateway, "exactly one route per peer: " + v6RoutesVia(f, i, "flannel-v6.1"));
