@@ -1,5 +1,5 @@
 /**
- * overlaynet's the {@code vxlan} backend: the kernel VXLAN device {@code flannel.VNI} with ARP and FDB entries per peer, as flannel's. Found by {@code Backend.byType} through {@link io.overlaynet.BackendProvider}.
+ * overlaynet's the {@code vxlan} backend: the kernel VXLAN devices {@code flannel.VNI} (IPv4) and {@code flannel-v6.VNI} (IPv6) with neighbour and FDB entries per peer, as flannel's. Found by {@code Backend.byType} through {@link io.overlaynet.BackendProvider}.
  */
 module io.overlaynet.vxlan {
   requires transitive io.overlaynet.api;

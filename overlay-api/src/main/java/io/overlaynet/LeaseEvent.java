@@ -42,8 +42,9 @@ public record LeaseEvent(Type type, Lease lease) {
 
   /**
    * Keeps only the last event per subnet, ordered by when that last event came: for a data plane
-   * whose writes all have replace semantics, that is all a batch needs to apply. A subnet is a
-   * lease key, both families together: IPv6-only leases all have the empty IPv4 subnet.
+   * whose writes all have replace semantics, that is all a batch needs to apply. Subnets are told
+   * apart by the whole lease key (IPv4 and IPv6 subnet): the leases of IPv6-only nodes all have
+   * the empty IPv4 subnet.
    */
   public static List<LeaseEvent> lastPerSubnet(List<LeaseEvent> events) {
     Map<String, LeaseEvent> last = new LinkedHashMap<>();

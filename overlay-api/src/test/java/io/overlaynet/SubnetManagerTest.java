@@ -76,11 +76,12 @@ class SubnetManagerTest {
   }
 
   @Test
-  void lastEventPerSubnetTellsIpv6OnlyLeasesApart() {
+  void eventsOfIpv6OnlyLeasesAreToldApartByTheirIpv6Subnet() {
+    // IPv6-only leases all have the empty IPv4 subnet (key 0.0.0.0-24&fd00:5:0:N::-64).
     Lease a = new Lease(Ip4Net.EMPTY, Optional.of(Ip6Net.parse("fd00:5:0:1::/64")), node(1), Optional.empty());
     Lease b = new Lease(Ip4Net.EMPTY, Optional.of(Ip6Net.parse("fd00:5:0:2::/64")), node(2), Optional.empty());
-    assertEquals(List.of(LeaseEvent.added(a), LeaseEvent.added(b)),
-        LeaseEvent.lastPerSubnet(List.of(LeaseEvent.added(a), LeaseEvent.added(b))));
+    assertEquals(List.of(LeaseEvent.added(a), LeaseEvent.removed(b)),
+        LeaseEvent.lastPerSubnet(List.of(LeaseEvent.added(a), LeaseEvent.added(b), LeaseEvent.removed(b))));
   }
 
   @Test

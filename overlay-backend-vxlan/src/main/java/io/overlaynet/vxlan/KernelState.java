@@ -1,7 +1,7 @@
 package io.overlaynet.vxlan;
 
-import io.overlaynet.ip.Ip4Net;
 import io.overlaynet.ip.IpAddress;
+import io.overlaynet.ip.IpNet;
 import io.overlaynet.ip.MacAddress;
 import io.overlaynet.netlink.FdbEntry;
 import io.overlaynet.netlink.Neighbor;
@@ -19,9 +19,9 @@ import java.util.Set;
  * The kernel's view of the objects this backend owns, read with one dump per kind, and the
  * comparisons against the wanted peers. Pure logic, so it is unit-tested without a kernel.
  *
- * @param devIndex the index of {@code flannel.<VNI>}
- * @param routes the IPv4 routes of the main table
- * @param neighbors the IPv4 neighbour entries on the device
+ * @param devIndex the index of {@code flannel.<VNI>} (or {@code flannel-v6.<VNI>})
+ * @param routes the routes of the device's family in the main table
+ * @param neighbors the neighbour entries of that family on the device
  * @param fdb the FDB entries on the device
  */
 record KernelState(int devIndex, List<Route> routes, List<Neighbor> neighbors, List<FdbEntry> fdb) {
@@ -37,13 +37,13 @@ record KernelState(int devIndex, List<Route> routes, List<Neighbor> neighbors, L
 
   /** Returns the peers whose route, ARP or FDB entry is missing or differs. */
   List<Peer> needsRepair(Collection<Peer> wanted) {
-    Map<Ip4Net, Route> routeByDst = new HashMap<>();
+    Map<IpNet, Route> routeByDst = new HashMap<>();
     for (Route r : routes) {
-      if (r.dst() instanceof Ip4Net d) {
-        // Ours has metric 0; another route to the same destination with a metric does not count.
-        if (r.priority() == 0 || !routeByDst.containsKey(d)) {
-          routeByDst.put(d, r);
-        }
+      IpNet d = r.dst();
+      // Ours has the family's default metric (none for IPv4, 1024 for IPv6); another route to the
+      // same destination with another metric does not count.
+      if (r.priority() == defaultMetric(d) || !routeByDst.containsKey(d)) {
+        routeByDst.put(d, r);
       }
     }
     Map<IpAddress, Neighbor> neighByIp = new HashMap<>();
@@ -75,6 +75,11 @@ record KernelState(int devIndex, List<Route> routes, List<Neighbor> neighbors, L
     return broken;
   }
 
+  /** The metric the kernel gives a route written without one: 0 for IPv4, 1024 for IPv6. */
+  private static int defaultMetric(IpNet dst) {
+    return dst.address().bitLength() == 32 ? 0 : 1024;
+  }
+
   private static boolean routeMatches(Route want, Route have, boolean direct) {
     if (!Objects.equals(want.gateway(), have.gateway())) {
       return false;
@@ -85,20 +90,29 @@ record KernelState(int devIndex, List<Route> routes, List<Neighbor> neighbors, L
 
   /**
    * Returns the routes through the device to destinations inside {@code network} that belong to
-   * no wanted peer: left over from leases that expired while no agent ran.
+   * no wanted peer: left over from leases that expired while no agent ran. The kernel's own
+   * routes (an IPv6 address's prefix route, e.g. {@code fd00:5:0:3a:: dev flannel-v6.1 proto kernel})
+   * are not ours.
    */
-  List<Route> staleRoutes(Collection<Peer> wanted, Ip4Net network) {
-    Set<Ip4Net> dsts = new HashSet<>();
+  List<Route> staleRoutes(Collection<Peer> wanted, IpNet network) {
+    Set<IpNet> dsts = new HashSet<>();
     for (Peer p : wanted) {
       dsts.add(p.subnet());
     }
     List<Route> stale = new ArrayList<>();
     for (Route r : routes) {
-      if (r.linkIndex() == devIndex && r.dst() instanceof Ip4Net d && network.contains(d) && !dsts.contains(d)) {
+      IpNet d = r.dst();
+      if (r.linkIndex() == devIndex && r.protocol() != Route.PROTO_KERNEL && inside(d, network)
+          && !dsts.contains(d)) {
         stale.add(r);
       }
     }
     return stale;
+  }
+
+  private static boolean inside(IpNet d, IpNet network) {
+    return d.getClass() == network.getClass() && d.prefixLength() >= network.prefixLength()
+        && network.containsAddress(d.address());
   }
 
   /** Returns the permanent ARP entries on the device that belong to no wanted peer. */

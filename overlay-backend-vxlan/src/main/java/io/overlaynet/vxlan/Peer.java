@@ -1,23 +1,27 @@
 package io.overlaynet.vxlan;
 
-import io.overlaynet.ip.Ip4;
-import io.overlaynet.ip.Ip4Net;
+import io.overlaynet.ip.IpAddress;
+import io.overlaynet.ip.IpNet;
 import io.overlaynet.ip.MacAddress;
 import io.overlaynet.netlink.FdbEntry;
 import io.overlaynet.netlink.Neighbor;
 import io.overlaynet.netlink.Route;
 import java.util.Objects;
 
+import static com.google.common.base.Preconditions.checkArgument;
+
 /**
- * A remote vxlan node as this node programs it, and the kernel objects that stand for it
- * (flannel's {@code vxlan_network.go handleSubnetEvents}).
+ * A remote vxlan node as this node programs it for one address family, and the kernel objects
+ * that stand for it (flannel's {@code vxlan_network.go handleSubnetEvents}). A dual-stack node is
+ * two peers: its IPv4 subnet behind {@code flannel.<VNI>} and its IPv6 subnet behind
+ * {@code flannel-v6.<VNI>}, each with its own VTEP MAC and public address.
  *
- * @param subnet the remote node's subnet
- * @param publicIp the remote node's public IP (the VTEP address on the underlay)
- * @param vtepMac the MAC of the remote {@code flannel.<VNI>}
+ * @param subnet the remote node's subnet of this family
+ * @param publicIp the remote node's public address of this family (the VTEP address on the underlay)
+ * @param vtepMac the MAC of the remote {@code flannel.<VNI>} or {@code flannel-v6.<VNI>}
  * @param direct whether DirectRouting applies: the remote is on this node's L2 segment
  */
-record Peer(Ip4Net subnet, Ip4 publicIp, MacAddress vtepMac, boolean direct) {
+record Peer(IpNet subnet, IpAddress publicIp, MacAddress vtepMac, boolean direct) {
 
   /** {@code RTN_UNICAST}, the type flannel gives its ARP entries. */
   static final int RTN_UNICAST = 1;
@@ -26,10 +30,12 @@ record Peer(Ip4Net subnet, Ip4 publicIp, MacAddress vtepMac, boolean direct) {
     Objects.requireNonNull(subnet, "subnet");
     Objects.requireNonNull(publicIp, "publicIp");
     Objects.requireNonNull(vtepMac, "vtepMac");
+    checkArgument(subnet.address().getClass() == publicIp.getClass(), "%s and %s are of two families", subnet,
+        publicIp);
   }
 
-  /** Returns the remote device's address, the subnet's network address (e.g. {@code 10.5.2.0}). */
-  Ip4 vtepIp() {
+  /** Returns the remote device's address, the subnet's network address (e.g. {@code 10.5.2.0}, {@code fd00:5:0:16::}). */
+  IpAddress vtepIp() {
     return subnet.address();
   }
 

@@ -19,6 +19,12 @@ record VxlanConfig(int vni, int port, boolean gbp, boolean learning, boolean dir
   /** What VXLAN adds to each packet: outer IPv4 20 + UDP 8 + VXLAN 8 + inner Ethernet 14. */
   static final int ENCAP_OVERHEAD = 50;
 
+  /** The same over IPv6: outer IPv6 40 + UDP 8 + VXLAN 8 + inner Ethernet 14 (the kernel's VXLAN6_HEADROOM). */
+  static final int ENCAP_OVERHEAD_V6 = 70;
+
+  /** The smallest MTU with which the kernel keeps IPv6 on a device. */
+  static final int IPV6_MIN_MTU = 1280;
+
   /** The port the kernel uses when none is given (the Linux VXLAN default, not IANA's 4789). */
   static final int KERNEL_DEFAULT_PORT = 8472;
 
@@ -46,9 +52,22 @@ record VxlanConfig(int vni, int port, boolean gbp, boolean learning, boolean dir
     return "flannel." + vni;
   }
 
+  /** Returns the IPv6 device name, {@code flannel-v6.<VNI>}. */
+  String deviceName6() {
+    return "flannel-v6." + vni;
+  }
+
   /** Returns the device MTU (also {@code FLANNEL_MTU}): the configured or underlay MTU minus 50. */
   int deviceMtu(int underlayMtu) {
     return (mtu > 0 ? mtu : underlayMtu) - ENCAP_OVERHEAD;
+  }
+
+  /**
+   * Returns the MTU of {@code flannel-v6.<VNI>}: the configured or underlay MTU minus 70, what the
+   * kernel gives a vxlan device over IPv6 (flanneld's {@code mtu 1430} on a 1500 underlay).
+   */
+  int deviceMtu6(int underlayMtu) {
+    return (mtu > 0 ? mtu : underlayMtu) - ENCAP_OVERHEAD_V6;
   }
 
   /** Returns the port the device really uses: the configured one or the kernel default. */

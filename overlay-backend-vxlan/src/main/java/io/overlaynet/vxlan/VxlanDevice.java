@@ -2,8 +2,9 @@ package io.overlaynet.vxlan;
 
 import io.overlaynet.BackendException;
 import io.overlaynet.ip.Ip4;
-import io.overlaynet.ip.Ip4Net;
+import io.overlaynet.ip.Ip6;
 import io.overlaynet.ip.IpAddress;
+import io.overlaynet.ip.IpNet;
 import io.overlaynet.ip.MacAddress;
 import io.overlaynet.netlink.Address;
 import io.overlaynet.netlink.Family;
@@ -19,8 +20,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Idempotent set-up of {@code flannel.<VNI>}, as flannel's {@code device.go}: create it; if it
- * exists, reuse it when compatible, else delete and recreate it; then address and bring it up.
+ * Idempotent set-up of {@code flannel.<VNI>} and {@code flannel-v6.<VNI>}, as flannel's
+ * {@code device.go}: create it; if it exists, reuse it when compatible, else delete and recreate
+ * it; then address and bring it up. The family of the device is that of its local address.
  */
 final class VxlanDevice {
 
@@ -31,17 +33,17 @@ final class VxlanDevice {
   /**
    * What the device must be.
    *
-   * @param name {@code flannel.<VNI>}
+   * @param name {@code flannel.<VNI>} or {@code flannel-v6.<VNI>}
    * @param vni the VNI
    * @param vtepDevIndex the underlay interface index
-   * @param local the local (source) address: the node's public IP
+   * @param local the local (source) address: the interface's IPv4 or IPv6 address
    * @param port the configured port, 0 for the kernel default
    * @param learning MAC learning
    * @param gbp group-based policy
    * @param mtu the device MTU
    * @param mac the MAC to give a new device
    */
-  record Spec(String name, int vni, int vtepDevIndex, Ip4 local, int port, boolean learning, boolean gbp, int mtu,
+  record Spec(String name, int vni, int vtepDevIndex, IpAddress local, int port, boolean learning, boolean gbp, int mtu,
       MacAddress mac) {
 
     Spec {
@@ -126,20 +128,20 @@ final class VxlanDevice {
   }
 
   private static boolean isUnspecified(IpAddress ip) {
-    return ip instanceof Ip4 v4 && v4.isUnspecified();
+    return ip instanceof Ip4 v4 ? v4.isUnspecified() : ((Ip6) ip).isUnspecified();
   }
 
   /**
-   * Gives the device its address, MTU and MAC, and brings it up: {@code <subnet.0>/32}, removing
-   * other IPv4 addresses inside {@code network} (flannel's {@code EnsureV4AddressOnLink}), then
-   * checks that the kernel kept the MAC (udev's MACAddressPolicy may rewrite it when the link
-   * comes up).
+   * Gives the device its address, MTU and MAC, and brings it up: {@code <subnet.0>/32} (IPv6:
+   * {@code <subnet::>/128}), removing other addresses of that family inside {@code network}
+   * (flannel's {@code EnsureV4AddressOnLink} / {@code EnsureV6AddressOnLink}), then checks that the
+   * kernel kept the MAC (udev's MACAddressPolicy may rewrite it when the link comes up).
    *
    * @return the device as read back
    * @throws NetlinkException if a kernel call fails
    * @throws BackendException if the MAC cannot be kept
    */
-  static Link configure(NetlinkHandle nl, Link dev, Ip4 address, Ip4Net network, int mtu, MacAddress mac)
+  static Link configure(NetlinkHandle nl, Link dev, IpAddress address, IpNet network, int mtu, MacAddress mac)
       throws NetlinkException {
     int index = dev.index();
     if (mtu > 0 && dev.attrs().mtu() != mtu) {
@@ -165,24 +167,29 @@ final class VxlanDevice {
   }
 
   /**
-   * Ensures {@code address/32} on the link and removes other IPv4 addresses inside
-   * {@code network} (an old lease's address after the subnet changed).
+   * Ensures {@code address} as a host address ({@code /32}, {@code /128}) on the link and removes
+   * other addresses of its family inside {@code network} (an old lease's address after the
+   * subnet changed); the kernel's IPv6 link-local address is outside the network and stays.
    *
    * @throws NetlinkException if a kernel call fails
    */
-  static void ensureAddress(NetlinkHandle nl, int index, String name, Ip4 address, Ip4Net network)
+  static void ensureAddress(NetlinkHandle nl, int index, String name, IpAddress address, IpNet network)
       throws NetlinkException {
+    int hostBits = address.bitLength();
     boolean has = false;
-    for (Address a : nl.addrList(index, Family.V4)) {
-      if (a.ip().equals(address) && a.prefixLength() == 32) {
+    for (Address a : nl.addrList(index, Family.of(address))) {
+      if (a.ip().equals(address) && a.prefixLength() == hostBits) {
         has = true;
-      } else if (a.ip() instanceof Ip4 ip && network.contains(ip)) {
+      } else if (network.containsAddress(a.ip())) {
         nl.addrDel(a);
         log.info("Removed IP address {} from {}", a.cidr(), name);
       }
     }
     if (!has) {
-      nl.addrReplace(Address.of(index, address, 32));
+      Address want = Address.of(index, address, hostBits);
+      // nodad: the address is the source of host-to-container traffic at once, not after DAD's
+      // second of "tentative" (no node answers NDP on flannel-v6 anyway: there is no flooding).
+      nl.addrReplace(address instanceof Ip6 ? want.withFlags(Address.NODAD) : want);
     }
   }
 

@@ -131,24 +131,31 @@ class VxlanClusterIT {
       peers++;
       Lease p = f.leases[j];
       String vtep = p.subnet().address().toString();
-      JsonObject r = f.route(i, p.subnet().toString());
-      assertTrue(r != null, "route to " + p.subnet() + " on h" + i);
-      // 10.5.60.0/24 via 10.5.60.0 dev flannel.1 onlink (unicast, proto boot, scope global)
-      assertEquals(vtep, r.get("gateway").getAsString());
-      assertEquals("flannel.1", r.get("dev").getAsString());
-      assertEquals("[\"onlink\"]", r.getAsJsonArray("flags").toString());
-      assertEquals("unicast", r.get("type").getAsString());
-      assertEquals("boot", r.get("protocol").getAsString());
-      assertEquals("global", r.get("scope").getAsString());
-      // 10.5.60.0 dev flannel.1 lladdr 92:dc:75:59:97:4a PERMANENT
-      assertTrue(contains(neigh, "dst", vtep, "lladdr", mac(p), "state", "[\"PERMANENT\"]"), neigh.toString());
-      // 92:dc:75:59:97:4a dev flannel.1 dst 192.0.2.12 self permanent
-      assertTrue(contains(fdb, "mac", mac(p), "dst", p.attrs().publicIp().toString(), "flags", "[\"self\"]",
-          "state", "permanent"), fdb.toString());
+      assertPeerEntries(f.route(i, p.subnet().toString()), neigh, fdb, "flannel.1", p.subnet().toString(), vtep,
+          mac(p), p.attrs().publicIp().toString());
     }
     assertEquals(peers, viaFlannel.size(), "exactly one route per peer: " + viaFlannel);
     assertEquals(peers, neigh.size(), neigh.toString());
     assertEquals(peers, fdb.size(), fdb.toString());
+  }
+
+  /**
+   * Checks one peer's route, neighbour and FDB entry on {@code dev} (reference B2, B10):
+   * {@code <subnet> via <vtep> dev <dev> onlink} (unicast, proto boot, scope global),
+   * {@code <vtep> dev <dev> lladdr <mac> PERMANENT} and {@code <mac> dev <dev> dst <publicIp> self permanent}.
+   */
+  static void assertPeerEntries(JsonObject route, JsonArray neigh, JsonArray fdb, String dev, String subnet,
+      String vtep, String mac, String publicIp) {
+    assertTrue(route != null, "no route to " + subnet);
+    assertEquals(vtep, route.get("gateway").getAsString());
+    assertEquals(dev, route.get("dev").getAsString());
+    assertEquals("[\"onlink\"]", route.getAsJsonArray("flags").toString());
+    assertEquals("unicast", route.get("type").getAsString());
+    assertEquals("boot", route.get("protocol").getAsString());
+    assertEquals("global", route.get("scope").getAsString());
+    assertTrue(contains(neigh, "dst", vtep, "lladdr", mac, "state", "[\"PERMANENT\"]"), neigh.toString());
+    assertTrue(contains(fdb, "mac", mac, "dst", publicIp, "flags", "[\"self\"]", "state", "permanent"),
+        fdb.toString());
   }
 
   /** Returns whether some object in {@code arr} has every given field (strings, or JSON text for arrays). */

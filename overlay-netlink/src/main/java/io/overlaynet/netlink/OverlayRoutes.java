@@ -18,7 +18,9 @@ import java.util.Set;
  * <p>A route is the backend's when it has exactly the shape the backend writes for a remote
  * lease: table main, protocol boot, type unicast, a gateway, the backend's device, and as
  * destination a subnet the network config can lease (its {@code SubnetLen}, between
- * {@code SubnetMin} and {@code SubnetMax}, inside the Network). So a route of a routing daemon
+ * {@code SubnetMin} and {@code SubnetMax}, inside the Network; for IPv6, with {@code EnableIPv6},
+ * its {@code IPv6SubnetLen} between {@code IPv6SubnetMin} and {@code IPv6SubnetMax} inside
+ * {@code IPv6Network}). So a route of a routing daemon
  * (another protocol), of another table, through another device, without a gateway (a CNI's veth
  * routes), of another length (an aggregate, a host route) or outside the leasable range (space an
  * operator keeps for other hosts) is never touched.
@@ -34,22 +36,27 @@ public final class OverlayRoutes {
 
   /**
    * Returns whether {@code r} has the shape of a route a backend writes on {@code linkIndex} for a
-   * remote subnet leased under {@code config}: IPv4, or IPv6 when the config enables it.
+   * remote subnet leased under {@code config} (IPv4, or IPv6 when the config enables it).
    */
   public static boolean isOwned(Route r, NetworkConfig config, int linkIndex) {
-    if (r.table() != Route.TABLE_MAIN || r.protocol() != Route.PROTO_BOOT || r.type() != RouteType.UNICAST
-        || r.gateway() == null || r.linkIndex() != linkIndex) {
-      return false;
-    }
-    if (r.dst() instanceof Ip4Net d) {
+    return r.table() == Route.TABLE_MAIN
+        && r.protocol() == Route.PROTO_BOOT
+        && r.type() == RouteType.UNICAST
+        && r.gateway() != null
+        && r.linkIndex() == linkIndex
+        && isLeasable(r.dst(), config);
+  }
+
+  private static boolean isLeasable(IpNet dst, NetworkConfig config) {
+    if (dst instanceof Ip4Net d) {
       return config.enableIpv4()
           && d.prefixLength() == config.subnetLen()
           && d.address().compareTo(config.subnetMin()) >= 0
           && d.address().compareTo(config.subnetMax()) <= 0
           && config.network().contains(d);
     }
-    return r.dst() instanceof Ip6Net d
-        && config.enableIpv6()
+    Ip6Net d = (Ip6Net) dst;
+    return config.enableIpv6()
         && d.prefixLength() == config.ipv6SubnetLen()
         && d.address().compareTo(config.ipv6SubnetMin()) >= 0
         && d.address().compareTo(config.ipv6SubnetMax()) <= 0
@@ -87,8 +94,9 @@ public final class OverlayRoutes {
   }
 
   /**
-   * As {@link #watchDeletions(NetlinkHandle, IpNet, Runnable)}, for routes inside any of
-   * {@code networks} (a dual-stack network's IPv4 and IPv6 parts): one subscription for both.
+   * As {@link #watchDeletions(NetlinkHandle, IpNet, Runnable)} for routes inside any of
+   * {@code networks} (e.g. the IPv4 and the IPv6 Network of a dual-stack node), with one
+   * subscription.
    *
    * @throws NetlinkException if the subscription cannot be opened
    */
@@ -99,7 +107,7 @@ public final class OverlayRoutes {
       @Override
       public void onEvent(NetlinkEvent<Route> event) {
         IpNet dst = event.value().dst();
-        if (event.type() == NetlinkEvent.Type.DEL && watched.stream().anyMatch(n -> inside(dst, n))) {
+        if (event.type() == NetlinkEvent.Type.DEL && watched.stream().anyMatch(n -> within(dst, n))) {
           onDeletion.run();
         }
       }
@@ -111,7 +119,7 @@ public final class OverlayRoutes {
     });
   }
 
-  private static boolean inside(IpNet dst, IpNet network) {
+  private static boolean within(IpNet dst, IpNet network) {
     return dst.getClass() == network.getClass() && dst.prefixLength() >= network.prefixLength()
         && network.containsAddress(dst.address());
   }

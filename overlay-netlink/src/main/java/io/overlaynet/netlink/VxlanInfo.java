@@ -16,7 +16,9 @@ import io.overlaynet.ip.IpAddress;
  * }</pre>
  *
  * <p>Read back from the kernel, {@code port} is the actual port (8472 when created with 0) and
- * {@code ageing}/{@code ttl} are the kernel's values.
+ * {@code ageing}/{@code ttl} are the kernel's values. A device with an IPv6 {@code local} (as
+ * flannel's {@code flannel-v6.<VNI>}) carries its traffic over IPv6; the three checksum fields are
+ * always sent, so a new device gets iproute2's {@code udpcsum noudp6zerocsumtx noudp6zerocsumrx}.
  *
  * @param vni the VXLAN network identifier (24 bits)
  * @param vtepDevIndex underlay device index ({@code dev}), 0 for none
@@ -30,9 +32,13 @@ import io.overlaynet.ip.IpAddress;
  * @param proxy ARP proxy
  * @param ttl outer TTL, 0 for auto
  * @param ageing FDB ageing in seconds, -1 for the kernel default
+ * @param udpCsum UDP checksums on transmit over IPv4 ({@code udpcsum}; on by default)
+ * @param udp6ZeroCsumTx send zero UDP checksums over IPv6 ({@code udp6zerocsumtx}; off by default)
+ * @param udp6ZeroCsumRx accept zero UDP checksums over IPv6 ({@code udp6zerocsumrx}; off by default)
  */
 public record VxlanInfo(int vni, int vtepDevIndex, IpAddress local, IpAddress group, int port, boolean learning,
-    boolean gbp, boolean l2miss, boolean l3miss, boolean proxy, int ttl, int ageing) implements LinkInfo {
+    boolean gbp, boolean l2miss, boolean l3miss, boolean proxy, int ttl, int ageing, boolean udpCsum,
+    boolean udp6ZeroCsumTx, boolean udp6ZeroCsumRx) implements LinkInfo {
 
   /**
    * Validates the fields.
@@ -70,6 +76,9 @@ public record VxlanInfo(int vni, int vtepDevIndex, IpAddress local, IpAddress gr
     b.proxy = proxy;
     b.ttl = ttl;
     b.ageing = ageing;
+    b.udpCsum = udpCsum;
+    b.udp6ZeroCsumTx = udp6ZeroCsumTx;
+    b.udp6ZeroCsumRx = udp6ZeroCsumRx;
     return b;
   }
 
@@ -87,6 +96,9 @@ public record VxlanInfo(int vni, int vtepDevIndex, IpAddress local, IpAddress gr
     private boolean proxy;
     private int ttl;
     private int ageing = -1;
+    private boolean udpCsum = true;
+    private boolean udp6ZeroCsumTx;
+    private boolean udp6ZeroCsumRx;
 
     private Builder(int vni) {
       this.vni = vni;
@@ -158,13 +170,32 @@ public record VxlanInfo(int vni, int vtepDevIndex, IpAddress local, IpAddress gr
       return this;
     }
 
+    /** Turns UDP checksums over IPv4 on or off ({@code [no]udpcsum}). */
+    public Builder withUdpCsum(boolean on) {
+      this.udpCsum = on;
+      return this;
+    }
+
+    /** Turns zero UDP checksums on transmit over IPv6 on or off ({@code [no]udp6zerocsumtx}). */
+    public Builder withUdp6ZeroCsumTx(boolean on) {
+      this.udp6ZeroCsumTx = on;
+      return this;
+    }
+
+    /** Turns accepting zero UDP checksums over IPv6 on or off ({@code [no]udp6zerocsumrx}). */
+    public Builder withUdp6ZeroCsumRx(boolean on) {
+      this.udp6ZeroCsumRx = on;
+      return this;
+    }
+
     /**
      * Builds the value.
      *
      * @throws IllegalArgumentException if a field is out of range
      */
     public VxlanInfo build() {
-      return new VxlanInfo(vni, vtepDevIndex, local, group, port, learning, gbp, l2miss, l3miss, proxy, ttl, ageing);
+      return new VxlanInfo(vni, vtepDevIndex, local, group, port, learning, gbp, l2miss, l3miss, proxy, ttl, ageing, udpCsum,
+          udp6ZeroCsumTx, udp6ZeroCsumRx);
     }
   }
 }

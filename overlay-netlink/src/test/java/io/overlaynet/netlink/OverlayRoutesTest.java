@@ -52,6 +52,38 @@ class OverlayRoutesTest {
     }
   }
 
+  /** Dual stack: leasable IPv6 /64s from fd00:5:0:1:: to fd00:5:0:c7:: of fd00:5::/56. */
+  static final NetworkConfig DUAL = NetworkConfig.parse("{\"Network\":\"10.5.0.0/16\",\"EnableIPv6\":true,"
+      + "\"IPv6Network\":\"fd00:5::/56\",\"IPv6SubnetLen\":64,\"IPv6SubnetMax\":\"fd00:5:0:c7::\","
+      + "\"Backend\":{\"Type\":\"vxlan\"}}");
+
+  static Route.Builder via6(String dst, String gw, int dev) {
+    return Route.builder(IpNet.parse(dst)).withGateway(io.overlaynet.ip.Ip6.parse(gw)).withLinkIndex(dev);
+  }
+
+  @Test
+  void ipv6RoutesToLeasableSubnetsAreOwnedWhenTheConfigEnablesIpv6() {
+    Route direct = via6("fd00:5:0:16::/64", "2001:db8::12", ETH0).build();
+    assertTrue(OverlayRoutes.isOwned(direct, DUAL, ETH0));
+    assertTrue(OverlayRoutes.isOwned(via6("fd00:5:0:c7::/64", "2001:db8::12", ETH0).build(), DUAL, ETH0));
+    assertFalse(OverlayRoutes.isOwned(direct, CONFIG, ETH0), "IPv6 is not enabled there");
+    List<Route> foreign = List.of(
+        via6("fd00:6::/64", "2001:db8::1", ETH0).build(),                      // outside IPv6Network
+        via6("fd00:5::/56", "2001:db8::1", ETH0).build(),                      // the IPv6Network itself
+        via6("fd00:5:0:16::/80", "2001:db8::1", ETH0).build(),                 // another length
+        via6("fd00:5::/64", "2001:db8::1", ETH0).build(),                      // below IPv6SubnetMin
+        via6("fd00:5:0:c8::/64", "2001:db8::1", ETH0).build(),                 // above IPv6SubnetMax
+        via6("fd00:5:0:16::/64", "2001:db8::12", 3).build(),                   // another device
+        via6("fd00:5:0:16::/64", "2001:db8::12", ETH0).withProtocol(186).build(),
+        Route.builder(IpNet.parse("fd00:5:0:16::/64")).withLinkIndex(ETH0).build()); // no gateway
+    for (Route r : foreign) {
+      assertFalse(OverlayRoutes.isOwned(r, DUAL, ETH0), r.toString());
+    }
+    Route stale = via6("fd00:5:0:17::/64", "2001:db8::13", ETH0).build();
+    assertEquals(List.of(stale), OverlayRoutes.unleased(List.of(direct, stale), DUAL, ETH0,
+        List.of(IpNet.parse("fd00:5:0:16::/64"))));
+  }
+
   @Test
   void unleasedKeepsTheOtherNodesSubnetsButNotAGatewayRouteToTheOwnOne() {
     Route leased = via("10.5.90.0/24", "192.0.2.12", ETH0).build();

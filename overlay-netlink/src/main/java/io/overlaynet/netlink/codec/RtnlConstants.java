@@ -75,6 +75,9 @@ public final class RtnlConstants {
   /** Destination UDP port (be16). */ public static final int IFLA_VXLAN_PORT = 15;
   /** Remote / group IPv6 address. */ public static final int IFLA_VXLAN_GROUP6 = 16;
   /** Local IPv6 address. */ public static final int IFLA_VXLAN_LOCAL6 = 17;
+  /** UDP checksums over IPv4 (u8). */ public static final int IFLA_VXLAN_UDP_CSUM = 18;
+  /** Zero UDP checksums sent over IPv6 (u8). */ public static final int IFLA_VXLAN_UDP_ZERO_CSUM6_TX = 19;
+  /** Zero UDP checksums accepted over IPv6 (u8). */ public static final int IFLA_VXLAN_UDP_ZERO_CSUM6_RX = 20;
   /** Group-based policy extension (flag). */ public static final int IFLA_VXLAN_GBP = 23;
 
   // Address attributes (IFA_*).

@@ -122,6 +122,10 @@ public final class RtnlMessages {
     if (vx.port() > 0) {
       w.attr(RtAttr.ofBe16(IFLA_VXLAN_PORT, vx.port()));
     }
+    // Explicit, like learning: the golden udpcsum noudp6zerocsumtx noudp6zerocsumrx whatever the kernel's defaults.
+    w.attr(RtAttr.ofU8(IFLA_VXLAN_UDP_CSUM, vx.udpCsum() ? 1 : 0));
+    w.attr(RtAttr.ofU8(IFLA_VXLAN_UDP_ZERO_CSUM6_TX, vx.udp6ZeroCsumTx() ? 1 : 0));
+    w.attr(RtAttr.ofU8(IFLA_VXLAN_UDP_ZERO_CSUM6_RX, vx.udp6ZeroCsumRx() ? 1 : 0));
     if (vx.gbp()) {
       w.attr(RtAttr.ofFlag(IFLA_VXLAN_GBP));
     }
@@ -203,7 +207,10 @@ public final class RtnlMessages {
         .withL2miss(d.u8(IFLA_VXLAN_L2MISS, 0) != 0)
         .withL3miss(d.u8(IFLA_VXLAN_L3MISS, 0) != 0)
         .withAgeing(d.u32(IFLA_VXLAN_AGEING, -1))
-        .withGbp(d.has(IFLA_VXLAN_GBP));
+        .withGbp(d.has(IFLA_VXLAN_GBP))
+        .withUdpCsum(d.u8(IFLA_VXLAN_UDP_CSUM, 1) != 0)
+        .withUdp6ZeroCsumTx(d.u8(IFLA_VXLAN_UDP_ZERO_CSUM6_TX, 0) != 0)
+        .withUdp6ZeroCsumRx(d.u8(IFLA_VXLAN_UDP_ZERO_CSUM6_RX, 0) != 0);
     RtAttr port = d.get(IFLA_VXLAN_PORT);
     if (port != null) {
       b.withPort(port.be16());

@@ -29,6 +29,7 @@ import io.overlaynet.netlink.codec.Codec;
 import io.overlaynet.netlink.codec.NlMessage;
 import io.overlaynet.netlink.codec.NlMessageWriter;
 import io.overlaynet.netlink.codec.RtAttrs;
+import io.overlaynet.netlink.codec.RtnlConstants;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.HexFormat;
@@ -69,6 +70,62 @@ class RtnlMessagesTest {
         + "0800" + "0500" + "0a050200"                                        // RTA_GATEWAY 10.5.2.0
         + "0800" + "0400" + "05000000",                                       // RTA_OIF 5
         hex(w -> RtnlMessages.route(w, 7, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, r)));
+  }
+
+  @Test
+  void flannelV6RouteNeighbourAndFdbGolden() {
+    assumeTrue(ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN);
+    String vtep = "fd000005000000160000000000000000"; // fd00:5:0:16::, the peer's v6 network address
+    // ip route replace fd00:5:0:16::/64 via fd00:5:0:16:: dev flannel-v6.1 onlink   (flannel-v6.1 = index 6)
+    Route r = Route.builder(IpNet.parse("fd00:5:0:16::/64")).withGateway(Ip6.parse("fd00:5:0:16::"))
+        .withLinkIndex(6).withOnlink(true).build();
+    assertEquals("4c000000" + "1800" + "0505" + "07000000" + "00000000"   // len 76, RTM_NEWROUTE, REQ|ACK|REPLACE|CREATE
+        + "0a" + "40" + "00" + "00" + "fe" + "03" + "00" + "01" + "04000000" // inet6 /64 main boot universe unicast onlink
+        + "1400" + "0100" + vtep                                              // RTA_DST
+        + "1400" + "0500" + vtep                                              // RTA_GATEWAY
+        + "0800" + "0400" + "06000000",                                       // RTA_OIF 6
+        hex(w -> RtnlMessages.route(w, 7, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, r)));
+    // ip neigh replace fd00:5:0:16:: lladdr 26:65:95:3b:8c:f9 dev flannel-v6.1 nud permanent (type unicast)
+    MacAddress mac = MacAddress.parse("26:65:95:3b:8c:f9");
+    Neighbor n = new Neighbor(6, Ip6.parse("fd00:5:0:16::"), mac, Neighbor.PERMANENT, 0, 1);
+    assertEquals("3c000000" + "1c00" + "0505" + "07000000" + "00000000"   // len 60, RTM_NEWNEIGH
+        + "0a" + "00" + "0000" + "06000000" + "8000" + "00" + "01"          // inet6, index 6, PERMANENT, unicast
+        + "1400" + "0100" + vtep                                              // NDA_DST
+        + "0a00" + "0200" + "2665953b8cf9" + "0000",                          // NDA_LLADDR (padded)
+        hex(w -> RtnlMessages.neigh(w, 7, RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_REPLACE, n)));
+    // bridge fdb replace 26:65:95:3b:8c:f9 dev flannel-v6.1 dst 2001:db8::12 self permanent
+    FdbEntry e = FdbEntry.vxlanRemote(6, mac, Ip6.parse("2001:db8::12"));
+    assertEquals("3c000000" + "1c00" + "0505" + "07000000" + "00000000"
+        + "07" + "00" + "0000" + "06000000" + "8000" + "02" + "00"          // AF_BRIDGE, PERMANENT, NTF_SELF
+        + "0a00" + "0200" + "2665953b8cf9" + "0000"                           // NDA_LLADDR
+        + "1400" + "0100" + "20010db8000000000000000000000012",              // NDA_DST 2001:db8::12
+        hex(w -> RtnlMessages.fdb(w, 7, RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_REPLACE, e)));
+    assertEquals(r, RtnlMessages.decodeRoute(one(w -> RtnlMessages.route(w, 1, RTM_NEWROUTE, 0, r))));
+    assertEquals(n, RtnlMessages.decodeNeighbor(one(w -> RtnlMessages.neigh(w, 1, RTM_NEWNEIGH, 0, n))));
+    assertEquals(e, RtnlMessages.decodeFdb(one(w -> RtnlMessages.fdb(w, 1, RTM_NEWNEIGH, 0, e))));
+  }
+
+  @Test
+  void flannelV6DeviceSendsLocal6AndTheChecksumAttributes() {
+    assumeTrue(ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN);
+    // ip link add flannel-v6.1 type vxlan id 1 local 2001:db8::11 dev eth0 nolearning
+    //     udpcsum noudp6zerocsumtx noudp6zerocsumrx
+    VxlanInfo vx = VxlanInfo.builder(1).withLocal(Ip6.parse("2001:db8::11")).withVtepDevIndex(2).withLearning(false)
+        .build();
+    NlMessage m = one(w -> RtnlMessages.linkAdd(w, 1, NLM_F_CREATE | NLM_F_EXCL, Link.of("flannel-v6.1", vx)));
+    ByteBuffer p = m.payload();
+    io.overlaynet.netlink.codec.IfInfoMsg.decode(p);
+    RtAttrs data = RtAttrs.decode(p, p.remaining()).nested(RtnlConstants.IFLA_LINKINFO)
+        .nested(RtnlConstants.IFLA_INFO_DATA);
+    assertEquals("20010db8000000000000000000000011", HexFormat.of().formatHex(data.bytes(RtnlConstants.IFLA_VXLAN_LOCAL6)));
+    assertEquals(null, data.bytes(RtnlConstants.IFLA_VXLAN_LOCAL), "no IPv4 local on a v6 device");
+    assertEquals("01", HexFormat.of().formatHex(data.bytes(RtnlConstants.IFLA_VXLAN_UDP_CSUM)));
+    assertEquals("00", HexFormat.of().formatHex(data.bytes(RtnlConstants.IFLA_VXLAN_UDP_ZERO_CSUM6_TX)));
+    assertEquals("00", HexFormat.of().formatHex(data.bytes(RtnlConstants.IFLA_VXLAN_UDP_ZERO_CSUM6_RX)));
+    assertEquals("00", HexFormat.of().formatHex(data.bytes(RtnlConstants.IFLA_VXLAN_LEARNING)));
+    assertEquals(vx, RtnlMessages.decodeLink(m).info());
+    VxlanInfo zero = vx.toBuilder().withUdpCsum(false).withUdp6ZeroCsumTx(true).withUdp6ZeroCsumRx(true).build();
+    assertEquals(zero, RtnlMessages.decodeLink(one(w -> RtnlMessages.linkAdd(w, 1, 0, Link.of("v6z", zero)))).info());
   }
 
   @Test

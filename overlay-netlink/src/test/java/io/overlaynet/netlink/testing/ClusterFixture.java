@@ -196,7 +196,12 @@ public final class ClusterFixture implements AutoCloseable {
 
   /** Runs {@code ip -n <host i> ARGS} (or another iproute2 tool) and returns stdout. */
   public String run(int host, String tool, String... args) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(tool, "-n", cluster.host(host).name()));
+    return runIn(cluster.host(host).name(), tool, args);
+  }
+
+  /** Runs {@code TOOL -n <namespace> ARGS} (iproute2's {@code ip}, {@code bridge}) and returns stdout. */
+  public static String runIn(String namespace, String tool, String... args) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of(tool, "-n", namespace));
     cmd.addAll(List.of(args));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(false).start();
     try {
@@ -214,7 +219,12 @@ public final class ClusterFixture implements AutoCloseable {
 
   /** Runs an iproute2 command with {@code -j} output on host {@code i} and parses it. */
   public JsonArray json(int host, String tool, String... args) throws IOException {
-    String out = run(host, tool, args).trim();
+    return jsonIn(cluster.host(host).name(), tool, args);
+  }
+
+  /** Runs an iproute2 command with {@code -j} output in {@code namespace} and parses it. */
+  public static JsonArray jsonIn(String namespace, String tool, String... args) throws IOException {
+    String out = runIn(namespace, tool, args).trim();
     if (out.isEmpty()) {
       return new JsonArray();
     }
