@@ -8,8 +8,11 @@
 # mean(host-to-host of the same topology, interleaved runs). Containers get FLANNEL_MTU on eth0,
 # as a CNI plugin would give them. Traffic stays inside the namespaces this script creates.
 #
-# Usage (root):  scripts/bench-backends.sh [--rounds N] [--time SECONDS] [--quick]
+# Usage (root):  scripts/bench-backends.sh [--rounds N] [--time SECONDS] [--quick] [--ipv6]
 #   defaults: 4 rounds of 10 s per measurement (as the flanneld figures); --quick = 2 rounds of 3 s.
+#   --ipv6: dual-stack topologies (underlay 2001:db8::/64 too, overlay fd00:5::/56); every round
+#   also measures host-to-host and container-to-container over IPv6, and the IPv6 ratio is
+#   reported beside the IPv4 one of the same run (issue 14's target: >= 0.9 of it).
 # Needs: a built tree (mvn -o install of overlay-api/overlay-netlink, then test-compile of both
 # backend modules is done here), iperf3, iproute2, python3.
 set -euo pipefail
@@ -17,11 +20,13 @@ cd "$(dirname "$0")/.."
 
 ROUNDS=4
 TIME=10
+IPV6=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) ROUNDS="$2"; shift 2 ;;
     --time) TIME="$2"; shift 2 ;;
     --quick) ROUNDS=2; TIME=3; shift ;;
+    --ipv6) IPV6=1; shift ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -58,7 +63,7 @@ start_topology() { # name module mainclass prefix
   local name=$1 module=$2 main=$3 prefix=$4
   mkfifo "$WORK/$name.in"
   java -cp "$module/target/test-classes:$module/target/classes:$(cat "$WORK/$module.cp")" \
-    -Dorg.slf4j.simpleLogger.defaultLogLevel=warn "$main" "$prefix" <"$WORK/$name.in" >"$WORK/$name.out" 2>"$WORK/$name.err" &
+    -Dorg.slf4j.simpleLogger.defaultLogLevel=warn "$main" "$prefix" ${CONFIG:+"$CONFIG"} <"$WORK/$name.in" >"$WORK/$name.out" 2>"$WORK/$name.err" &
   PIDS[$name]=$!
   local fd
   exec {fd}>"$WORK/$name.in"   # holding the fifo open keeps the topology up; closing it tears it down
@@ -76,7 +81,10 @@ field() { # name key
 }
 
 echo "== starting topologies (vxlan, host-gw)"
+dual() { echo "{\"Network\":\"10.5.0.0/16\",\"EnableIPv6\":true,\"IPv6Network\":\"fd00:5::/56\",\"Backend\":{\"Type\":\"$1\"}}"; }
+CONFIG=""; [ $IPV6 = 1 ] && CONFIG=$(dual vxlan)
 start_topology vxlan overlay-backend-vxlan io.overlaynet.vxlan.BenchTopology obenchvx
+CONFIG=""; [ $IPV6 = 1 ] && CONFIG=$(dual host-gw)
 start_topology hostgw overlay-backend-hostgw io.overlaynet.hostgw.BenchTopology obenchgw
 
 for b in vxlan hostgw; do
@@ -91,6 +99,13 @@ for b in vxlan hostgw; do
     if ip netns exec "$(field $b c1)" ping -c1 -W1 -q "$(field $b c2ip)" >/dev/null 2>&1; then ping_ok=1; break; fi
   done
   [ $ping_ok = 1 ] || { echo "$b: c1 cannot reach c2" >&2; exit 1; }
+  if [ $IPV6 = 1 ]; then
+    ping_ok=0
+    for _ in $(seq 20); do
+      if ip netns exec "$(field $b c1)" ping -c1 -W1 -q "$(field $b c2ip6)" >/dev/null 2>&1; then ping_ok=1; break; fi
+    done
+    [ $ping_ok = 1 ] || { echo "$b: c1 cannot reach c2 over IPv6" >&2; exit 1; }
+  fi
 done
 sleep 0.5
 
@@ -107,6 +122,12 @@ for r in $(seq "$ROUNDS"); do
     o=$(measure "$(field $b c1)" "$(field $b c2ip)")
     echo "round $r  $b  host-to-host $h  container-to-container $o Gbit/s"
     echo "$b $h $o" >>"$WORK/results"
+    if [ $IPV6 = 1 ]; then
+      h6=$(measure "$(field $b h1)" "$(field $b h2ip6)")
+      o6=$(measure "$(field $b c1)" "$(field $b c2ip6)")
+      echo "round $r  $b  IPv6 host-to-host $h6  container-to-container $o6 Gbit/s"
+      echo "$b $h6 $o6" >>"$WORK/results6"
+    fi
   done
 done
 
@@ -116,7 +137,7 @@ for b in vxlan hostgw; do
   done
 done
 
-python3 - "$WORK/results" <<'EOF'
+python3 - "$WORK/results" "$WORK/results6" <<'EOF'
 import sys, statistics
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
 ref = {"vxlan": 0.70, "hostgw": 0.91}
@@ -134,4 +155,20 @@ for b in ("vxlan", "hostgw"):
     ratio = statistics.mean(o) / statistics.mean(h)
     print("| %s | %.2f (%.2f-%.2f) | %.2f (%.2f-%.2f) | %.2f | %.2f | %.2f |" % (names[b], statistics.mean(h), min(h),
           max(h), statistics.mean(o), min(o), max(o), ratio, statistics.mean(o) / pooled, ref[b]))
+import os
+if os.path.exists(sys.argv[2]):
+    rows6 = [l.split() for l in open(sys.argv[2]) if l.strip()]
+    print()
+    print("| backend | IPv6 host-to-host Gbit/s mean (min-max) | IPv6 container-to-container Gbit/s mean (min-max) |"
+          " IPv6 ratio | IPv4 ratio (same run) | IPv6 ratio / IPv4 ratio |")
+    print("|---|---|---|---|---|---|")
+    for b in ("vxlan", "hostgw"):
+        h = [float(r[1]) for r in rows if r[0] == b]
+        o = [float(r[2]) for r in rows if r[0] == b]
+        h6 = [float(r[1]) for r in rows6 if r[0] == b]
+        o6 = [float(r[2]) for r in rows6 if r[0] == b]
+        r4 = statistics.mean(o) / statistics.mean(h)
+        r6 = statistics.mean(o6) / statistics.mean(h6)
+        print("| %s | %.2f (%.2f-%.2f) | %.2f (%.2f-%.2f) | %.2f | %.2f | %.2f |" % (names[b], statistics.mean(h6),
+              min(h6), max(h6), statistics.mean(o6), min(o6), max(o6), r6, r4, r6 / r4))
 EOF

@@ -52,16 +52,23 @@ class DemoIT {
     assertTrue(NetNs.list().stream().noneMatch(n -> n.startsWith(prefix)), "the demo left namespaces behind");
   }
 
-  /** Issue 14: both families, and IPv6 only; vxlan joins once its IPv6 device lands. */
-  @Test
-  void dualStackAndIpv6OnlyOverHostGw() throws Exception {
-    String dual = demo(0, "demo", "--backend", "host-gw", "--hosts", "3", "--prefix", "ovldit6d", "--dual-stack");
-    assertTrue(dual.contains("OK: 12 of 12 container pairs reachable over host-gw, IPv4 and IPv6"), dual);
-    assertTrue(dual.lines().filter(l -> l.startsWith("ovldit6d-h")).allMatch(l -> l.endsWith("2/2 IPv4, 2/2 IPv6 containers")),
+  /** Issue 14: both families, and IPv6 only, through the agent's own interface choice. */
+  @ParameterizedTest
+  @ValueSource(strings = {"vxlan", "host-gw"})
+  void dualStackAndIpv6Only(String backend) throws Exception {
+    String p = "ovldit6" + backend.charAt(0);
+    String dual = demo(0, "demo", "--backend", backend, "--hosts", "3", "--prefix", p + "d", "--dual-stack");
+    assertTrue(dual.contains("OK: 12 of 12 container pairs reachable over " + backend + ", IPv4 and IPv6"), dual);
+    assertTrue(dual.lines().filter(l -> l.startsWith(p + "d-h")).allMatch(l -> l.endsWith("2/2 IPv4, 2/2 IPv6 containers")),
         dual);
-    String only = demo(0, "demo", "--backend", "host-gw", "--hosts", "2", "--prefix", "ovldit6o", "--ipv6-only");
-    assertTrue(only.contains("OK: 2 of 2 container pairs reachable over host-gw, IPv6"), only);
+    String only = demo(0, "demo", "--backend", backend, "--hosts", "2", "--prefix", p + "o", "--ipv6-only");
+    assertTrue(only.contains("OK: 2 of 2 container pairs reachable over " + backend + ", IPv6"), only);
+  }
+
+  @Test
+  void udpRefusesIpv6() throws Exception {
     demo(2, "demo", "--backend", "udp", "--ipv6-only");
+    demo(2, "demo", "--backend", "udp", "--dual-stack");
   }
 
   @Test

@@ -44,7 +44,9 @@ public final class BenchTopology {
       int mtu = f.agents[1].network().orElseThrow().mtu();
       System.out.println("READY h1=" + f.cluster.host(1).name() + " h2=" + f.cluster.host(2).name()
           + " h2ip=" + f.cluster.host(2).underlayIp() + " c1=" + c1.name() + " c2=" + c2.name() + " c2ip=" + c2.ip()
-          + " mtu=" + mtu);
+          + " mtu=" + mtu
+          + f.cluster.host(2).underlayIp6().map(ip -> " h2ip6=" + ip).orElse("")
+          + c2.ip6().map(ip -> " c2ip6=" + ip).orElse(""));
       System.out.flush();
       while (System.in.read() >= 0) {
         // wait for EOF: the script closes our standard input when it is done

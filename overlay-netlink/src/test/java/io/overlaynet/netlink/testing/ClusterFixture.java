@@ -10,9 +10,11 @@ import com.google.gson.JsonParser;
 import io.overlaynet.Backend;
 import io.overlaynet.ExternalInterface;
 import io.overlaynet.Lease;
+import io.overlaynet.NetworkConfig;
 import io.overlaynet.agent.Agent;
 import io.overlaynet.agent.AgentOptions;
 import io.overlaynet.ip.Ip4;
+import io.overlaynet.ip.Ip6Net;
 import io.overlaynet.netlink.Link;
 import io.overlaynet.netlink.NetNs;
 import io.overlaynet.netlink.NetlinkException;
@@ -103,6 +105,11 @@ public final class ClusterFixture implements AutoCloseable {
     if (prefix != null) {
       b.withPrefix(prefix);
     }
+    // A config with IPv6 gets an IPv6 underlay too, and dual-stack (or IPv6-only) containers.
+    boolean ipv6 = NetworkConfig.parse(configJson).enableIpv6();
+    if (ipv6) {
+      b.withIpv6Underlay();
+    }
     TestCluster cluster = b.build();
     ClusterFixture f = new ClusterFixture(cluster, store, backends, dir);
     try {
@@ -112,9 +119,13 @@ public final class ClusterFixture implements AutoCloseable {
       }
       for (int i = 1; i <= hosts; i++) {
         Lease l = f.leases[i];
-        Ip4 gw = l.subnet().address().plus(1);
-        f.containers[i] = cluster.addContainer(cluster.host(i), gw + "/" + l.subnet().prefixLength(),
-            l.subnet().address().plus(2));
+        boolean v4 = !l.subnet().isEmpty();
+        Ip6Net s6 = l.ipv6Subnet().orElse(null);
+        f.containers[i] = cluster.addContainer(cluster.host(i),
+            v4 ? l.subnet().address().plus(1) + "/" + l.subnet().prefixLength() : null,
+            v4 ? l.subnet().address().plus(2) : null,
+            s6 != null ? s6.address().plus(1) + "/" + s6.prefixLength() : null,
+            s6 != null ? s6.address().plus(2) : null);
       }
       return f;
     } catch (Exception | Error e) {
@@ -141,16 +152,21 @@ public final class ClusterFixture implements AutoCloseable {
     };
   }
 
-  /** Starts (or restarts) the agent of host {@code i} with its subnet file; returns its lease. */
+  /**
+   * Starts (or restarts) the agent of host {@code i} with its subnet file; returns its lease. With
+   * an IPv6 underlay the agent chooses {@code eth0} by name, as an operator's {@code --iface=eth0}.
+   */
   public Lease startAgent(int i) throws IOException {
     TestCluster.Host h = cluster.host(i);
-    Link eth0 = h.netlink().linkByName(h.underlayLink());
-    ExternalInterface ext = ExternalInterface.ipv4(eth0.name(), eth0.index(), eth0.attrs().mtu(), h.underlayIp());
-    Agent a = Agent.builder().store(store, PREFIX).backend(backends.get()).externalInterface(ext)
+    Agent.Builder ab = Agent.builder().store(store, PREFIX).backend(backends.get())
         .threadFactory(inNamespace(h.netns()))
         .options(AgentOptions.DEFAULT.withForwardRules(false).withSubnetFile(dir.resolve("h" + i + "/subnet.env"))
-            .withConfigRetry(Duration.ofMillis(100)))
-        .build();
+            .withConfigRetry(Duration.ofMillis(100)).withInterfaces(List.of(h.underlayLink())));
+    if (h.underlayIp6().isEmpty()) {
+      Link eth0 = h.netlink().linkByName(h.underlayLink());
+      ab.externalInterface(ExternalInterface.ipv4(eth0.name(), eth0.index(), eth0.attrs().mtu(), h.underlayIp()));
+    }
+    Agent a = ab.build();
     agents[i] = a;
     leases[i] = a.start();
     return leases[i];
