@@ -161,8 +161,11 @@ final class LocalSubnetManager implements SubnetManager {
   }
 
   private Optional<Lease> tryPreviousSubnet(NetworkConfig config, LeaseAttrs attrs, Collection<Lease> leases) {
+    if (!config.enableIpv4()) {
+      return tryPreviousIpv6Subnet(config, attrs, leases);
+    }
     Optional<Ip4Net> prev = options.previousSubnet();
-    if (prev.isEmpty() || !config.enableIpv4()) {
+    if (prev.isEmpty()) {
       return Optional.empty();
     }
     Ip4Net subnet = prev.get();
@@ -187,6 +190,27 @@ final class LocalSubnetManager implements SubnetManager {
     }
     Optional<Lease> created = tryCreate(subnet, subnet6, attrs);
     created.ifPresent(l -> log.info("Found previously leased subnet ({}), reusing", subnet));
+    return created;
+  }
+
+  /** IPv6-only: {@code FLANNEL_IPV6_SUBNET} of the previous run, if it fits the config and is free. */
+  private Optional<Lease> tryPreviousIpv6Subnet(NetworkConfig config, LeaseAttrs attrs, Collection<Lease> leases) {
+    Optional<Ip6Net> prev6 = options.previousIpv6Subnet();
+    if (prev6.isEmpty() || !config.enableIpv6()) {
+      return Optional.empty();
+    }
+    Ip6Net subnet6 = prev6.get();
+    if (!config.isCompatible(subnet6)) {
+      log.info("Found previously leased IPv6 subnet ({}), but it is not compatible with the network config, ignoring",
+          subnet6);
+      return Optional.empty();
+    }
+    if (leases.stream().anyMatch(l -> l.ipv6Subnet().map(s -> s.overlaps(subnet6)).orElse(false))) {
+      log.info("Previously leased IPv6 subnet ({}) is held by another node, not reusing it", subnet6);
+      return Optional.empty();
+    }
+    Optional<Lease> created = tryCreate(Ip4Net.EMPTY, prev6, attrs);
+    created.ifPresent(l -> log.info("Found previously leased IPv6 subnet ({}), reusing", subnet6));
     return created;
   }
 

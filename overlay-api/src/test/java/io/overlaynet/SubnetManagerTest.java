@@ -205,6 +205,22 @@ class SubnetManagerTest {
     assertEquals(2, store.list(SUBNETS).entries().size());
   }
 
+  /** Issue 14: an IPv6-only node whose lease went while it was down takes FLANNEL_IPV6_SUBNET again. */
+  @Test
+  void ipv6OnlyReusesThePreviousIpv6SubnetOfItsSubnetFile() {
+    config("{\"EnableIPv4\":false,\"EnableIPv6\":true,\"IPv6Network\":\"fd00:5::/56\",\"Backend\":{\"Type\":\"vxlan\"}}");
+    Ip6Net previous = Ip6Net.parse("fd00:5:0:7b::/64");
+    LeaseAttrs a = LeaseAttrs.of(Ip4.ANY).withPublicIpv6(Ip6.parse("2001:db8::11"));
+    Lease lease = manager(SubnetManagerOptions.DEFAULT.withPreviousIpv6Subnet(previous)).acquireLease(a);
+    assertEquals(Optional.of(previous), lease.ipv6Subnet());
+    // held by someone else by now: a fresh subnet instead
+    store.delete(SUBNETS + lease.key());
+    store.put(SUBNETS + "0.0.0.0-24&fd00:5:0:7b::-64", LeaseCodec.toJson(LeaseAttrs.of(Ip4.ANY)
+        .withPublicIpv6(Ip6.parse("2001:db8::99"))), Store.NO_TTL);
+    Lease other = manager(SubnetManagerOptions.DEFAULT.withPreviousIpv6Subnet(previous)).acquireLease(a);
+    assertNotEquals(Optional.of(previous), other.ipv6Subnet());
+  }
+
   @Test
   void watchDeliversSnapshotThenEveryEventOfABatch() throws Exception {
     config(CONFIG);
