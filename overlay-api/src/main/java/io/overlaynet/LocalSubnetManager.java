@@ -183,7 +183,7 @@ final class LocalSubnetManager implements SubnetManager {
       }
       subnet6 = prev6;
     }
-    if (leases.stream().anyMatch(l -> l.subnet().overlaps(subnet))) {
+    if (leases.stream().anyMatch(l -> holdsIpv4(l, subnet))) {
       // Someone else holds it now (flannel issues #805, #1289): never reuse a held subnet.
       log.info("Previously leased subnet ({}) is held by another node, not reusing it", subnet);
       return Optional.empty();
@@ -214,12 +214,20 @@ final class LocalSubnetManager implements SubnetManager {
     return created;
   }
 
+  /**
+   * Whether {@code l} holds IPv4 addresses of {@code subnet}. An IPv6-only lease (left by an
+   * earlier IPv6-only config) has the empty IPv4 subnet, 0.0.0.0/0, which holds none.
+   */
+  private static boolean holdsIpv4(Lease l, Ip4Net subnet) {
+    return !l.subnet().isEmpty() && l.subnet().overlaps(subnet);
+  }
+
   private Ip4Net pickIpv4(NetworkConfig config, Collection<Lease> leases) {
     List<Ip4Net> free = new ArrayList<>();
     Ip4Net candidate = Ip4Net.of(config.subnetMin(), config.subnetLen());
     while (candidate.address().compareTo(config.subnetMax()) <= 0 && free.size() < MAX_CANDIDATES) {
       Ip4Net c = candidate;
-      if (leases.stream().noneMatch(l -> l.subnet().overlaps(c))) {
+      if (leases.stream().noneMatch(l -> holdsIpv4(l, c))) {
         free.add(c);
       }
       Ip4Net next = candidate.next();

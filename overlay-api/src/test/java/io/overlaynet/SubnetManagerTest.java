@@ -222,6 +222,15 @@ class SubnetManagerTest {
   }
 
   @Test
+  void anIpv6OnlyLeaseLeftFromAnEarlierConfigDoesNotBlockIpv4Subnets() {
+    store.put(SUBNETS + "0.0.0.0-24&fd00:5:0:7b::-64", LeaseCodec.toJson(LeaseAttrs.of(Ip4.ANY)
+        .withPublicIpv6(Ip6.parse("2001:db8::99"))), Store.NO_TTL);
+    config("{\"Network\":\"10.5.0.0/16\",\"EnableIPv6\":true,\"IPv6Network\":\"fd00:5::/56\"}");
+    Lease lease = manager().acquireLease(node(11));
+    assertTrue(Ip4Net.parse("10.5.0.0/16").contains(lease.subnet()), lease.toString());
+  }
+
+  @Test
   void watchDeliversSnapshotThenEveryEventOfABatch() throws Exception {
     config(CONFIG);
     store.put(SUBNETS + "10.5.1.0-24", json(1), Store.NO_TTL);
