@@ -182,8 +182,13 @@ final class HostGwNetwork implements Network {
         List<IpNet> dsts = destinations(l);
         if (e.type() == LeaseEvent.Type.REMOVED) {
           for (IpNet dst : dsts) {
-            Route known = routes.remove(dst);
-            Route r = known != null ? known : routeFor(l, dst);
+            Route mine = routeFor(l, dst);
+            Route known = routes.get(dst);
+            if (known != null && mine != null && !RouteTable.same(mine, known)) {
+              continue; // programmed for another lease of the subnet (one batch held both)
+            }
+            routes.remove(dst);
+            Route r = known != null ? known : mine;
             if (r != null && (known != null || "host-gw".equals(l.attrs().backendType()))) {
               log.debug("Subnet removed: {}", dst);
               deleteQuietly(r);

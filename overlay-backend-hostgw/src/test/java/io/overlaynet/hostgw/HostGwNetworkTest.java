@@ -281,4 +281,21 @@ class HostGwNetworkTest {
     assertTrue(e.getMessage().contains("eth0") && e.getMessage().contains("--public-ipv6"), e.getMessage());
     assertTrue(stub.acquired.isEmpty(), "no lease is taken");
   }
+
+  /** Review finding: one batch with B's lease of a subnet added and A's removed keeps B's route. */
+  @Test
+  void aRemovedLeaseNeverTakesAnotherLeasesRouteOfTheSameSubnet() throws Exception {
+    HostGwNetwork n = register(DUAL, EXT6);
+    Lease a = lease6("10.5.22.0/24", "192.0.2.12", "fd00:5:0:16::/64", "2001:db8::12");
+    Lease b = lease6("10.5.22.0/24", "192.0.2.13", "fd00:5:0:17::/64", "2001:db8::13");
+    n.onEvents(List.of(LeaseEvent.added(a)));
+    n.onEvents(List.of(LeaseEvent.added(b), LeaseEvent.removed(a)));
+    assertTrue(routed(b), "B's IPv4 route is there: " + nl.routes);
+    assertTrue(routed6("fd00:5:0:17::/64", "2001:db8::13"), nl.routes.toString());
+    assertFalse(routed6("fd00:5:0:16::/64", "2001:db8::12"), "A's own IPv6 route goes: " + nl.routes);
+    // ... and B's route is still one this network keeps: deleted by hand, the check restores it.
+    nl.routeDel(Route.builder(b.subnet()).withGateway(b.attrs().publicIp()).withLinkIndex(2).build());
+    n.checkRoutes();
+    assertTrue(routed(b), "B's IPv4 route is restored: " + nl.routes);
+  }
 }

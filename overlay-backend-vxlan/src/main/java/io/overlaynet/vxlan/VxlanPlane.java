@@ -137,7 +137,13 @@ final class VxlanPlane {
 
   /** Forgets {@code subnet}'s peer and removes its objects; {@code derived} stands in for one never known. */
   void remove(IpNet subnet, Peer derived) {
-    Peer known = peers.remove(subnet);
+    Peer known = peers.get(subnet);
+    if (known != null && derived != null && !(known.publicIp().equals(derived.publicIp())
+        && known.vtepMac().equals(derived.vtepMac()))) {
+      // Programmed for another lease of the subnet (one batch held both): not the removed one's.
+      return;
+    }
+    peers.remove(subnet);
     Peer p = known != null ? known : derived;
     if (p != null) {
       log.debug("removing subnet: {}", p);
