@@ -899,7 +899,7 @@ final class LocalSubnetManager implements SubnetManager {
         fail(new StoreException("the lease of " + lease.subnet() + " was overwritten " + MAX_WRITE_BACKS
             + " times in " + TimeUnit.NANOSECONDS.toMinutes(WRITE_BACK_WINDOW) + " min by another writer with this"
             + " node's public IP " + publicAddress(attrs) + ": is another agent running with the same public IP? Give each"
-            + " node its own (--public-ip, --iface)"));
+            + " node its own (--public-ip, --public-ipv6, --iface)"));
         return;
       }
       long delay = writeBacks == 1 ? 0 : writeBackBackoff.nextMillis();

@@ -602,7 +602,6 @@ public final class Agent implements AutoCloseable {
     t.start();
   }
 
-  /** Relays the keeper's news and stops the agent when the lease is lost for good. */
   /** A lease's subnets for the log: flanneld's IPv4 one, with the IPv6 one beside it if any. */
   private static String subnets(Lease l) {
     return l.ipv6Subnet().map(v6 -> l.subnet().isEmpty() ? v6.toString() : l.subnet() + " " + v6)
@@ -615,6 +614,7 @@ public final class Agent implements AutoCloseable {
         .orElse(a.publicIp().toString());
   }
 
+  /** Relays the keeper's news and stops the agent when the lease is lost for good. */
   private final class Keeper implements LeaseKeeperListener {
     @Override
     public void onRenewed(Lease renewed) {

@@ -144,8 +144,11 @@ public final class InterfaceSelector {
       }
       Optional<Ip6> addr6 = Optional.empty();
       if (v6) {
-        addr6 = c.via().filter(Ip6.class::isInstance).map(Ip6.class::cast).or(() -> bestIpv6(i));
-        if (addr6.isEmpty() && options.publicIpv6().isEmpty()) {
+        // The backends need a local IPv6 address (vxlan's local, host-gw's NAT check): --public-ipv6
+        // only changes what is published. If it is one of the interface's own, that one is local too.
+        Optional<Ip6> own = options.publicIpv6().filter(p -> i.ips().contains(p));
+        addr6 = c.via().filter(Ip6.class::isInstance).map(Ip6.class::cast).or(() -> own).or(() -> bestIpv6(i));
+        if (addr6.isEmpty()) {
           reasons.add(i.name() + " has no usable IPv6 address (one neither temporary nor deprecated)");
           return Optional.empty();
         }
@@ -178,8 +181,8 @@ public final class InterfaceSelector {
     }
 
     String hint() {
-      return v6 ? "; the network config enables IPv6: name an interface that has an IPv6 address with --iface,"
-          + " or give the address to publish with --public-ipv6" : "";
+      return v6 ? "; the network config enables IPv6: name an interface that has an IPv6 address with --iface"
+          + " (--public-ipv6 then sets the address to publish, e.g. behind NAT)" : "";
     }
   }
 

@@ -162,6 +162,12 @@ class InterfaceSelectorTest {
     AgentException e = assertThrows(AgentException.class,
         () -> InterfaceSelector.select(HOST6, AgentOptions.DEFAULT.withInterfaces(List.of("eth1")), DUAL));
     assertTrue(e.getMessage().contains("eth1 has no usable IPv6 address"), e.getMessage());
+    // --public-ipv6 does not make an interface without IPv6 usable: the next one is taken
+    assertEquals("eth0", InterfaceSelector.select(HOST6, AgentOptions.DEFAULT.withInterfaces(List.of("eth1", "eth0"))
+        .withPublicIpv6(Ip6.parse("2001:db8:ffff::11")), DUAL).name());
+    // --public-ipv6 naming one of the interface's own addresses makes it the local one too
+    assertEquals(Optional.of(Ip6.parse("2001:db8::c11")), InterfaceSelector.select(HOST6,
+        AgentOptions.DEFAULT.withPublicIpv6(Ip6.parse("2001:db8::c11")), DUAL).ifaceV6Addr());
     assertTrue(e.getMessage().contains("--public-ipv6"), e.getMessage());
     assertTrue(e.getMessage().contains("--iface"), e.getMessage());
     // the next --iface that has both families is taken, as flanneld tries each in turn

@@ -96,9 +96,9 @@ public final class HostGwBackend implements Backend {
     }
     LeaseAttrs attrs = LeaseAttrs.of(config.enableIpv4() ? ext.extAddr() : Ip4.ANY).withBackend(TYPE, null);
     if (config.enableIpv6()) {
-      if (ext.extV6Addr().isEmpty()) {
+      if (ext.ifaceV6Addr().isEmpty() || ext.extV6Addr().isEmpty()) {
         throw new BackendException("host-gw: the config enables IPv6 but the external interface " + ext.name()
-            + " has no IPv6 address; name an interface that has one with --iface, or give it with --public-ipv6");
+            + " has no IPv6 address; name an interface that has one with --iface");
       }
       if (!ext.extV6Addr().equals(ext.ifaceV6Addr())) {
         throw new BackendException(NAT_ERROR_V6);

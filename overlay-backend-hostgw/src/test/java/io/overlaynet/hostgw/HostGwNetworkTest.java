@@ -278,7 +278,7 @@ class HostGwNetworkTest {
     StubSubnetManager stub = new StubSubnetManager(DUAL, "10.5.83.0/24");
     BackendException e = assertThrows(BackendException.class, () -> new HostGwBackend(HostGwOptions.DEFAULT, () -> nl)
         .register(new BackendContext(stub, stub.config, EXT)));
-    assertTrue(e.getMessage().contains("eth0") && e.getMessage().contains("--public-ipv6"), e.getMessage());
+    assertTrue(e.getMessage().contains("eth0 has no IPv6 address") && e.getMessage().contains("--iface"), e.getMessage());
     assertTrue(stub.acquired.isEmpty(), "no lease is taken");
   }
 

@@ -30,6 +30,8 @@ public record Address(IpAddress ip, int prefixLength, int linkIndex, Scope scope
   public static final int NODAD = 0x02;
   /** {@code IFA_F_TEMPORARY} (IPv6; the same bit is {@code IFA_F_SECONDARY} for IPv4): a privacy address. */
   public static final int TEMPORARY = 0x01;
+  /** {@code IFA_F_DADFAILED}: IPv6 duplicate address detection found another node with it. */
+  public static final int DADFAILED = 0x08;
   /** {@code IFA_F_DEPRECATED}: its preferred lifetime ran out. */
   public static final int DEPRECATED = 0x20;
   /** {@code IFA_F_PERMANENT}: a configured (not autoconfigured) address. */

@@ -27,7 +27,9 @@ public final class NetlinkHostNetwork implements HostNetwork {
       List<Address> addrs = h.addrList(0, Family.ALL);
       List<HostInterface> out = new ArrayList<>();
       for (Link l : h.linkList()) {
+        // An address whose duplicate detection failed is not the host's to use.
         List<HostAddress> mine = addrs.stream().filter(a -> a.linkIndex() == l.attrs().index())
+            .filter(a -> (a.flags() & Address.DADFAILED) == 0)
             .map(NetlinkHostNetwork::hostAddress).toList();
         out.add(new HostInterface(l.attrs().name(), l.attrs().index(), l.attrs().mtu(), l.attrs().isUp(), mine));
       }
