@@ -143,15 +143,17 @@ final class LocalSubnetManager implements SubnetManager {
 
   /**
    * Whether a lease was written by the node with these attributes: the same public IPv4 address,
-   * or for an IPv6-only node (public IP {@code 0.0.0.0}) the same public IPv6 address. flanneld
+   * or the same public IPv6 address (for an IPv6-only node, whose public IP is {@code 0.0.0.0},
+   * the only one). flanneld
    * compares the IPv4 address only, so every IPv6-only node takes the first one's lease (B12).
    */
   static boolean samePublicAddress(LeaseAttrs lease, LeaseAttrs node) {
-    if (!node.publicIp().isUnspecified()) {
-      return lease.publicIp().equals(node.publicIp());
+    if (!node.publicIp().isUnspecified() && lease.publicIp().equals(node.publicIp())) {
+      return true;
     }
-    return lease.publicIp().isUnspecified() && node.publicIpv6().isPresent()
-        && lease.publicIpv6().equals(node.publicIpv6());
+    // The same public IPv6 address: this node, also when its families changed (an IPv6-only lease
+    // of a now dual-stack node, or the reverse), so that the compatibility check frees the old one.
+    return node.publicIpv6().isPresent() && lease.publicIpv6().equals(node.publicIpv6());
   }
 
   /** The address that names a node in logs: its public IPv4, or IPv6 for an IPv6-only node. */
@@ -266,7 +268,7 @@ final class LocalSubnetManager implements SubnetManager {
   }
 
   private static boolean isCompatible(NetworkConfig config, Lease lease) {
-    boolean v4 = !config.enableIpv4() || config.isCompatible(lease.subnet());
+    boolean v4 = config.enableIpv4() ? config.isCompatible(lease.subnet()) : lease.subnet().isEmpty();
     boolean v6 = config.enableIpv6()
         ? lease.ipv6Subnet().map(config::isCompatible).orElse(false)
         : lease.ipv6Subnet().isEmpty();

@@ -221,6 +221,17 @@ class SubnetManagerTest {
     assertNotEquals(Optional.of(previous), other.ipv6Subnet());
   }
 
+  /** Review finding: a node whose families changed frees its old lease instead of keeping two. */
+  @Test
+  void aNodeGoingFromIpv6OnlyToDualStackFreesItsOldLease() {
+    config("{\"EnableIPv4\":false,\"EnableIPv6\":true,\"IPv6Network\":\"fd00:5::/56\"}");
+    Lease old = manager().acquireLease(LeaseAttrs.of(Ip4.ANY).withPublicIpv6(Ip6.parse("2001:db8::11")));
+    config("{\"Network\":\"10.5.0.0/16\",\"EnableIPv6\":true,\"IPv6Network\":\"fd00:5::/56\"}");
+    Lease dual = manager().acquireLease(node(11).withPublicIpv6(Ip6.parse("2001:db8::11")));
+    assertTrue(store.get(SUBNETS + old.key()).isEmpty(), "the IPv6-only lease is gone: " + store.list(SUBNETS).entries());
+    assertEquals(List.of(SUBNETS + dual.key()), store.list(SUBNETS).entries().stream().map(kv -> kv.key()).toList());
+  }
+
   @Test
   void anIpv6OnlyLeaseLeftFromAnEarlierConfigDoesNotBlockIpv4Subnets() {
     store.put(SUBNETS + "0.0.0.0-24&fd00:5:0:7b::-64", LeaseCodec.toJson(LeaseAttrs.of(Ip4.ANY)
