@@ -7,7 +7,6 @@ import io.overlaynet.Lease;
 import io.overlaynet.LeaseAttrs;
 import io.overlaynet.LeaseEvent;
 import io.overlaynet.Network;
-import io.overlaynet.ip.Ip4Net;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,10 +56,16 @@ public final class ExternalBackend implements Backend {
     return TYPE;
   }
 
-  /** Acquires the lease, publishing the backend type and no backend data. */
+  /**
+   * Acquires the lease, publishing the backend type and no backend data, and the public IPv6
+   * address when the config enables IPv6 (an IPv6-only node is found again by it).
+   */
   @Override
   public Network register(BackendContext context) {
     LeaseAttrs attrs = LeaseAttrs.of(context.externalInterface().extAddr()).withBackend(TYPE, null);
+    if (context.config().enableIpv6() && context.externalInterface().extV6Addr().isPresent()) {
+      attrs = attrs.withPublicIpv6(context.externalInterface().extV6Addr().get());
+    }
     Lease lease = context.subnetManager().acquireLease(attrs);
     return new ExternalNetwork(lease, context.externalInterface().mtu());
   }
@@ -69,7 +74,8 @@ public final class ExternalBackend implements Backend {
   public static final class ExternalNetwork implements Network {
     private final Lease lease;
     private final int mtu;
-    private final Map<Ip4Net, Lease> peers = new LinkedHashMap<>();
+    /** By lease key (both families: IPv6-only leases share the empty IPv4 subnet). */
+    private final Map<String, Lease> peers = new LinkedHashMap<>();
 
     ExternalNetwork(Lease lease, int mtu) {
       this.lease = lease;
@@ -87,8 +93,8 @@ public final class ExternalBackend implements Backend {
       return mtu;
     }
 
-    /** Returns every other node's lease by subnet, as of the last event. */
-    public synchronized Map<Ip4Net, Lease> peers() {
+    /** Returns every other node's lease by its key (e.g. {@code 10.5.77.0-24}), as of the last event. */
+    public synchronized Map<String, Lease> peers() {
       return Map.copyOf(peers);
     }
 
@@ -96,16 +102,16 @@ public final class ExternalBackend implements Backend {
     @Override
     public synchronized void onSnapshot(List<Lease> leases) {
       peers.clear();
-      leases.forEach(l -> peers.put(l.subnet(), l));
+      leases.forEach(l -> peers.put(l.key(), l));
     }
 
     @Override
     public synchronized void onEvents(List<LeaseEvent> events) {
       for (LeaseEvent e : events) {
         if (e.type() == LeaseEvent.Type.ADDED) {
-          peers.put(e.lease().subnet(), e.lease());
+          peers.put(e.lease().key(), e.lease());
         } else {
-          peers.remove(e.lease().subnet());
+          peers.remove(e.lease().key());
         }
       }
     }

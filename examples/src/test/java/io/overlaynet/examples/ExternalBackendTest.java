@@ -49,7 +49,7 @@ class ExternalBackendTest {
         String peer = own.subnet().equals(Ip4Net.parse("10.5.77.0/24")) ? "10.5.78.0" : "10.5.77.0";
         store.put("/coreos.com/network/subnets/" + peer + "-24",
             LeaseCodec.toJson(LeaseAttrs.of(Ip4.parse("192.0.2.77")).withBackend("external", null)), Store.NO_TTL);
-        await(() -> net.peers().containsKey(Ip4Net.parse(peer + "/24")));
+        await(() -> net.peers().containsKey(peer + "-24"));
         assertEquals(1, net.peers().size(), "its own lease is not a peer");
         store.delete("/coreos.com/network/subnets/" + peer + "-24");
         await(() -> net.peers().isEmpty());
