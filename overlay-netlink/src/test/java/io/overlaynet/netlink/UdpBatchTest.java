@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.overlaynet.ip.Ip4;
+import io.overlaynet.testing.Prerequisites;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
@@ -22,7 +22,8 @@ class UdpBatchTest {
 
   @BeforeEach
   void needLinux() {
-    assumeTrue(System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux"), "Linux only");
+    Prerequisites.require(System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux"),
+        "Linux", "run the tests on Linux");
   }
 
   /** Receives until {@code want} slots are filled from slot 0 or 5 s pass; returns how many were. */
@@ -72,8 +73,8 @@ class UdpBatchTest {
     try (UdpSocket a = UdpSocket.bind(LOOPBACK, 0, 1 << 20, false);
          UdpSocket plain = UdpSocket.bind(LOOPBACK, 0, 1 << 20, false);
          UdpSocket gro = UdpSocket.bind(LOOPBACK, 0, 1 << 20, false)) {
-      assumeTrue(a.supportsGso(), "kernel without UDP_SEGMENT");
-      assumeTrue(gro.setGro(true), "kernel without UDP_GRO");
+      Prerequisites.require(a.supportsGso(), "UDP GSO (UDP_SEGMENT)", "a Linux kernel 4.18 or newer");
+      Prerequisites.require(gro.setGro(true), "UDP GRO (UDP_GRO)", "a Linux kernel 5.0 or newer");
       UdpBatch out = UdpBatch.allocate(2, 8192);
       fill(out, 0, 2500);
       out.setPayload(0, 0, 2500).setPeer(0, LOOPBACK, plain.localPort()).setSegmentSize(0, 1000);

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.overlaynet.ip.Ip4;
+import io.overlaynet.testing.Prerequisites;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
@@ -20,7 +20,8 @@ class UdpSocketTest {
 
   @BeforeEach
   void needLinux() {
-    assumeTrue(System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux"), "Linux only");
+    Prerequisites.require(System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux"),
+        "Linux", "run the tests on Linux");
   }
 
   @Test

@@ -8,7 +8,6 @@ import static io.overlaynet.netlink.codec.RtnlConstants.RTM_NEWADDR;
 import static io.overlaynet.netlink.codec.RtnlConstants.RTM_NEWNEIGH;
 import static io.overlaynet.netlink.codec.RtnlConstants.RTM_NEWROUTE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.overlaynet.ip.Ip4;
 import io.overlaynet.ip.Ip6;
@@ -30,6 +29,7 @@ import io.overlaynet.netlink.codec.NlMessage;
 import io.overlaynet.netlink.codec.NlMessageWriter;
 import io.overlaynet.netlink.codec.RtAttrs;
 import io.overlaynet.netlink.codec.RtnlConstants;
+import io.overlaynet.testing.Prerequisites;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.HexFormat;
@@ -59,7 +59,8 @@ class RtnlMessagesTest {
 
   @Test
   void flannelRouteGolden() {
-    assumeTrue(ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN);
+    Prerequisites.require(ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN, "a little-endian CPU",
+        "run the golden-byte tests on x86_64 or aarch64");
     // ip route replace 10.5.2.0/24 via 10.5.2.0 dev flannel.1 onlink   (flannel.1 = index 5)
     Route r = Route.builder(IpNet.parse("10.5.2.0/24")).withGateway(Ip4.parse("10.5.2.0")).withLinkIndex(5)
         .withOnlink(true).build();
@@ -74,7 +75,8 @@ class RtnlMessagesTest {
 
   @Test
   void flannelV6RouteNeighbourAndFdbGolden() {
-    assumeTrue(ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN);
+    Prerequisites.require(ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN, "a little-endian CPU",
+        "run the golden-byte tests on x86_64 or aarch64");
     String vtep = "fd000005000000160000000000000000"; // fd00:5:0:16::, the peer's v6 network address
     // ip route replace fd00:5:0:16::/64 via fd00:5:0:16:: dev flannel-v6.1 onlink   (flannel-v6.1 = index 6)
     Route r = Route.builder(IpNet.parse("fd00:5:0:16::/64")).withGateway(Ip6.parse("fd00:5:0:16::"))
@@ -107,7 +109,8 @@ class RtnlMessagesTest {
 
   @Test
   void flannelV6DeviceSendsLocal6AndTheChecksumAttributes() {
-    assumeTrue(ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN);
+    Prerequisites.require(ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN, "a little-endian CPU",
+        "run the golden-byte tests on x86_64 or aarch64");
     // ip link add flannel-v6.1 type vxlan id 1 local 2001:db8::11 dev eth0 nolearning
     //     udpcsum noudp6zerocsumtx noudp6zerocsumrx
     VxlanInfo vx = VxlanInfo.builder(1).withLocal(Ip6.parse("2001:db8::11")).withVtepDevIndex(2).withLearning(false)
