@@ -37,6 +37,14 @@ public record Lease(Ip4Net subnet, Optional<Ip6Net> ipv6Subnet, LeaseAttrs attrs
     return LeaseCodec.subnetKey(subnet, ipv6Subnet);
   }
 
+  /**
+   * Returns the subnets for people to read: {@code 10.5.2.0/24}, {@code 10.5.2.0/24 fd00:5:0:2::/64},
+   * or for an IPv6-only lease {@code fd00:5:0:2::/64} alone.
+   */
+  public String subnetsText() {
+    return ipv6Subnet.map(v6 -> subnet.isEmpty() ? v6.toString() : subnet + " " + v6).orElse(subnet.toString());
+  }
+
   /** Returns a copy with this expiration. */
   public Lease withExpiration(Instant when) {
     return new Lease(subnet, ipv6Subnet, attrs, Optional.of(when));

@@ -34,6 +34,11 @@ class LeaseCodecTest {
     assertEquals("0.0.0.0-24&fd00:5:0:f::-64", LeaseCodec.subnetKey(Ip4Net.EMPTY, Optional.of(v6)));
     assertEquals(new LeaseCodec.SubnetKey(Ip4Net.EMPTY, Optional.of(v6)), LeaseCodec.parseSubnetKey("0.0.0.0-24&fd00:5:0:f::-64"));
     assertEquals(new LeaseCodec.SubnetKey(Ip4Net.EMPTY, Optional.of(v6)), LeaseCodec.parseSubnetKey("0.0.0.0-0&fd00:5:0:f::-64"));
+    LeaseAttrs a = LeaseAttrs.of(Ip4.ANY);
+    assertEquals("fd00:5:0:f::/64", new Lease(Ip4Net.EMPTY, Optional.of(v6), a, Optional.empty()).subnetsText());
+    assertEquals("10.5.72.0/24 fd00:5:0:f::/64",
+        new Lease(Ip4Net.parse("10.5.72.0/24"), Optional.of(v6), a, Optional.empty()).subnetsText());
+    assertEquals("10.5.72.0/24", Lease.of(Ip4Net.parse("10.5.72.0/24"), a).subnetsText());
     assertEquals("10.5.72.0-24&fd00:5:0:3a::-64",
         LeaseCodec.subnetKey(Ip4Net.parse("10.5.72.0/24"), Optional.of(Ip6Net.parse("fd00:5:0:3a::/64"))));
   }

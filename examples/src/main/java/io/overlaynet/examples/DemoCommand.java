@@ -154,7 +154,7 @@ final class DemoCommand implements Callable<Integer> {
         agents.add(agent);
         Lease lease = agent.start();
         leases.add(lease);
-        out.printf("  %s: agent up, lease %s, subnet.env %s%n", h.name(), subnets(lease),
+        out.printf("  %s: agent up, lease %s, subnet.env %s%n", h.name(), lease.subnetsText(),
             work.resolve(h.name() + "/subnet.env"));
       }
       List<TestCluster.Container> containers = new ArrayList<>();
@@ -210,7 +210,7 @@ final class DemoCommand implements Callable<Integer> {
         for (int f = 0; f < familyNames.size(); f++) {
           reach.add(reached[i][f] + "/" + (hosts - 1) + (v6 ? " " + familyNames.get(f) : ""));
         }
-        out.printf(row, h.name(), pub, subnets(leases.get(i)), backend, String.valueOf(peers.get(i).size()),
+        out.printf(row, h.name(), pub, leases.get(i).subnetsText(), backend, String.valueOf(peers.get(i).size()),
             String.join(", ", reach) + " containers");
       }
       out.println();
@@ -227,12 +227,6 @@ final class DemoCommand implements Callable<Integer> {
       }
       deleteRecursively(work);
     }
-  }
-
-  /** A lease's subnets for the table: IPv4, IPv6 or both. */
-  private static String subnets(Lease l) {
-    return l.ipv6Subnet().map(v6 -> l.subnet().isEmpty() ? v6.toString() : l.subnet() + " " + v6)
-        .orElse(l.subnet().toString());
   }
 
   private static synchronized void tearDown(List<Agent> agents, TestCluster cluster, Store store) {

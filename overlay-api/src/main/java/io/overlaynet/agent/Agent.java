@@ -552,13 +552,13 @@ public final class Agent implements AutoCloseable {
       }
       for (Lease gone : peers.values()) {
         if (!fresh.containsKey(gone.key())) {
-          log.info("Subnet removed: {}", subnets(gone));
+          log.info("Subnet removed: {}", gone.subnetsText());
           listener.onPeerRemoved(gone);
         }
       }
       for (Lease l : remote) {
         if (!l.equals(peers.get(l.key()))) {
-          log.info("Subnet added: {} via {}", subnets(l), via(l));
+          log.info("Subnet added: {} via {}", l.subnetsText(), via(l));
           listener.onPeerAdded(l);
         }
       }
@@ -576,11 +576,11 @@ public final class Agent implements AutoCloseable {
       for (LeaseEvent e : remote) {
         if (e.type() == LeaseEvent.Type.ADDED) {
           peers.put(e.lease().key(), e.lease());
-          log.info("Subnet added: {} via {}", subnets(e.lease()), via(e.lease()));
+          log.info("Subnet added: {} via {}", e.lease().subnetsText(), via(e.lease()));
           listener.onPeerAdded(e.lease());
         } else {
           peers.remove(e.lease().key());
-          log.info("Subnet removed: {}", subnets(e.lease()));
+          log.info("Subnet removed: {}", e.lease().subnetsText());
           listener.onPeerRemoved(e.lease());
         }
       }
@@ -600,12 +600,6 @@ public final class Agent implements AutoCloseable {
     Thread t = new Thread(() -> shutdown(cause), "overlaynet-agent-stop");
     t.setDaemon(true);
     t.start();
-  }
-
-  /** A lease's subnets for the log: flanneld's IPv4 one, with the IPv6 one beside it if any. */
-  private static String subnets(Lease l) {
-    return l.ipv6Subnet().map(v6 -> l.subnet().isEmpty() ? v6.toString() : l.subnet() + " " + v6)
-        .orElse(l.subnet().toString());
   }
 
   private static String via(Lease l) {

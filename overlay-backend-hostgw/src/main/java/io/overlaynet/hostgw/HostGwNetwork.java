@@ -238,7 +238,7 @@ final class HostGwNetwork implements Network {
     String type = l.attrs().backendType();
     if (!"host-gw".equals(type)) {
       if (ignored.add(l.key() + "/" + type)) {
-        log.warn("Ignoring non-host-gw subnet: type={}, subnet={}", type, describe(l));
+        log.warn("Ignoring non-host-gw subnet: type={}, subnet={}", type, l.subnetsText());
       }
       return List.of();
     }
@@ -268,11 +268,6 @@ final class HostGwNetwork implements Network {
       via = l.attrs().publicIp();
     }
     return Route.builder(dst).withGateway(via).withLinkIndex(linkIndex).build();
-  }
-
-  private static String describe(Lease l) {
-    return l.ipv6Subnet().map(v6 -> l.subnet().isEmpty() ? v6.toString() : l.subnet() + " " + v6)
-        .orElse(l.subnet().toString());
   }
 
   /** Lists the main table's routes of the families this network carries, with one dump each. */
