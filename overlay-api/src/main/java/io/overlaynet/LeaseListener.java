@@ -31,6 +31,13 @@ public interface LeaseListener {
   void onEvents(List<LeaseEvent> events);
 
   /**
+   * Called when the watch broke (the store ended it, or cannot be reached) and the manager is
+   * re-listing: until the next {@link #onSnapshot} the listener may miss changes. Nothing needs to
+   * be done; it is there so that an agent can say it is degraded meanwhile.
+   */
+  default void onWatchInterrupted(Throwable error) {}
+
+  /**
    * Called when the watch ended for good and no callback follows: the store was closed, or it
    * refused the watch (e.g. authentication) and re-listing failed too. An unreachable store is
    * retried, not reported here.

@@ -507,6 +507,7 @@ final class LocalSubnetManager implements SubnetManager {
         }
         long delay = retry.nextMillis();
         log.warn("Lease watch ended ({}); re-listing and watching again in {} ms", error.getMessage(), delay);
+        interrupted(error);
         schedule(this::relist, delay);
       }, 0);
     }
@@ -553,7 +554,17 @@ final class LocalSubnetManager implements SubnetManager {
       }
     }
 
+    /** Tells the listener that changes may be missed until the next snapshot. */
+    private void interrupted(Throwable error) {
+      synchronized (this) {
+        if (!closed) {
+          safely("lease", () -> listener.onWatchInterrupted(error));
+        }
+      }
+    }
+
     private void relistLater(StoreException e) {
+      interrupted(e);
       long delay = retry.nextMillis();
       retryLog.failed(e, delay);
       schedule(this::relist, delay);

@@ -2,6 +2,7 @@ package io.overlaynet.agent;
 
 import io.overlaynet.Backend;
 import io.overlaynet.BackendContext;
+import io.overlaynet.DataPlaneView;
 import io.overlaynet.ExternalInterface;
 import io.overlaynet.Lease;
 import io.overlaynet.LeaseAttrs;
@@ -11,29 +12,39 @@ import io.overlaynet.LeaseListener;
 import io.overlaynet.Network;
 import io.overlaynet.NetworkConfig;
 import io.overlaynet.NetworkConfigException;
+import io.overlaynet.PeerStatus;
+import io.overlaynet.ReconcileListener;
+import io.overlaynet.RepairKind;
 import io.overlaynet.SubnetEnv;
 import io.overlaynet.SubnetFile;
 import io.overlaynet.SubnetManager;
 import io.overlaynet.SubnetManagerOptions;
+import io.overlaynet.TrafficStats;
 import io.overlaynet.impl.Backoff;
 import io.overlaynet.impl.RetryLog;
 import io.overlaynet.ip.Ip4Net;
 import io.overlaynet.ip.Ip6Net;
 import io.overlaynet.store.Store;
 import io.overlaynet.store.StoreUnavailableException;
+import io.overlaynet.agent.AgentState.Phase;
+import io.overlaynet.agent.AgentState.Problem;
 import io.overlaynet.traffic.ForwardSpec;
 import io.overlaynet.traffic.MasqSpec;
+import io.overlaynet.traffic.TrafficListener;
 import io.overlaynet.traffic.TrafficManager;
 import io.overlaynet.traffic.TrafficOptions;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadFactory;
@@ -73,6 +84,11 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
+ * <p>What it is doing can be asked at any time: {@link #state()} (starting, waiting for its config,
+ * ready, degraded with the reason, stopped), {@link #metrics()} (counters cheap enough to scrape
+ * often) and {@link #dataPlane()} (per peer, what the backend programmed and how the kernel
+ * compares).
+ *
  * <p>Work that touches the kernel runs on a thread from the builder's {@link ThreadFactory}, so an
  * agent can be run for another network namespace by giving it a factory whose threads live there.
  */
@@ -85,6 +101,7 @@ public final class Agent implements AutoCloseable {
    * jittered, ask a few hundred times a second.
    */
   private static final Duration MAX_RETRY = Duration.ofSeconds(5);
+  private static final String FETCHING_CONFIG = "Fetching the network config";
 
   private final Function<AgentOptions, SubnetManager> managerFactory;
   private final boolean ownsManager;
@@ -95,6 +112,18 @@ public final class Agent implements AutoCloseable {
   private final Optional<ExternalInterface> fixedInterface;
   private final ThreadFactory threadFactory;
   private final Function<AgentOptions, TrafficManager> trafficFactory;
+
+  private final ListenerDispatcher dispatcher = new ListenerDispatcher();
+  private final MetricsRecorder metrics = new MetricsRecorder();
+  private final Object stateLock = new Object();
+  /** The problems of a running agent and their latest error text; guarded by stateLock. */
+  private final Map<Problem, String> problems = new EnumMap<>(Problem.class);
+  /** Whether the agent became ready (its state is then READY or DEGRADED); guarded by stateLock. */
+  private boolean running;
+  private volatile AgentState state = new AgentState(Phase.STARTING, Set.of(), Optional.empty(), Instant.now());
+  /** Why a start failed, for the STOPPED state. */
+  private volatile String stopReason;
+  private volatile PeerRelay relay;
 
   private final CompletableFuture<Void> stopped = new CompletableFuture<>();
   private final java.util.concurrent.atomic.AtomicReference<CompletableFuture<Lease>> started =
@@ -113,11 +142,13 @@ public final class Agent implements AutoCloseable {
     this.ownsManager = b.ownsManager;
     this.backend = Optional.ofNullable(b.backend);
     this.options = b.options;
-    this.listener = isolated(b.listener);
+    this.listener = dispatched(b.listener);
     this.hostNetwork = b.hostNetwork != null ? b.hostNetwork : HostNetwork.system();
     this.fixedInterface = Optional.ofNullable(b.externalInterface);
     this.threadFactory = b.threadFactory;
-    this.trafficFactory = b.trafficFactory;
+    // The default iptables manager reports its resyncs to the metrics; an embedder's own does not.
+    this.trafficFactory = b.trafficFactory != null ? b.trafficFactory
+        : o -> TrafficManager.iptables(TrafficOptions.DEFAULT.withResyncPeriod(o.resyncPeriod()), new TrafficCounter());
   }
 
   /** Returns a builder; a subnet manager or a store is required. */
@@ -211,6 +242,7 @@ public final class Agent implements AutoCloseable {
       reason = new AgentException("failed to start: " + e.getMessage(), e);
     }
     // Closed first, so that whoever sees the failure sees a stopped agent.
+    stopReason = reason.getMessage();
     if (Thread.currentThread() == starter) {
       starter = null; // close() must not wait for the very thread that runs it
     }
@@ -251,7 +283,7 @@ public final class Agent implements AutoCloseable {
     checkOpen();
     Network net;
     try {
-      net = be.register(new BackendContext(new RetryingAcquire(manager), config, ext));
+      net = be.register(new BackendContext(new RetryingAcquire(manager), config, ext, new RepairCounter()));
     } catch (AgentException e) {
       throw e;
     } catch (Exception e) {
@@ -266,12 +298,14 @@ public final class Agent implements AutoCloseable {
     setUpTrafficRules(config, previous);
     writeSubnetFile(config, net);
 
-    PeerRelay relay = new PeerRelay(net, lease);
-    own(retrying("Watching the subnet leases", () -> manager.watchLeases(relay)));
+    PeerRelay peers = new PeerRelay(net, lease);
+    relay = peers;
+    own(retrying("Watching the subnet leases", () -> manager.watchLeases(peers)));
     Lease held = lease;
     own(retrying("Keeping the lease", () -> manager.keepLease(held, new Keeper())));
     log.info("Running backend {}; watching for new subnet leases", be.type());
     listener.onReady(lease);
+    becomeReady();
     return lease;
   }
 
@@ -304,7 +338,7 @@ public final class Agent implements AutoCloseable {
   }
 
   private NetworkConfig awaitConfig() {
-    return retrying("Fetching the network config", () -> manager.networkConfig());
+    return retrying(FETCHING_CONFIG, () -> manager.networkConfig());
   }
 
   /**
@@ -323,12 +357,16 @@ public final class Agent implements AutoCloseable {
       try {
         T result = step.get();
         retryLog.recovered();
+        starting(Phase.STARTING, Optional.empty());
         return result;
       } catch (NetworkConfigException | StoreUnavailableException e) {
         long delay = backoff.nextMillis();
         if (retryLog.failed(e, delay)) {
           listener.onError(e);
         }
+        // Waiting for the config is flanneld's normal first state; any other wait is a start that stalls.
+        starting(what.equals(FETCHING_CONFIG) ? Phase.WAITING_FOR_CONFIG : Phase.STARTING,
+            Optional.of(what + ": " + e.getMessage()));
         sleep(Duration.ofMillis(delay));
       }
     }
@@ -441,6 +479,130 @@ public final class Agent implements AutoCloseable {
     return Optional.ofNullable(externalInterface);
   }
 
+  /** Returns where the agent stands now; every change also reaches {@link AgentListener#onStateChanged}. */
+  public AgentState state() {
+    return state;
+  }
+
+  /**
+   * Returns a snapshot of the agent's counters: lease expiry, renewals, watch reconnects and
+   * re-lists, lease events applied and their event-to-kernel latency, repairs by kind, peers, the
+   * udp data path's packets and drops, iptables resyncs. Cheap (no kernel or store call): it can
+   * be scraped as often as wanted, from any thread.
+   */
+  public AgentMetrics metrics() {
+    Network net = network;
+    PeerRelay r = relay;
+    Lease l = lease;
+    Optional<TrafficStats> traffic = Optional.empty();
+    if (net != null) {
+      try {
+        traffic = net.traffic();
+      } catch (RuntimeException e) {
+        log.debug("the backend's traffic counters failed: {}", e.toString());
+      }
+    }
+    return metrics.snapshot(l == null ? Optional.empty() : l.expiration(), r == null ? 0 : r.count(), traffic);
+  }
+
+  /**
+   * Returns, for each remote lease the backend was given, what it programmed and how the kernel
+   * compares now (missing, wrong), and what the backend owns that no lease backs (stale). It reads
+   * the kernel, so it is meant for status queries; the data plane does not wait for it. Every
+   * remote lease is listed, with no entries from a backend that cannot describe its data plane.
+   *
+   * @return {@link DataPlaneView#UNKNOWN} until the agent runs
+   * @throws io.overlaynet.BackendException if the backend cannot read the kernel
+   */
+  public DataPlaneView dataPlane() {
+    Network net = network;
+    PeerRelay r = relay;
+    if (net == null || r == null) {
+      return DataPlaneView.UNKNOWN;
+    }
+    DataPlaneView v = net.dataPlane();
+    Map<String, PeerStatus> byKey = new LinkedHashMap<>();
+    for (PeerStatus p : v.peers()) {
+      byKey.put(p.lease().key(), p);
+    }
+    for (Lease l : r.leases()) {
+      byKey.putIfAbsent(l.key(), new PeerStatus(l, List.of(), Optional.empty()));
+    }
+    return new DataPlaneView(List.copyOf(byKey.values()), v.stale());
+  }
+
+  // ------------------------------------------------------------------ state
+
+  /** Enters a phase of the start (STARTING or WAITING_FOR_CONFIG), unless running or stopped already. */
+  private void starting(Phase phase, Optional<String> reason) {
+    synchronized (stateLock) {
+      if (!running && state.phase() != Phase.STOPPED) {
+        set(phase, reason);
+      }
+    }
+  }
+
+  private void becomeReady() {
+    synchronized (stateLock) {
+      running = true;
+      publishRunning();
+    }
+  }
+
+  /** Records a problem of a running agent (or one that is about to run); it degrades the agent until cleared. */
+  private void raise(Problem p, Throwable error) {
+    String text = switch (p) {
+      case WATCH_LOST -> "lease watch lost";
+      case RENEWAL_FAILING -> "lease renewal failing";
+      case REPAIR_FAILING -> "data plane repair failing";
+    };
+    synchronized (stateLock) {
+      problems.put(p, text + ": " + error.getMessage());
+      publishRunning();
+    }
+  }
+
+  private void clear(Problem p) {
+    synchronized (stateLock) {
+      if (problems.remove(p) != null) {
+        publishRunning();
+      }
+    }
+  }
+
+  /** Under stateLock: READY or DEGRADED from the problems, once running and until stopped. */
+  private void publishRunning() {
+    if (!running || state.phase() == Phase.STOPPED) {
+      return;
+    }
+    if (problems.isEmpty()) {
+      set(Phase.READY, Optional.empty());
+    } else {
+      set(Phase.DEGRADED, Optional.of(String.join("; ", problems.values())));
+    }
+  }
+
+  /** Under stateLock: moves to a new state, if it differs, and tells the listener. */
+  private void set(Phase phase, Optional<String> reason) {
+    AgentState now = state;
+    Set<Problem> kinds = phase == Phase.DEGRADED ? Set.copyOf(problems.keySet()) : Set.of();
+    if (now.phase() == phase && now.problems().equals(kinds) && now.reason().equals(reason)) {
+      return;
+    }
+    // A new error text for the same problems is news, but not a new state: "since" stays.
+    boolean sameState = now.phase() == phase && now.problems().equals(kinds);
+    AgentState next = new AgentState(phase, kinds, reason, sameState ? now.since() : Instant.now());
+    state = next;
+    if (!sameState) {
+      if (phase == Phase.DEGRADED) {
+        log.warn("Agent degraded: {}", reason.orElse(""));
+      } else if (phase == Phase.READY && now.phase() == Phase.DEGRADED) {
+        log.info("Agent ready again");
+      }
+    }
+    listener.onStateChanged(next);
+  }
+
   /**
    * Returns a future that completes when the agent has stopped: normally after {@link #close()},
    * exceptionally with the reason when it stopped by itself (e.g. its lease was lost).
@@ -489,7 +651,12 @@ public final class Agent implements AutoCloseable {
       }
     }
     log.info("Exiting cleanly...");
+    synchronized (stateLock) {
+      set(Phase.STOPPED, Optional.ofNullable(cause != null ? cause.getMessage() : stopReason));
+    }
     listener.onStopped(cause);
+    // The listener hears the stop before stopped() completes (or within 2 s, for a slow one).
+    dispatcher.drainAndStop(2000);
     if (cause == null) {
       stopped.complete(null);
     } else {
@@ -532,10 +699,22 @@ public final class Agent implements AutoCloseable {
     private final Lease own;
     /** The remote leases as last passed on, by key; touched by the manager's one delivery thread at a time. */
     private final Map<String, Lease> peers = new HashMap<>();
+    private volatile int count;
+    private boolean firstSnapshot = true;
 
     PeerRelay(Network net, Lease own) {
       this.net = net;
       this.own = own;
+    }
+
+    /** Returns how many remote leases the backend holds now. */
+    int count() {
+      return count;
+    }
+
+    /** Returns the remote leases the backend holds now. */
+    synchronized List<Lease> leases() {
+      return List.copyOf(peers.values());
     }
 
     private boolean remote(Lease l) {
@@ -564,6 +743,18 @@ public final class Agent implements AutoCloseable {
       }
       peers.clear();
       peers.putAll(fresh);
+      count = peers.size();
+      if (!firstSnapshot) {
+        metrics.relists.increment();
+      }
+      firstSnapshot = false;
+      clear(Problem.WATCH_LOST);
+    }
+
+    @Override
+    public void onWatchInterrupted(Throwable error) {
+      metrics.watchReconnects.increment();
+      raise(Problem.WATCH_LOST, error);
     }
 
     @Override
@@ -572,7 +763,10 @@ public final class Agent implements AutoCloseable {
       if (remote.isEmpty()) {
         return;
       }
+      long begin = System.nanoTime();
       net.onEvents(remote);
+      metrics.eventToKernel(System.nanoTime() - begin);
+      metrics.leaseEventsApplied.add(remote.size());
       for (LeaseEvent e : remote) {
         if (e.type() == LeaseEvent.Type.ADDED) {
           peers.put(e.lease().key(), e.lease());
@@ -584,6 +778,7 @@ public final class Agent implements AutoCloseable {
           listener.onPeerRemoved(e.lease());
         }
       }
+      count = peers.size();
     }
 
     @Override
@@ -613,11 +808,15 @@ public final class Agent implements AutoCloseable {
     @Override
     public void onRenewed(Lease renewed) {
       lease = renewed;
+      metrics.renewals.increment();
+      clear(Problem.RENEWAL_FAILING);
       listener.onLeaseRenewed(renewed);
     }
 
     @Override
     public void onRenewFailed(Throwable error, Instant retryAt) {
+      metrics.renewalFailures.increment();
+      raise(Problem.RENEWAL_FAILING, error);
       listener.onError(error);
     }
 
@@ -640,18 +839,47 @@ public final class Agent implements AutoCloseable {
     }
   }
 
+  /** Counts the backend's repairs; repairs that keep failing degrade the agent. */
+  private final class RepairCounter implements ReconcileListener {
+    @Override
+    public void onRepaired(RepairKind kind, int count) {
+      metrics.repaired(kind, count);
+    }
+
+    @Override
+    public void onReconciled() {
+      clear(Problem.REPAIR_FAILING);
+    }
+
+    @Override
+    public void onReconcileFailed(Throwable error) {
+      metrics.repairFailures.increment();
+      raise(Problem.REPAIR_FAILING, error);
+    }
+  }
+
+  /** Counts the iptables resyncs. */
+  private final class TrafficCounter implements TrafficListener {
+    @Override
+    public void onRestored(String name, int missing) {
+      metrics.iptablesRestores.increment();
+    }
+
+    @Override
+    public void onResyncFailed(String name, Throwable error) {
+      metrics.iptablesFailures.increment();
+    }
+  }
+
   /**
-   * Wraps the embedder's listener so that whatever it throws is logged and goes no further: a
-   * bug in a metrics callback must not break the start, a renewal or the delivery of lease events.
+   * Wraps the embedder's listener so that its calls run on the dispatcher's thread, in order: a
+   * slow or broken callback must not delay or break the start, a renewal or the delivery of lease
+   * events; what it throws is logged and goes no further.
    */
-  private static AgentListener isolated(AgentListener l) {
+  private AgentListener dispatched(AgentListener l) {
     return new AgentListener() {
       private void call(String what, Runnable r) {
-        try {
-          r.run();
-        } catch (RuntimeException e) {
-          log.error("AgentListener.{} threw; ignored", what, e);
-        }
+        dispatcher.call(what, r);
       }
 
       @Override
@@ -690,6 +918,11 @@ public final class Agent implements AutoCloseable {
       }
 
       @Override
+      public void onStateChanged(AgentState state) {
+        call("onStateChanged", () -> l.onStateChanged(state));
+      }
+
+      @Override
       public void onStopped(Throwable cause) {
         call("onStopped", () -> l.onStopped(cause));
       }
@@ -706,8 +939,8 @@ public final class Agent implements AutoCloseable {
     private HostNetwork hostNetwork;
     private ExternalInterface externalInterface;
     private ThreadFactory threadFactory = r -> new Thread(r, "overlaynet-agent-start");
-    private Function<AgentOptions, TrafficManager> trafficFactory =
-        o -> TrafficManager.iptables(TrafficOptions.DEFAULT.withResyncPeriod(o.resyncPeriod()));
+    /** Null: the iptables manager, reporting its resyncs to the agent's metrics. */
+    private Function<AgentOptions, TrafficManager> trafficFactory;
 
     private Builder() {}
 
@@ -777,7 +1010,11 @@ public final class Agent implements AutoCloseable {
       return this;
     }
 
-    /** Replaces the iptables traffic manager (e.g. one that runs iptables in a namespace). */
+    /**
+     * Replaces the iptables traffic manager (e.g. one that runs iptables in a namespace). To have
+     * its resyncs counted in {@link Agent#metrics()}, build it with a {@link TrafficListener}
+     * of your own; the agent's default manager is counted.
+     */
     public Builder trafficManager(Function<AgentOptions, TrafficManager> factory) {
       this.trafficFactory = Objects.requireNonNull(factory, "factory");
       return this;

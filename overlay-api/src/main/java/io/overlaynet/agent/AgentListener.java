@@ -4,7 +4,8 @@ import io.overlaynet.Lease;
 
 /**
  * Hears what the {@link Agent} does, for embedders (metrics, readiness, node status). Every
- * method has an empty default. Calls come from the agent's threads and should return quickly;
+ * method has an empty default. Calls come one at a time, in order, from a thread of their own, so
+ * a slow listener delays neither the data plane nor the lease renewal (later calls wait for it);
  * what a method throws is logged and ignored, so it cannot break the agent.
  *
  * <pre>{@code
@@ -39,6 +40,12 @@ public interface AgentListener {
 
   /** Something failed that the agent retries or survives (store unreachable, bad config...). */
   default void onError(Throwable error) {}
+
+  /**
+   * The agent's state changed ({@link Agent#state()}): it waits for its config, is ready, degraded
+   * (with the reason) or ready again, or stopped.
+   */
+  default void onStateChanged(AgentState state) {}
 
   /** The agent stopped; {@code cause} is null after a requested stop. */
   default void onStopped(Throwable cause) {}

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executors;
@@ -45,10 +46,12 @@ final class IptablesTrafficManager implements TrafficManager {
   private final ReentrantLock lock = new ReentrantLock();
   private final Map<String, KeptSet> kept = new LinkedHashMap<>();  // guarded by lock
   private final ScheduledExecutorService resync;
+  private final TrafficListener listener;
   private volatile boolean closed;
 
-  IptablesTrafficManager(TrafficOptions options) {
+  IptablesTrafficManager(TrafficOptions options, TrafficListener listener) {
     this.options = options;
+    this.listener = Objects.requireNonNull(listener, "listener");
     this.runner = new CommandRunner(options.commandPrefix(), options.commandTimeout());
     this.v4 = new IptablesTool(Family.IPV4, options, runner);
     this.v6 = new IptablesTool(Family.IPV6, options, runner);
@@ -242,6 +245,7 @@ final class IptablesTrafficManager implements TrafficManager {
             log.info("Some iptables rules are missing ({}); deleting and recreating rules", set.name());
             bootstrap(set.tool(), set.rules(), false);
             log.info("Restored {} rules, the missing ones were: {}", set.name(), missing);
+            tell(() -> listener.onRestored(set.name(), missing.size()));
           }
         } catch (TrafficException e) {
           if (closed) {
@@ -249,6 +253,7 @@ final class IptablesTrafficManager implements TrafficManager {
           }
           log.warn("Failed to ensure {} iptables rules, retrying in {} ms: {}", set.name(),
               options.resyncPeriod().toMillis(), e.getMessage());
+          tell(() -> listener.onResyncFailed(set.name(), e));
         } catch (RuntimeException e) {
           // A periodic task that throws is never run again: log and keep the loop alive.
           log.error("Unexpected failure ensuring {} iptables rules", set.name(), e);
@@ -256,6 +261,15 @@ final class IptablesTrafficManager implements TrafficManager {
       }
     } finally {
       lock.unlock();
+    }
+  }
+
+  /** Calls the listener; what it throws must not end the resync loop. */
+  private static void tell(Runnable call) {
+    try {
+      call.run();
+    } catch (RuntimeException e) {
+      log.warn("TrafficListener threw; ignored: {}", e.toString());
     }
   }
 

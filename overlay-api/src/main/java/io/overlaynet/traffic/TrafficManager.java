@@ -26,7 +26,12 @@ public interface TrafficManager extends AutoCloseable {
    * {@link TrafficOptions#commandTimeout()}. Nothing runs until the first {@code setup…} call.
    */
   static TrafficManager iptables(TrafficOptions options) {
-    return new IptablesTrafficManager(options);
+    return new IptablesTrafficManager(options, TrafficListener.NONE);
+  }
+
+  /** Returns the iptables implementation, as {@link #iptables(TrafficOptions)}, telling {@code listener} of each resync. */
+  static TrafficManager iptables(TrafficOptions options, TrafficListener listener) {
+    return new IptablesTrafficManager(options, listener);
   }
 
   /**

@@ -376,6 +376,7 @@ class AgentTest {
 
   static final class FakeBackend implements Backend {
     volatile FakeNetwork network;
+    volatile BackendContext context;
 
     @Override
     public String type() {
@@ -384,6 +385,7 @@ class AgentTest {
 
     @Override
     public Network register(BackendContext ctx) {
+      context = ctx;
       LeaseAttrs attrs = LeaseAttrs.of(ctx.externalInterface().extAddr()).withBackend("fake", null);
       if (ctx.config().enableIpv6()) {
         attrs = attrs.withPublicIpv6(ctx.externalInterface().extV6Addr().orElseThrow());
