@@ -11,7 +11,7 @@ public interface ReconcileListener {
   /** Ignores everything; for a backend used without an agent. */
   ReconcileListener NONE = new ReconcileListener() {};
 
-  /** {@code count} objects of {@code kind} were put right. */
+  /** {@code count} (at least 1) objects of {@code kind} were put right. */
   default void onRepaired(RepairKind kind, int count) {}
 
   /** A reconciliation ran to its end: the data plane matches the wanted state (or was made to). */

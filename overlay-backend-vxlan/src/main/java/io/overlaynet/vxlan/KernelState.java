@@ -1,5 +1,6 @@
 package io.overlaynet.vxlan;
 
+import io.overlaynet.DataPlaneEntry.Drift;
 import io.overlaynet.ip.IpAddress;
 import io.overlaynet.ip.IpNet;
 import io.overlaynet.ip.MacAddress;
@@ -35,8 +36,18 @@ record KernelState(int devIndex, List<Route> routes, List<Neighbor> neighbors, L
     return routeGetResult.size() == 1 && routeGetResult.get(0).gateway() == null;
   }
 
-  /** Returns the peers whose route, ARP or FDB entry is missing or differs. */
-  List<Peer> needsRepair(Collection<Peer> wanted) {
+  /**
+   * How the kernel holds one peer's objects. A direct peer has only its route; its neighbour and
+   * FDB drifts are then {@code OK}.
+   */
+  record PeerCheck(Peer peer, Drift route, Drift neighbor, Drift fdb) {
+    boolean ok() {
+      return route == Drift.OK && neighbor == Drift.OK && fdb == Drift.OK;
+    }
+  }
+
+  /** Compares each wanted peer's route, ARP/NDP and FDB entry with the kernel's. */
+  List<PeerCheck> check(Collection<Peer> wanted) {
     Map<IpNet, Route> routeByDst = new HashMap<>();
     for (Route r : routes) {
       IpNet d = r.dst();
@@ -52,27 +63,33 @@ record KernelState(int devIndex, List<Route> routes, List<Neighbor> neighbors, L
         neighByIp.put(n.ip(), n);
       }
     }
-    Set<String> fdbKeys = new HashSet<>();
+    Map<MacAddress, Set<IpAddress>> fdbDsts = new HashMap<>();
     for (FdbEntry e : fdb) {
       if (e.linkIndex() == devIndex && e.dst() != null) {
-        fdbKeys.add(e.mac() + "/" + e.dst());
+        fdbDsts.computeIfAbsent(e.mac(), m -> new HashSet<>()).add(e.dst());
       }
     }
-    List<Peer> broken = new ArrayList<>();
+    List<PeerCheck> checks = new ArrayList<>(wanted.size());
     for (Peer p : wanted) {
-      Route want = p.route(devIndex);
       Route have = routeByDst.get(p.subnet());
-      boolean ok = have != null && routeMatches(want, have, p.direct());
+      Drift route = have == null ? Drift.MISSING : routeMatches(p.route(devIndex), have, p.direct()) ? Drift.OK
+          : Drift.WRONG;
+      Drift neighbor = Drift.OK;
+      Drift fdbDrift = Drift.OK;
       if (!p.direct()) {
         Neighbor n = neighByIp.get(p.vtepIp());
-        ok &= n != null && p.vtepMac().equals(n.mac()) && n.isPermanent();
-        ok &= fdbKeys.contains(p.vtepMac() + "/" + p.publicIp());
+        neighbor = n == null ? Drift.MISSING : p.vtepMac().equals(n.mac()) && n.isPermanent() ? Drift.OK : Drift.WRONG;
+        Set<IpAddress> dsts = fdbDsts.get(p.vtepMac());
+        fdbDrift = dsts == null ? Drift.MISSING : dsts.contains(p.publicIp()) ? Drift.OK : Drift.WRONG;
       }
-      if (!ok) {
-        broken.add(p);
-      }
+      checks.add(new PeerCheck(p, route, neighbor, fdbDrift));
     }
-    return broken;
+    return checks;
+  }
+
+  /** Returns the peers whose route, ARP or FDB entry is missing or differs. */
+  List<Peer> needsRepair(Collection<Peer> wanted) {
+    return check(wanted).stream().filter(c -> !c.ok()).map(PeerCheck::peer).toList();
   }
 
   /** The metric the kernel gives a route written without one: 0 for IPv4, 1024 for IPv6. */

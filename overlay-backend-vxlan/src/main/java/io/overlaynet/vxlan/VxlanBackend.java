@@ -137,7 +137,7 @@ public final class VxlanBackend implements Backend {
       if (spec4 != null) {
         current = spec4.name();
         v4 = new VxlanPlane(nl, spec4, lease.subnet().address(), netConfig.network(), cfg.directRouting(), netConfig,
-            dev4.index());
+            dev4.index(), context.reconcileListener());
         v4.setUp(dev4, spec4.mtu());
       }
       if (spec6 != null) {
@@ -145,13 +145,13 @@ public final class VxlanBackend implements Backend {
         Ip6Net subnet6 = lease.ipv6Subnet().orElseThrow(() -> new BackendException(
             "vxlan: EnableIPv6 is set but the lease " + lease.key() + " has no IPv6 subnet"));
         v6 = new VxlanPlane(nl, spec6, subnet6.address(), netConfig.ipv6Network(), cfg.directRouting(), netConfig,
-            dev6.index());
+            dev6.index(), context.reconcileListener());
         v6.setUp(dev6, spec6.mtu());
       }
       // FLANNEL_MTU: flanneld's ext MTU - 50 whenever IPv4 is on (B10: 1450 in dual stack); an
       // IPv6-only node says what fits flannel-v6 (- 70), where flanneld would still say - 50.
       int mtu = spec4 != null ? spec4.mtu() : spec6.mtu();
-      VxlanNetwork network = new VxlanNetwork(nl, v4, v6, lease, mtu, options);
+      VxlanNetwork network = new VxlanNetwork(nl, v4, v6, lease, mtu, options, context.reconcileListener());
       network.start();
       log.info("watching for new subnet leases");
       return network;

@@ -1,9 +1,15 @@
 package io.overlaynet.vxlan;
 
+import io.overlaynet.BackendException;
+import io.overlaynet.DataPlaneEntry;
+import io.overlaynet.DataPlaneView;
 import io.overlaynet.Lease;
 import io.overlaynet.LeaseEvent;
 import io.overlaynet.Network;
+import io.overlaynet.PeerStatus;
+import io.overlaynet.ReconcileListener;
 import io.overlaynet.impl.Backoff;
+import io.overlaynet.impl.RepairSeam;
 import io.overlaynet.impl.WakeableLoop;
 import io.overlaynet.ip.Ip6;
 import io.overlaynet.ip.IpNet;
@@ -19,6 +25,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -55,6 +62,9 @@ final class VxlanNetwork implements Network {
   private final Object lock = new Object();
   /** Leases already warned about for a foreign backend type; guarded by {@link #lock}. */
   private final Set<String> ignored = new HashSet<>();
+  /** The remote leases as last given, by key, for {@link #dataPlane()}; guarded by {@link #lock}. */
+  private final Map<String, Lease> given = new LinkedHashMap<>();
+  private final ReconcileListener repairs;
 
   private final WakeableLoop maintainer;
   /** The wait after a failed reconciliation (1 s doubling up to the period); the maintainer's thread only. */
@@ -64,8 +74,10 @@ final class VxlanNetwork implements Network {
   private Subscription routeWatch;
 
   /** Makes the network over its planes, at least one; {@code mtu} is what {@code FLANNEL_MTU} says. */
-  VxlanNetwork(NetlinkHandle nl, VxlanPlane v4, VxlanPlane v6, Lease lease, int mtu, VxlanOptions options) {
+  VxlanNetwork(NetlinkHandle nl, VxlanPlane v4, VxlanPlane v6, Lease lease, int mtu, VxlanOptions options,
+      ReconcileListener repairs) {
     this.nl = nl;
+    this.repairs = repairs;
     this.v4 = v4;
     this.v6 = v6;
     List<VxlanPlane> both = new ArrayList<>(2);
@@ -150,6 +162,12 @@ final class VxlanNetwork implements Network {
       if (closed) {
         return;
       }
+      given.clear();
+      for (Lease l : leases) {
+        if (!isOwn(l)) {
+          given.put(l.key(), l);
+        }
+      }
       Map<VxlanPlane, List<Peer>> fresh = new HashMap<>();
       Map<VxlanPlane, Set<IpNet>> leased = new HashMap<>();
       for (VxlanPlane p : planes) {
@@ -189,6 +207,11 @@ final class VxlanNetwork implements Network {
           continue;
         }
         boolean removed = e.type() == LeaseEvent.Type.REMOVED;
+        if (removed) {
+          given.remove(l.key());
+        } else {
+          given.put(l.key(), l);
+        }
         boolean vxlan = isVxlan(l, !removed);
         for (VxlanPlane p : planes) {
           Optional<IpNet> subnet = subnetOf(p, l);
@@ -281,6 +304,55 @@ final class VxlanNetwork implements Network {
     return new Peer(subnet, l.attrs().publicIp(), data.vtepMac(), p.isDirect(l.attrs().publicIp()));
   }
 
+  // ------------------------------------------------------------------ status
+
+  /**
+   * Per remote lease, its route, ARP/NDP and FDB entry on each device with their drift; a lease of
+   * another backend type, or whose data did not decode, has none. Stale: what the devices hold
+   * that no lease backs. The wanted state is copied under the lock; the kernel is read outside
+   * it, so lease events are not held up by a status query.
+   */
+  @Override
+  public DataPlaneView dataPlane() {
+    List<VxlanPlane.Wanted> wanted = new ArrayList<>(planes.size());
+    List<Lease> remote;
+    synchronized (lock) {
+      planes.forEach(p -> wanted.add(p.wanted()));
+      remote = List.copyOf(given.values());
+    }
+    List<PeerStatus> peers = new ArrayList<>(remote.size());
+    List<DataPlaneEntry> stale = new ArrayList<>();
+    Map<VxlanPlane, VxlanPlane.Status> status = new HashMap<>();
+    try {
+      for (VxlanPlane.Wanted w : wanted) {
+        VxlanPlane p = w.plane();
+        Set<IpNet> leased = new HashSet<>();
+        remote.forEach(l -> subnetOf(p, l).ifPresent(leased::add));
+        VxlanPlane.Status st = p.status(w, leased);
+        status.put(p, st);
+        stale.addAll(st.stale());
+      }
+    } catch (NetlinkException e) {
+      throw new BackendException("vxlan: cannot read the kernel's state: " + e.getMessage(), e);
+    }
+    for (Lease l : remote) {
+      List<DataPlaneEntry> entries = new ArrayList<>();
+      Optional<String> error = Optional.empty();
+      for (VxlanPlane.Wanted w : wanted) {
+        Optional<IpNet> subnet = subnetOf(w.plane(), l);
+        if (subnet.isEmpty() || !w.peers().containsKey(subnet.get())) {
+          continue;
+        }
+        entries.addAll(status.get(w.plane()).entries().getOrDefault(subnet.get(), List.of()));
+        if (error.isEmpty()) {
+          error = VxlanPlane.error(w, subnet.get());
+        }
+      }
+      peers.add(new PeerStatus(l, entries, error));
+    }
+    return new DataPlaneView(peers, stale);
+  }
+
   // ------------------------------------------------------------------ maintenance
 
   private void wake() {
@@ -290,14 +362,22 @@ final class VxlanNetwork implements Network {
   /** One round of maintenance: reconcile; after a failure retry sooner, with back-off. */
   private long maintainRound() {
     long interval = options.reconcileInterval().toMillis();
+    if (RepairSeam.paused()) {
+      return interval;
+    }
     try {
-      reconcile();
+      int failed = reconcile();
+      if (failed > 0) {
+        throw new BackendException(failed + " subnets could not be programmed");
+      }
       retry.reset();
+      repairs.onReconciled();
       return interval;
     } catch (NetlinkException | RuntimeException e) {
       if (closed) {
         return interval;
       }
+      repairs.onReconcileFailed(e);
       // Retry soon with backoff (1 s doubling up to the period), e.g. while the underlay is away.
       long wait = retry.nextMillis();
       log.warn("reconciling {} failed (retrying in {} ms): {}", planes, wait, e.getMessage());
@@ -310,17 +390,19 @@ final class VxlanNetwork implements Network {
    * peers; restores missing or changed entries. Package-private so tests can run it at once. Each
    * family is reconciled even if the other one fails.
    *
+   * @return how many peers could not be programmed
    * @throws NetlinkException if the kernel cannot be read or a device not recreated
    */
-  void reconcile() throws NetlinkException {
+  int reconcile() throws NetlinkException {
     synchronized (lock) {
       if (closed) {
-        return;
+        return 0;
       }
       NetlinkException first = null;
+      int failed = 0;
       for (VxlanPlane p : planes) {
         try {
-          p.reconcile();
+          failed += p.reconcile();
         } catch (NetlinkException e) {
           if (first == null) {
             first = e;
@@ -332,6 +414,7 @@ final class VxlanNetwork implements Network {
       if (first != null) {
         throw first;
       }
+      return failed;
     }
   }
 

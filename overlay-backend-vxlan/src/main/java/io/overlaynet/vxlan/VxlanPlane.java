@@ -1,6 +1,10 @@
 package io.overlaynet.vxlan;
 
+import io.overlaynet.DataPlaneEntry;
+import io.overlaynet.DataPlaneEntry.Drift;
 import io.overlaynet.NetworkConfig;
+import io.overlaynet.ReconcileListener;
+import io.overlaynet.RepairKind;
 import io.overlaynet.ip.IpAddress;
 import io.overlaynet.ip.IpNet;
 import io.overlaynet.netlink.Family;
@@ -19,6 +23,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,10 +52,14 @@ final class VxlanPlane {
   private volatile boolean closed;
   /** The wanted peers by subnet. */
   private final Map<IpNet, Peer> peers = new HashMap<>();
+  /** The last programming error per subnet, until the subnet is programmed. */
+  private final Map<IpNet, String> errors = new HashMap<>();
+  private final ReconcileListener repairs;
   private volatile int devIndex;
 
   VxlanPlane(NetlinkHandle nl, VxlanDevice.Spec spec, IpAddress address, IpNet network, boolean directRouting,
-      NetworkConfig netConfig, int devIndex) {
+      NetworkConfig netConfig, int devIndex, ReconcileListener repairs) {
+    this.repairs = repairs;
     this.nl = nl;
     this.spec = spec;
     this.family = Family.of(address);
@@ -117,6 +126,7 @@ final class VxlanPlane {
     unprogramAll(gone);
     peers.clear();
     peers.putAll(byDst);
+    errors.keySet().retainAll(byDst.keySet());
     removeStale(leased);
     program(byDst.values());
   }
@@ -144,6 +154,7 @@ final class VxlanPlane {
       return;
     }
     peers.remove(subnet);
+    errors.remove(subnet);
     Peer p = known != null ? known : derived;
     if (p != null) {
       log.debug("removing subnet: {}", p);
@@ -183,6 +194,7 @@ final class VxlanPlane {
         nl.fdbSetAll(fdb);
       }
       nl.routeReplaceAll(routes);
+      list.forEach(p -> errors.remove(p.subnet()));
       return 0;
     } catch (NetlinkException batchFailure) {
       log.debug("batch programming of {} subnets on {} failed ({}); redoing them one by one", list.size(),
@@ -200,6 +212,7 @@ final class VxlanPlane {
           nl.neighSet(p.neighbor(index));
         } catch (NetlinkException e) {
           log.error("AddARP failed for {}: {}", p, e.getMessage());
+          errors.put(p.subnet(), "AddARP failed: " + e.getMessage());
           failed++;
           continue;
         }
@@ -207,6 +220,7 @@ final class VxlanPlane {
           nl.fdbSet(p.fdb(index));
         } catch (NetlinkException e) {
           log.error("AddFDB failed for {}: {}", p, e.getMessage());
+          errors.put(p.subnet(), "AddFDB failed: " + e.getMessage());
           quietly(() -> nl.neighDel(p.neighbor(index)));
           failed++;
           continue;
@@ -214,9 +228,11 @@ final class VxlanPlane {
       }
       try {
         nl.routeReplace(p.route(index));
+        errors.remove(p.subnet());
       } catch (NetlinkException e) {
         log.error("failed to add vxlanRoute ({} -> {}): {}", p.subnet(), p.direct() ? p.publicIp() : p.vtepIp(),
             e.getMessage());
+        errors.put(p.subnet(), "failed to add vxlanRoute: " + e.getMessage());
         if (!p.direct()) {
           quietly(() -> nl.neighDel(p.neighbor(index)));
           quietly(() -> nl.fdbDel(p.fdb(index)));
@@ -312,25 +328,103 @@ final class VxlanPlane {
         log.info("removing stale FDB entry {} dst {}", e.mac(), e.dst());
       }
       removeAll(routes, arp, fdb);
+      repaired(RepairKind.STALE_REMOVED, routes.size() + arp.size() + fdb.size());
     } catch (NetlinkException e) {
       log.warn("could not list {}'s entries to remove stale ones: {}", spec.name(), e.getMessage());
     }
   }
 
   private KernelState readKernel() throws NetlinkException {
-    int index = devIndex;
+    return readKernel(devIndex);
+  }
+
+  private KernelState readKernel(int index) throws NetlinkException {
     return new KernelState(index, nl.routeList(family), nl.neighList(index, family), nl.fdbList(index));
+  }
+
+  /** Tells the listener of {@code count} repairs of {@code kind}, if any. */
+  private void repaired(RepairKind kind, int count) {
+    if (count > 0) {
+      repairs.onRepaired(kind, count);
+    }
+  }
+
+  // ------------------------------------------------------------------ status
+
+  /** The wanted state of this plane, copied under the network's lock so that the kernel is read outside it. */
+  record Wanted(VxlanPlane plane, int devIndex, Map<IpNet, Peer> peers, Map<IpNet, String> errors) {}
+
+  /** Returns a copy of the wanted peers and pending errors (call under the network's lock). */
+  Wanted wanted() {
+    return new Wanted(this, devIndex, Map.copyOf(peers), Map.copyOf(errors));
+  }
+
+  /**
+   * What the kernel holds for the wanted peers, per subnet, and what this plane owns without a
+   * lease ({@code leased}: every other node's subnet of this family). Reads the kernel; needs no lock.
+   */
+  record Status(Map<IpNet, List<DataPlaneEntry>> entries, List<DataPlaneEntry> stale) {}
+
+  Status status(Wanted w, Set<IpNet> leased) throws NetlinkException {
+    KernelState k = readKernel(w.devIndex());
+    String dev = spec.name();
+    Map<IpNet, List<DataPlaneEntry>> entries = new HashMap<>();
+    for (KernelState.PeerCheck c : k.check(w.peers().values())) {
+      Peer p = c.peer();
+      List<DataPlaneEntry> e = new ArrayList<>(3);
+      e.add(new DataPlaneEntry("route", describe(p.route(w.devIndex())), c.route()));
+      if (!p.direct()) {
+        e.add(new DataPlaneEntry("neighbor", p.vtepIp() + " dev " + dev + " lladdr " + p.vtepMac() + " PERMANENT",
+            c.neighbor()));
+        e.add(new DataPlaneEntry("fdb", p.vtepMac() + " dev " + dev + " dst " + p.publicIp() + " self permanent",
+            c.fdb()));
+      }
+      entries.put(p.subnet(), e);
+    }
+    List<DataPlaneEntry> stale = new ArrayList<>();
+    Collection<Peer> wanted = w.peers().values();
+    List<Route> routes = new ArrayList<>(k.staleRoutes(wanted, network));
+    if (directRouting) {
+      routes.addAll(OverlayRoutes.unleased(k.routes(), netConfig, spec.vtepDevIndex(), leased));
+    }
+    routes.forEach(r -> stale.add(new DataPlaneEntry("route", describe(r), Drift.STALE)));
+    k.staleNeighbors(wanted).forEach(n -> stale.add(new DataPlaneEntry("neighbor",
+        n.ip() + " dev " + dev + " lladdr " + n.mac() + " PERMANENT", Drift.STALE)));
+    k.staleFdb(wanted).forEach(f -> stale.add(new DataPlaneEntry("fdb",
+        f.mac() + " dev " + dev + " dst " + f.dst() + " self permanent", Drift.STALE)));
+    return new Status(entries, stale);
+  }
+
+  /** Returns the pending error of {@code subnet} from a copy of the wanted state. */
+  static Optional<String> error(Wanted w, IpNet subnet) {
+    return Optional.ofNullable(w.errors().get(subnet));
+  }
+
+  /** A route as {@code ip route} prints it ({@code if<N>} for a device other than this plane's). */
+  private String describe(Route r) {
+    StringBuilder b = new StringBuilder(r.dst().toString());
+    if (r.gateway() != null) {
+      b.append(" via ").append(r.gateway());
+    }
+    if (r.linkIndex() != 0) {
+      b.append(" dev ").append(r.linkIndex() == devIndex ? spec.name() : "if" + r.linkIndex());
+    }
+    if (r.isOnlink()) {
+      b.append(" onlink");
+    }
+    return b.toString();
   }
 
   // ------------------------------------------------------------------ maintenance
 
   /**
    * Checks the device and every peer's objects; recreates a deleted device and re-programs all
-   * peers; restores missing or changed entries.
+   * peers; restores missing or changed entries. Tells the listener what it put right.
    *
+   * @return how many peers could not be programmed
    * @throws NetlinkException if the kernel cannot be read or the device not recreated
    */
-  void reconcile() throws NetlinkException {
+  int reconcile() throws NetlinkException {
     Link dev;
     try {
       dev = nl.linkByName(spec.name());
@@ -345,23 +439,33 @@ final class VxlanPlane {
             peers.size());
       }
       devIndex = setUp(VxlanDevice.ensure(nl, spec), spec.mtu()).index();
+      repaired(RepairKind.DEVICE_RECREATED, 1);
       int failed = program(new ArrayList<>(peers.values()));
       log.info("{} recreated (index {}); {} subnets re-programmed, {} failed", spec.name(), devIndex,
           peers.size() - failed, failed);
-      return;
+      return failed;
     }
     // Present: keep it up, addressed and with the MAC our lease publishes.
     VxlanDevice.configure(nl, dev, address, network, 0, spec.mac());
     if (peers.isEmpty()) {
-      return;
+      return 0;
     }
-    List<Peer> broken = readKernel().needsRepair(peers.values());
-    if (!broken.isEmpty()) {
-      for (Peer p : broken) {
-        log.info("Route recovered {} : {}", p.subnet(), p.direct() ? p.publicIp() : p.vtepIp() + " dev " + spec.name());
-      }
-      program(broken);
+    List<KernelState.PeerCheck> broken = readKernel().check(peers.values()).stream().filter(c -> !c.ok()).toList();
+    if (broken.isEmpty()) {
+      return 0;
     }
+    for (KernelState.PeerCheck c : broken) {
+      Peer p = c.peer();
+      log.info("Route recovered {} : {}", p.subnet(), p.direct() ? p.publicIp() : p.vtepIp() + " dev " + spec.name());
+    }
+    int failed = program(broken.stream().map(KernelState.PeerCheck::peer).toList());
+    if (failed == 0) {
+      repaired(RepairKind.ROUTE_RESTORED, (int) broken.stream().filter(c -> c.route() != Drift.OK).count());
+      repaired(RepairKind.NEIGHBOR_RESTORED,
+          (int) broken.stream().filter(c -> c.neighbor() != Drift.OK).count());
+      repaired(RepairKind.FDB_RESTORED, (int) broken.stream().filter(c -> c.fdb() != Drift.OK).count());
+    }
+    return failed;
   }
 
   /**
