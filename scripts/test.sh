@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian 12 machine (as root) and runs every test: unit, kernel (network
-# namespaces, root) and etcd (a real etcd process started by the tests).
+# namespaces, root) and etcd (a real etcd process started by the tests), then checks the Debian
+# package (scripts/deb-check.sh).
 #
 # Never green by skipping: a test whose prerequisite (root, etcd, a kernel feature) is missing
 # fails (Prerequisites in overlay-api's test-jar), and any test reported skipped for another
@@ -27,3 +28,6 @@ if [ "${allow,,}" != "true" ]; then
     exit 1
   fi
 fi
+# The Debian package that verify built (examples/target/overlay-agent_<version>_all.deb): install,
+# run the agent and the demo through it, purge, and check that nothing of it is left.
+bash scripts/deb-check.sh
