@@ -2,51 +2,98 @@ package io.overlaynet.examples;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.overlaynet.agent.Agent;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * flanneld's health endpoints: {@code /healthz} answers 200 {@code flanneld is running} while the
- * process runs; {@code /readyz} answers 200 {@code flanneld is ready} once the data plane is up and
- * {@code subnet.env} is written, 503 {@code flanneld is not ready yet} before. The texts are
- * flanneld's, so existing probes keep working.
+ * The agent's HTTP endpoints on {@code --healthz-ip:--healthz-port}:
+ * <ul>
+ *   <li>{@code /healthz}: 200 {@code flanneld is running} while the process runs (flanneld's);
+ *   <li>{@code /readyz}: 200 {@code flanneld is ready} while the agent runs (its rules are in place
+ *       and {@code subnet.env} is written; also while degraded, since traffic flows), 503
+ *       {@code flanneld is not ready yet} before that and once it stops, e.g. after its lease was
+ *       lost (flannel HEAD's meaning and texts, so existing probes keep working);
+ *   <li>{@code /metrics}: the agent's metrics in the Prometheus text format;
+ *   <li>{@code /status}: the agent's state, lease and per-peer data plane with drift, as JSON
+ *       ({@link StatusReport}); what {@code overlay-agent status} asks for.
+ * </ul>
+ * A scrape reads counters only, and {@code /status} reads the kernel without holding the
+ * backend's lock, so neither delays the data plane. Two threads serve, so one slow client does not
+ * keep a probe waiting.
  */
 final class HealthServer implements AutoCloseable {
 
-  private final HttpServer server;
-  private volatile boolean ready;
+  private static final Logger log = LoggerFactory.getLogger(HealthServer.class);
 
-  private HealthServer(HttpServer server) {
+  private final HttpServer server;
+  private final ExecutorService executor;
+  private volatile Agent agent;
+
+  private HealthServer(HttpServer server, ExecutorService executor) {
     this.server = server;
+    this.executor = executor;
   }
 
-  /** Starts listening on {@code address}. */
+  /** Starts listening on {@code address}; until {@link #attach} it answers not ready. */
   static HealthServer start(InetSocketAddress address) {
+    HttpServer s;
     try {
-      HttpServer s = HttpServer.create(address, 16);
-      HealthServer h = new HealthServer(s);
-      s.createContext("/healthz", ex -> h.answer(ex, 200, "flanneld is running"));
-      s.createContext("/readyz", ex -> {
-        if (h.ready) {
-          h.answer(ex, 200, "flanneld is ready");
-        } else {
-          h.answer(ex, 503, "flanneld is not ready yet");
-        }
-      });
-      s.setExecutor(Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "overlaynet-healthz");
-        t.setDaemon(true);
-        return t;
-      }));
-      s.start();
-      return h;
+      s = HttpServer.create(address, 16);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot listen for healthz on " + address, e);
     }
+    AtomicInteger n = new AtomicInteger();
+    ExecutorService executor = Executors.newFixedThreadPool(2, r -> {
+      Thread t = new Thread(r, "overlaynet-healthz-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    HealthServer h = new HealthServer(s, executor);
+    s.createContext("/healthz", ex -> h.answer(ex, 200, "text/plain; charset=utf-8", text("flanneld is running")));
+    s.createContext("/readyz", ex -> {
+      Agent a = h.agent;
+      if (a != null && a.state().running()) {
+        h.answer(ex, 200, "text/plain; charset=utf-8", text("flanneld is ready"));
+      } else {
+        h.answer(ex, 503, "text/plain; charset=utf-8", text("flanneld is not ready yet"));
+      }
+    });
+    s.createContext("/metrics", ex -> {
+      Agent a = h.agent;
+      if (a == null) {
+        h.answer(ex, 503, "text/plain; charset=utf-8", text("the agent has not started yet"));
+        return;
+      }
+      ByteArrayOutputStream out = new ByteArrayOutputStream(4096);
+      PrometheusMetrics.write(out, a.metrics(), a.state(), a.networkConfig().map(c -> c.backend().type()).orElse(""));
+      h.answer(ex, 200, PrometheusMetrics.CONTENT_TYPE, out.toByteArray());
+    });
+    s.createContext("/status", ex -> {
+      Agent a = h.agent;
+      if (a == null) {
+        h.answer(ex, 503, "text/plain; charset=utf-8", text("the agent has not started yet"));
+        return;
+      }
+      h.answer(ex, 200, "application/json", text(StatusReport.toJson(StatusReport.of(a))));
+    });
+    s.setExecutor(executor);
+    s.start();
+    return h;
+  }
+
+  /** Serves {@code agent}'s readiness, metrics and status from now on. */
+  void attach(Agent agent) {
+    this.agent = agent;
   }
 
   /** Returns the bound port (useful with port 0). */
@@ -54,21 +101,34 @@ final class HealthServer implements AutoCloseable {
     return server.getAddress().getPort();
   }
 
-  void setReady(boolean value) {
-    ready = value;
+  private static byte[] text(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
   }
 
-  private void answer(HttpExchange ex, int status, String body) throws IOException {
-    byte[] b = body.getBytes(StandardCharsets.UTF_8);
-    ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-    ex.sendResponseHeaders(status, b.length);
-    try (OutputStream out = ex.getResponseBody()) {
-      out.write(b);
+  private void answer(HttpExchange ex, int status, String contentType, byte[] body) throws IOException {
+    try (ex) {
+      if (!"GET".equals(ex.getRequestMethod()) && !"HEAD".equals(ex.getRequestMethod())) {
+        ex.getResponseHeaders().set("Allow", "GET, HEAD");
+        ex.sendResponseHeaders(405, -1);
+        return;
+      }
+      ex.getResponseHeaders().set("Content-Type", contentType);
+      boolean head = "HEAD".equals(ex.getRequestMethod());
+      ex.sendResponseHeaders(status, head ? -1 : body.length);
+      if (!head) {
+        try (OutputStream out = ex.getResponseBody()) {
+          out.write(body);
+        }
+      }
+    } catch (RuntimeException e) {
+      // A status that cannot be built must not kill the server's thread; the client sees the close.
+      log.warn("healthz: {} {} failed: {}", ex.getRequestMethod(), ex.getRequestURI(), e.toString());
     }
   }
 
   @Override
   public void close() {
     server.stop(0);
+    executor.shutdownNow();
   }
 }

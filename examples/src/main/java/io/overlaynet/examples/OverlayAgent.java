@@ -314,17 +314,16 @@ public final class OverlayAgent implements Callable<Integer> {
       if (healthzPort > 0) {
         health = HealthServer.start(new InetSocketAddress(healthzIp, healthzPort));
       }
-      HealthServer h = health;
       Agent agent = Agent.builder().store(store, etcd.keyPrefix()).options(options)
           .listener(new AgentListener() {
             @Override
             public void onReady(Lease lease) {
-              if (h != null) {
-                h.setReady(true);
-              }
               SdNotify.ready();
             }
           }).build();
+      if (health != null) {
+        health.attach(agent);
+      }
       Thread waiter = new Thread(() -> {
         try {
           stop.await();

@@ -136,6 +136,7 @@ public final class Agent implements AutoCloseable {
   private volatile Network network;
   private volatile Lease lease;
   private volatile ExternalInterface externalInterface;
+  private volatile NetworkConfig networkConfig;
 
   private Agent(Builder b) {
     this.managerFactory = b.managerFactory;
@@ -274,6 +275,7 @@ public final class Agent implements AutoCloseable {
       own(manager);
     }
     NetworkConfig config = awaitConfig();
+    networkConfig = config;
     log.info("Found network config - Backend type: {}", config.backend().type());
     ExternalInterface ext = fixedInterface.orElseGet(() -> InterfaceSelector.select(hostNetwork, opts, config));
     externalInterface = ext;
@@ -472,6 +474,11 @@ public final class Agent implements AutoCloseable {
   /** Returns the registered backend network once started. */
   public Optional<Network> network() {
     return Optional.ofNullable(network);
+  }
+
+  /** Returns the network config the agent runs with, once it has read it. */
+  public Optional<NetworkConfig> networkConfig() {
+    return Optional.ofNullable(networkConfig);
   }
 
   /** Returns the chosen external interface once started. */
