@@ -47,6 +47,7 @@ import sun.misc.Signal;
  * <pre>
  * java -jar overlay-agent.jar --etcd-endpoints=http://127.0.0.1:2379 --iface=eth0 --ip-masq
  * java -jar overlay-agent.jar docker-opts -k DOCKER_NETWORK_OPTIONS -d /run/flannel/docker
+ * java -jar overlay-agent.jar status --healthz-port 8471
  * java -jar overlay-agent.jar demo --backend vxlan --hosts 3
  * </pre>
  *
@@ -55,7 +56,7 @@ import sun.misc.Signal;
  */
 @Command(name = "overlay-agent", mixinStandardHelpOptions = false, sortOptions = false,
     description = "flannel-compatible overlay network agent (etcd v3 mode).",
-    subcommands = {DockerOptsCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {DockerOptsCommand.class, StatusCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class OverlayAgent implements Callable<Integer> {
 
   /** The version printed by {@code --version}: overlaynet's version, as the build set it. */
