@@ -274,7 +274,9 @@ final class StatusCommand implements Callable<Integer> {
       b.append("State:    ").append(state);
       JsonArray problems = r.getAsJsonArray("problems");
       if (problems != null && problems.size() > 0) {
-        b.append(' ').append(problems);
+        List<String> names = new ArrayList<>();
+        problems.forEach(e -> names.add(e.getAsString()));
+        b.append(" [").append(String.join(", ", names)).append(']');
       }
       String since = str(r, "since");
       if (since != null) {
