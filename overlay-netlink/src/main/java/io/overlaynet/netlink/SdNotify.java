@@ -6,6 +6,7 @@ import io.overlaynet.netlink.internal.ffi.LibC;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,7 +25,12 @@ public final class SdNotify {
   private static final int AF_UNIX = 1;
   private static final int SOCK_DGRAM = 2;
   private static final int SOCK_CLOEXEC = 0x80000;
+  private static final int SOL_SOCKET = 1;
+  private static final int SO_SNDTIMEO = 21; // asm-generic, as x86-64 and arm64
+  private static final int MSG_NOSIGNAL = 0x4000;
   private static final int MAX_PATH = 108;
+  /** How long a send may wait for room in the receiver's queue (see {@link #notify}). */
+  private static final Duration SEND_TIMEOUT = Duration.ofSeconds(1);
 
   private SdNotify() {}
 
@@ -50,9 +56,10 @@ public final class SdNotify {
 
   /**
    * Sends {@code state} (e.g. {@code READY=1}) to the notification socket at {@code socketPath}
-   * ({@code @name} for an abstract socket).
+   * ({@code @name} for an abstract socket). A datagram socket blocks while the receiver's queue is
+   * full; this waits at most a second for room, then fails with {@code EAGAIN}.
    *
-   * @throws NetlinkException if the socket cannot be reached
+   * @throws NetlinkException if the socket cannot be reached or has no room
    * @throws IllegalArgumentException if the path is empty or longer than a socket address holds
    */
   public static void notify(String socketPath, String state) throws NetlinkException {
@@ -75,10 +82,27 @@ public final class SdNotify {
     LibC libc = Native.libc();
     int fd = NativeErrors.check("socket(AF_UNIX, SOCK_DGRAM)", libc.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
     try {
+      // The kernel queues at most net.unix.max_dgram_qlen (often 10) datagrams per receiver and
+      // then blocks the sender, in a native call nothing can interrupt: a wedged receiver must
+      // not hang the caller (the watchdog pinger, the agent's start-up) for good.
+      NativeErrors.check("setsockopt(SO_SNDTIMEO)", libc.setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, timeval(SEND_TIMEOUT),
+          2 * Native.longSize()));
       NativeErrors.check("connect(" + socketPath + ")", libc.connect(fd, addr, addrLen));
-      NativeErrors.check("send(" + socketPath + ")", libc.send(fd, buf, msg.length, 0));
+      NativeErrors.check("send(" + socketPath + ")", libc.send(fd, buf, msg.length, MSG_NOSIGNAL));
     } finally {
       libc.close(fd);
     }
+  }
+
+  /** A {@code struct timeval}: two native longs, seconds and microseconds. */
+  private static ByteBuffer timeval(Duration d) {
+    ByteBuffer tv = ByteBuffer.allocateDirect(2 * Native.longSize()).order(ByteOrder.nativeOrder());
+    long micros = d.toNanos() / 1_000 % 1_000_000;
+    if (Native.longSize() == 8) {
+      tv.putLong(d.toSeconds()).putLong(micros);
+    } else {
+      tv.putInt((int) d.toSeconds()).putInt((int) micros);
+    }
+    return tv.flip();
   }
 }
