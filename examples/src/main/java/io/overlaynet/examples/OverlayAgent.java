@@ -10,7 +10,6 @@ import io.overlaynet.etcd.EtcdStore;
 import io.overlaynet.ip.Ip4;
 import io.overlaynet.ip.Ip6;
 import io.overlaynet.ip.IpAddress;
-import io.overlaynet.netlink.Netlink;
 import io.overlaynet.netlink.SdNotify;
 import java.io.IOException;
 import java.io.InputStream;
@@ -147,7 +146,9 @@ public final class OverlayAgent implements Callable<Integer> {
   @Option(names = {"--help", "-h", "-help"}, usageHelp = true, description = "show this help and exit")
   boolean help;
 
-  @Option(names = {"-v", "--v"}, hidden = true, description = "klog verbosity (accepted for compatibility; ignored)")
+  // Read by AgentMain before anything logs (Verbosity); parsed here too, so that a bad value is an error.
+  @Option(names = {"-v", "--v"}, converter = Verbosity.Converter.class, defaultValue = "0",
+      description = "log verbosity, as klog's: 0 = info, 1..3 = debug, 4 or more = trace (default: ${DEFAULT-VALUE})")
   int verbosity;
 
   // klog flags that existing flanneld units pass (e.g. -log_dir=/var/log -logtostderr): accepted
@@ -164,7 +165,10 @@ public final class OverlayAgent implements Callable<Integer> {
       defaultValue = "false")
   boolean kubeSubnetManager;
 
-  /** Runs the command line with the process environment; returns the exit status. */
+  /**
+   * Runs the command line with the process environment; returns the exit status. The jar's entry
+   * point is {@link AgentMain}, which sets the log level from {@code -v} first.
+   */
   public static int run(String... args) {
     return commandLine(System.getenv()).execute(args);
   }
@@ -369,14 +373,6 @@ public final class OverlayAgent implements Callable<Integer> {
       t = t.getCause();
     }
     return t.getMessage();
-  }
-
-  /** The entry point of {@code overlay-agent.jar}. */
-  public static void main(String[] args) {
-    // Binding libc is the slowest step of the agent's start: let it overlap with parsing the
-    // flags and the first etcd requests (docs/BENCHMARKS.md, "Control plane").
-    Netlink.preloadInBackground();
-    System.exit(run(args));
   }
 
   /** Reads {@code --etcd-transport}: {@code http} or {@code grpc}, in any case. */
