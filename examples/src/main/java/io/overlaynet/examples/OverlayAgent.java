@@ -305,6 +305,9 @@ public final class OverlayAgent implements Callable<Integer> {
       return 1;
     }
     log.info("Starting {} with etcd {} prefix {}", VERSION, etcd.endpoints(), etcd.keyPrefix());
+    if (etcd.transport() == EtcdOptions.Transport.GRPC) {
+      JulToSlf4j.install(); // gRPC logs through java.util.logging
+    }
     CountDownLatch stop = new CountDownLatch(1);
     AtomicReference<String> signal = new AtomicReference<>();
     for (String name : new String[] {"TERM", "INT"}) {

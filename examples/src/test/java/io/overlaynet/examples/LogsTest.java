@@ -29,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The agent's log as an operator sees it: {@link AgentMain} in a child JVM, against an etcd
  * stand-in that has no network config (the agent logs a warning and then retries, at debug
  * level, every second or so). Every line carries an ISO-8601 timestamp and a level; {@code -v}
- * and {@code FLANNELD_V} decide whether the retries show.
+ * and {@code FLANNELD_V} decide whether the retries show; with {@code --etcd-transport=grpc},
+ * gRPC's java.util.logging records arrive in the same format and obey {@code -v} too.
  */
 class LogsTest {
 
@@ -113,6 +114,26 @@ class LogsTest {
       List<String> lines = a.stop();
       assertEveryLineIsARecord(lines);
       assertEquals(List.of(), lines.stream().filter(l -> !l.contains(" WARN ") && !l.contains(" ERROR ")).toList());
+    }
+  }
+
+  @Test
+  void grpcLogsInTheSameFormatAndItsDetailOnlyAtHigherVerbosity() throws Exception {
+    // Nothing listens on port 1: gRPC retries, jetcd and the agent warn.
+    List<String> quiet;
+    try (Agent a = Agent.start(dir, List.of(), List.of("--etcd-endpoints=http://127.0.0.1:1", "--etcd-transport=grpc",
+        "-v=0"))) {
+      a.awaitLine(l -> l.contains(CONFIG_WARN));
+      quiet = a.stop();
+    }
+    assertEveryLineIsARecord(quiet);
+    assertEquals(List.of(), quiet.stream().filter(l -> l.contains(" DEBUG ") || l.contains(" TRACE ")).toList());
+
+    try (Agent a = Agent.start(dir, List.of(), List.of("--etcd-endpoints=http://127.0.0.1:1", "--etcd-transport=grpc",
+        "-v=2"))) {
+      // gRPC's channel log, FINE in java.util.logging: DEBUG through the bridge.
+      a.awaitLine(l -> l.contains(" DEBUG ChannelLogger - [Channel<"));
+      assertEveryLineIsARecord(a.stop());
     }
   }
 
