@@ -317,6 +317,8 @@ public final class OverlayAgent implements Callable<Integer> {
       });
     }
     HealthServer health = null;
+    SystemdWatchdog watchdog = null;
+    SdNotify.status("Connecting to etcd " + String.join(",", etcd.endpoints().stream().map(Object::toString).toList()));
     try (EtcdStore store = EtcdStore.connect(etcd)) {
       if (healthzPort > 0) {
         health = HealthServer.start(new InetSocketAddress(healthzIp, healthzPort));
@@ -329,9 +331,13 @@ public final class OverlayAgent implements Callable<Integer> {
               if (h != null) {
                 h.setReady(true);
               }
+              // STATUS= first: once READY=1 ends systemctl start, the status already says so.
+              SdNotify.status("Ready: lease " + lease.subnetsText());
               SdNotify.ready();
             }
           }).build();
+      // Pings while the agent has not stopped; a JVM too stuck to run the pinger misses them too.
+      watchdog = SystemdWatchdog.fromEnvironment(() -> !agent.stopped().isDone());
       Thread waiter = new Thread(() -> {
         try {
           stop.await();
@@ -364,6 +370,9 @@ public final class OverlayAgent implements Callable<Integer> {
       }
       return 0;
     } finally {
+      if (watchdog != null) {
+        watchdog.close();
+      }
       if (health != null) {
         health.close();
       }
