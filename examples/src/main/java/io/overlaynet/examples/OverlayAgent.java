@@ -5,12 +5,12 @@ import io.overlaynet.agent.Agent;
 import io.overlaynet.agent.AgentException;
 import io.overlaynet.agent.AgentListener;
 import io.overlaynet.agent.AgentOptions;
+import io.overlaynet.agent.AgentState;
 import io.overlaynet.etcd.EtcdOptions;
 import io.overlaynet.etcd.EtcdStore;
 import io.overlaynet.ip.Ip4;
 import io.overlaynet.ip.Ip6;
 import io.overlaynet.ip.IpAddress;
-import io.overlaynet.netlink.Netlink;
 import io.overlaynet.netlink.SdNotify;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,6 +28,7 @@ import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import org.slf4j.Logger;
@@ -148,7 +149,9 @@ public final class OverlayAgent implements Callable<Integer> {
   @Option(names = {"--help", "-h", "-help"}, usageHelp = true, description = "show this help and exit")
   boolean help;
 
-  @Option(names = {"-v", "--v"}, hidden = true, description = "klog verbosity (accepted for compatibility; ignored)")
+  // Read by AgentMain before anything logs (Verbosity); parsed here too, so that a bad value is an error.
+  @Option(names = {"-v", "--v"}, converter = Verbosity.Converter.class, defaultValue = "0",
+      description = "log verbosity, as klog's: 0 = info, 1..3 = debug, 4 or more = trace (default: ${DEFAULT-VALUE})")
   int verbosity;
 
   // klog flags that existing flanneld units pass (e.g. -log_dir=/var/log -logtostderr): accepted
@@ -165,7 +168,10 @@ public final class OverlayAgent implements Callable<Integer> {
       defaultValue = "false")
   boolean kubeSubnetManager;
 
-  /** Runs the command line with the process environment; returns the exit status. */
+  /**
+   * Runs the command line with the process environment; returns the exit status. The jar's entry
+   * point is {@link AgentMain}, which sets the log level from {@code -v} first.
+   */
   public static int run(String... args) {
     return commandLine(System.getenv()).execute(args);
   }
@@ -302,6 +308,9 @@ public final class OverlayAgent implements Callable<Integer> {
       return 1;
     }
     log.info("Starting {} with etcd {} prefix {}", VERSION, etcd.endpoints(), etcd.keyPrefix());
+    if (etcd.transport() == EtcdOptions.Transport.GRPC) {
+      JulToSlf4j.install(); // gRPC logs through java.util.logging
+    }
     CountDownLatch stop = new CountDownLatch(1);
     AtomicReference<String> signal = new AtomicReference<>();
     for (String name : new String[] {"TERM", "INT"}) {
@@ -311,20 +320,34 @@ public final class OverlayAgent implements Callable<Integer> {
       });
     }
     HealthServer health = null;
+    SystemdWatchdog watchdog = null;
+    SdNotify.status("Connecting to etcd " + String.join(",", etcd.endpoints().stream().map(Object::toString).toList()));
     try (EtcdStore store = EtcdStore.connect(etcd)) {
       if (healthzPort > 0) {
         health = HealthServer.start(new InetSocketAddress(healthzIp, healthzPort));
       }
+      AtomicReference<Supplier<Optional<Lease>>> agentLease = new AtomicReference<>(Optional::empty);
       Agent agent = Agent.builder().store(store, etcd.keyPrefix()).options(options)
           .listener(new AgentListener() {
             @Override
             public void onReady(Lease lease) {
+              // STATUS= first: once READY=1 ends systemctl start, the status already says so.
+              SdNotify.status(SystemdStatus.text(AgentState.Phase.READY, Optional.empty(), Optional.of(lease)));
               SdNotify.ready();
             }
+
+            @Override
+            public void onStateChanged(AgentState state) {
+              // Each step of the start, and every degradation and recovery, shows in systemctl status.
+              SdNotify.status(SystemdStatus.text(state.phase(), state.reason(), agentLease.get().get()));
+            }
           }).build();
+      agentLease.set(agent::lease);
       if (health != null) {
         health.attach(agent);
       }
+      // Pings while the agent has not stopped; a JVM too stuck to run the pinger misses them too.
+      watchdog = SystemdWatchdog.fromEnvironment(() -> !agent.stopped().isDone());
       Thread waiter = new Thread(() -> {
         try {
           stop.await();
@@ -357,6 +380,9 @@ public final class OverlayAgent implements Callable<Integer> {
       }
       return 0;
     } finally {
+      if (watchdog != null) {
+        watchdog.close();
+      }
       if (health != null) {
         health.close();
       }
@@ -369,14 +395,6 @@ public final class OverlayAgent implements Callable<Integer> {
       t = t.getCause();
     }
     return t.getMessage();
-  }
-
-  /** The entry point of {@code overlay-agent.jar}. */
-  public static void main(String[] args) {
-    // Binding libc is the slowest step of the agent's start: let it overlap with parsing the
-    // flags and the first etcd requests (docs/BENCHMARKS.md, "Control plane").
-    Netlink.preloadInBackground();
-    System.exit(run(args));
   }
 
   /** Reads {@code --etcd-transport}: {@code http} or {@code grpc}, in any case. */

@@ -41,8 +41,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The example agent as operators run it: two {@code overlay-agent.jar} processes in two host
  * namespaces against a real etcd on the underlay (192.0.2.10, as in the reference setup), with
- * flanneld's flags. Checks subnet.env, READY=1, cross-host pings, the firewall rules, SIGTERM
- * (a clean exit 0, promptly) and a restart that keeps the subnet and loses no ping.
+ * flanneld's flags. Checks subnet.env, STATUS= and READY=1, the watchdog pings, cross-host pings,
+ * the firewall rules, SIGTERM (a clean exit 0, promptly) and a restart that keeps the subnet and
+ * loses no ping.
  *
  * <p>Deadlines are bounds with margin for a loaded machine (CI, other builds on the same two
  * cores, two JVMs starting): every wait ends as soon as its condition holds.
@@ -116,6 +117,12 @@ class AgentProcessIT {
         "--subnet-file=" + dir.resolve("h" + host + ".env"))
         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("h" + host + ".log").toFile()));
     pb.environment().put("NOTIFY_SOCKET", notifySocket.toString());
+    pb.environment().keySet().removeIf(k -> k.startsWith("WATCHDOG_"));
+    if (host == 1) {
+      // WatchdogSec=20s, without WATCHDOG_PID (its pid is not known before the start): the
+      // agent pings at once, then every 10 s, so a few pings and no full socket queue.
+      pb.environment().put("WATCHDOG_USEC", "20000000");
+    }
     Process p = pb.start();
     processes.add(p);
     return p;
@@ -139,13 +146,16 @@ class AgentProcessIT {
       Process a2 = startAgent(2, n2.path);
       SubnetEnv e1 = awaitSubnetFile(1, 0);
       SubnetEnv e2 = awaitSubnetFile(2, 0);
-      assertEquals("READY=1", n1.receive(Duration.ofSeconds(30)));
-      assertEquals("READY=1", n2.receive(Duration.ofSeconds(30)));
+      List<String> toSystemd = n1.receiveUntil("READY=1", Duration.ofSeconds(30));
+      n2.receiveUntil("READY=1", Duration.ofSeconds(30));
       assertEquals(1450, e1.mtu());
       assertTrue(e1.ipMasq());
       Ip4Net s1 = e1.subnet().orElseThrow();
       Ip4Net s2 = e2.subnet().orElseThrow();
       assertNotEquals(s1, s2);
+      assertEquals(List.of("STATUS=Connecting to etcd " + ETCD, "STATUS=Ready: lease " + s1, "READY=1"),
+          toSystemd.stream().filter(m -> !m.equals("WATCHDOG=1")).toList());
+      assertTrue(toSystemd.contains("WATCHDOG=1"), "no watchdog ping from h1: " + toSystemd);
 
       TestCluster.Container c1 = cluster.addContainer(cluster.host(1), s1.address().plus(1) + "/24", s1.address().plus(2));
       TestCluster.Container c2 = cluster.addContainer(cluster.host(2), s2.address().plus(1) + "/24", s2.address().plus(2));
@@ -170,7 +180,7 @@ class AgentProcessIT {
         startAgent(2, n2.path);
         SubnetEnv again = awaitSubnetFile(2, restartedAt);
         assertEquals(s2, again.subnet().orElseThrow(), "a restarted agent keeps its subnet");
-        assertEquals("READY=1", n2.receive(Duration.ofSeconds(30)), "the restarted agent is ready");
+        n2.receiveUntil("READY=1", Duration.ofSeconds(30)); // the restarted agent is ready
         // The window ends 5 echoes after the new agent is ready, so it holds the whole restart.
         int last = ping.highest() + 5;
         Await.until("echoes answered after the restart", Duration.ofSeconds(20), () -> ping.highest() >= last);
@@ -272,6 +282,19 @@ class AgentProcessIT {
       if (libc.bind(fd, addr, len) != 0) {
         throw new IOException("bind " + path + ": errno " + Native.errno());
       }
+    }
+
+    /** Returns the messages received up to and with {@code last}; fails if it does not come within {@code timeout}. */
+    List<String> receiveUntil(String last, Duration timeout) throws InterruptedException {
+      List<String> got = new ArrayList<>();
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (got.isEmpty() || !got.get(got.size() - 1).equals(last)) {
+        long left = deadline - System.nanoTime();
+        String m = left > 0 ? receive(Duration.ofNanos(left)) : "(nothing)";
+        assertNotEquals("(nothing)", m, "no " + last + " within " + timeout.toSeconds() + " s, only " + got);
+        got.add(m);
+      }
+      return got;
     }
 
     String receive(Duration timeout) throws InterruptedException {
