@@ -3,6 +3,7 @@ package io.overlaynet.udp;
 import io.overlaynet.Lease;
 import io.overlaynet.LeaseEvent;
 import io.overlaynet.Network;
+import io.overlaynet.TrafficStats;
 import io.overlaynet.ip.Ip4;
 import io.overlaynet.ip.Ip4Net;
 import io.overlaynet.impl.WakeableLoop;
@@ -21,7 +22,9 @@ import io.overlaynet.udp.internal.PeerTable;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -136,6 +139,19 @@ public final class UdpNetwork implements Network {
     Counters c = spec.counters();
     return new UdpStats(c.txPackets(), c.txBytes(), c.txCalls(), c.rxPackets(), c.rxBytes(), c.rxCalls(),
         c.rxWrites(), c.icmpSent(), c.drops());
+  }
+
+  /**
+   * Returns the packet counters of {@link #stats()} in the agent's terms: drops by
+   * {@link DropReason} name in lower case ({@code too_short}, {@code unknown_peer}...), every
+   * reason present.
+   */
+  @Override
+  public Optional<TrafficStats> traffic() {
+    Counters c = spec.counters();
+    Map<String, Long> drops = new LinkedHashMap<>();
+    c.drops().forEach((reason, n) -> drops.put(reason.name().toLowerCase(Locale.ROOT), n));
+    return Optional.of(new TrafficStats(c.txPackets(), c.txBytes(), c.rxPackets(), c.rxBytes(), drops));
   }
 
   /** Replaces the peer table with these leases (the node's own lease, if present, is ignored). */
