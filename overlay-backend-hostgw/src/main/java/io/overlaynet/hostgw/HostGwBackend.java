@@ -113,7 +113,8 @@ public final class HostGwBackend implements Backend {
     }
     try {
       Lease lease = context.subnetManager().acquireLease(attrs);
-      HostGwNetwork network = new HostGwNetwork(nl, lease, config, ext.index(), ext.mtu(), options);
+      HostGwNetwork network = new HostGwNetwork(nl, lease, config, ext.index(), ext.name(), ext.mtu(), options,
+          context.reconcileListener());
       network.start();
       log.info("Watching for new subnet leases");
       return network;

@@ -1,9 +1,16 @@
 package io.overlaynet.hostgw;
 
+import io.overlaynet.BackendException;
+import io.overlaynet.DataPlaneEntry;
+import io.overlaynet.DataPlaneView;
 import io.overlaynet.Lease;
 import io.overlaynet.LeaseEvent;
 import io.overlaynet.Network;
 import io.overlaynet.NetworkConfig;
+import io.overlaynet.PeerStatus;
+import io.overlaynet.ReconcileListener;
+import io.overlaynet.RepairKind;
+import io.overlaynet.impl.RepairSeam;
 import io.overlaynet.impl.WakeableLoop;
 import io.overlaynet.ip.Ip6Net;
 import io.overlaynet.ip.IpAddress;
@@ -17,10 +24,12 @@ import io.overlaynet.netlink.Route;
 import io.overlaynet.netlink.Subscription;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -30,7 +39,9 @@ import org.slf4j.LoggerFactory;
  * The registered host-gw backend of one node: a route {@code <subnet> via <public IP> dev
  * <underlay>} per remote lease, as flanneld's {@code route_network.go}, and with IPv6 enabled a
  * route {@code <IPv6 subnet> via <public IPv6> dev <underlay>} too; with its periodic check that
- * re-adds routes deleted from outside.
+ * re-adds routes deleted from outside. Repairs (routes restored, stale ones removed) and checks
+ * are told to the context's {@link ReconcileListener}; {@link #dataPlane()} compares the wanted
+ * routes with the kernel's.
  *
  * <p>Kernel writes happen under one lock, so lease callbacks and the route check never
  * interleave; the netlink socket lives in the registering thread's namespace and works from any
@@ -40,6 +51,8 @@ final class HostGwNetwork implements Network {
 
   private static final Logger log = LoggerFactory.getLogger(HostGwNetwork.class);
   private static final long CONFLICT_DELAY_MILLIS = 50;
+  /** While {@link RepairSeam} pauses the check, how often the loop looks whether it may run again. */
+  private static final long PAUSED_POLL_MILLIS = 100;
 
   private final NetlinkHandle nl;
   private final Lease lease;
@@ -47,12 +60,22 @@ final class HostGwNetwork implements Network {
   /** The overlay's networks: the IPv4 one, the IPv6 one, or both. */
   private final List<IpNet> networks;
   private final int linkIndex;
+  /** The external interface's name, for descriptions ({@code dev eth0}). */
+  private final String ifname;
   private final int mtu;
   private final HostGwOptions options;
+  private final ReconcileListener repairs;
 
   private final Object lock = new Object();
   /** The wanted routes by destination (IPv4 and IPv6 subnets); guarded by {@link #lock}. */
   private final Map<IpNet, Route> routes = new LinkedHashMap<>();
+  /**
+   * The remote leases given, by key, of every backend type (their subnets are not stale either);
+   * guarded by {@link #lock}.
+   */
+  private final Map<String, Lease> peers = new LinkedHashMap<>();
+  /** Why a wanted route could not be written, until it is; guarded by {@link #lock}. */
+  private final Map<IpNet, String> failures = new HashMap<>();
   /** Subnets already warned about for a foreign backend type; guarded by {@link #lock}. */
   private final Set<String> ignored = new HashSet<>();
 
@@ -74,7 +97,8 @@ final class HostGwNetwork implements Network {
   private long nextCheck;
   private volatile boolean closed;
 
-  HostGwNetwork(NetlinkHandle nl, Lease lease, NetworkConfig config, int linkIndex, int mtu, HostGwOptions options) {
+  HostGwNetwork(NetlinkHandle nl, Lease lease, NetworkConfig config, int linkIndex, String ifname, int mtu,
+      HostGwOptions options, ReconcileListener repairs) {
     this.nl = nl;
     this.lease = lease;
     this.config = config;
@@ -87,8 +111,10 @@ final class HostGwNetwork implements Network {
     }
     this.networks = List.copyOf(nets);
     this.linkIndex = linkIndex;
+    this.ifname = ifname;
     this.mtu = mtu;
     this.options = options;
+    this.repairs = repairs;
   }
 
   /** Starts the route check thread (from the registering thread, so it shares its namespace). */
@@ -116,12 +142,17 @@ final class HostGwNetwork implements Network {
 
   @Override
   public void onSnapshot(List<Lease> leases) {
+    int staleRemoved;
     synchronized (lock) {
       if (closed) {
         return;
       }
+      peers.clear();
       Map<IpNet, Route> fresh = new LinkedHashMap<>();
       for (Lease l : leases) {
+        if (!l.key().equals(lease.key())) {
+          peers.put(l.key(), l);
+        }
         for (Route r : toRoutes(l)) {
           fresh.put(r.dst(), r);
         }
@@ -134,6 +165,7 @@ final class HostGwNetwork implements Network {
       }
       routes.clear();
       routes.putAll(fresh);
+      failures.keySet().retainAll(fresh.keySet());
       program(fresh.values());
       List<Route> table;
       try {
@@ -143,31 +175,46 @@ final class HostGwNetwork implements Network {
         return;
       }
       removeConflicting(fresh.values(), table);
-      removeUnleased(leases, table);
+      staleRemoved = removeUnleased(table);
+    }
+    if (staleRemoved > 0) {
+      repairs.onRepaired(RepairKind.STALE_REMOVED, staleRemoved);
     }
   }
 
   /**
-   * Deletes the routes this backend would have written for a lease that is not in the snapshot:
-   * left by leases that expired or were deleted while no agent ran (flanneld keeps them for ever,
-   * flannel-io/flannel#2554). Ownership is decided by {@link OverlayRoutes#isOwned}: main table,
+   * Deletes the routes this backend would have written for a lease that is not in the snapshot
+   * (now {@link #peers}): left by leases that expired or were deleted while no agent ran (flanneld
+   * keeps them for ever, flannel-io/flannel#2554). See {@link #unleased}.
+   *
+   * @return how many were deleted
+   */
+  private int removeUnleased(List<Route> table) {
+    int removed = 0;
+    for (Route r : unleased(table, peers.values())) {
+      log.info("Removing stale route {} via {}: no lease for it", r.dst(), r.gateway());
+      if (deleteQuietly(r)) {
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  /**
+   * Returns the routes of {@code table} this backend owns that none of {@code remote} (the other
+   * nodes' leases) backs. Ownership is decided by {@link OverlayRoutes#isOwned}: main table,
    * protocol boot, via a gateway, out of the external interface, to a subnet the config can lease.
    * A subnet that another node's lease names (another backend type's too) is kept.
    */
-  private void removeUnleased(List<Lease> leases, List<Route> table) {
-    List<IpNet> leased = new ArrayList<>(leases.size() * networks.size());
-    for (Lease l : leases) {
-      if (!l.key().equals(lease.key())) {
-        if (!l.subnet().isEmpty()) {
-          leased.add(l.subnet());
-        }
-        l.ipv6Subnet().ifPresent(leased::add);
+  private List<Route> unleased(List<Route> table, Collection<Lease> remote) {
+    List<IpNet> leased = new ArrayList<>(remote.size() * networks.size());
+    for (Lease l : remote) {
+      if (!l.subnet().isEmpty()) {
+        leased.add(l.subnet());
       }
+      l.ipv6Subnet().ifPresent(leased::add);
     }
-    for (Route r : OverlayRoutes.unleased(table, config, linkIndex, leased)) {
-      log.info("Removing stale route {} via {}: no lease for it", r.dst(), r.gateway());
-      deleteQuietly(r);
-    }
+    return OverlayRoutes.unleased(table, config, linkIndex, leased);
   }
 
   @Override
@@ -181,6 +228,7 @@ final class HostGwNetwork implements Network {
         Lease l = e.lease();
         List<IpNet> dsts = destinations(l);
         if (e.type() == LeaseEvent.Type.REMOVED) {
+          peers.remove(l.key());
           for (IpNet dst : dsts) {
             Route mine = routeFor(l, dst);
             Route known = routes.get(dst);
@@ -188,6 +236,7 @@ final class HostGwNetwork implements Network {
               continue; // programmed for another lease of the subnet (one batch held both)
             }
             routes.remove(dst);
+            failures.remove(dst);
             Route r = known != null ? known : mine;
             if (r != null && (known != null || "host-gw".equals(l.attrs().backendType()))) {
               log.debug("Subnet removed: {}", dst);
@@ -196,11 +245,15 @@ final class HostGwNetwork implements Network {
           }
           continue;
         }
+        if (!l.key().equals(lease.key())) {
+          peers.put(l.key(), l);
+        }
         List<Route> wanted = toRoutes(l);
         for (IpNet dst : dsts) {
           Route r = wanted.stream().filter(w -> w.dst().equals(dst)).findFirst().orElse(null);
           Route old = r == null ? routes.remove(dst) : routes.put(dst, r);
           if (old != null && r == null) {
+            failures.remove(dst);
             deleteQuietly(old); // the node switched to another backend type, or lost this family
           }
           if (r != null) {
@@ -287,16 +340,40 @@ final class HostGwNetwork implements Network {
     }
     try {
       nl.routeReplaceAll(new ArrayList<>(list));
+      for (Route r : list) {
+        failures.remove(r.dst());
+      }
     } catch (NetlinkException batchFailure) {
       // Find out which ones failed: replace is idempotent, so redoing the good ones is harmless.
       for (Route r : list) {
-        try {
-          nl.routeReplace(r);
-        } catch (NetlinkException e) {
+        NetlinkException e = write(r);
+        if (e != null) {
           log.error("Error adding route to {} via {}: {}", r.dst(), r.gateway(), e.getMessage());
         }
       }
     }
+  }
+
+  /**
+   * Adds or replaces one route and keeps its outcome for {@link #dataPlane()}; the caller holds
+   * {@link #lock}.
+   *
+   * @return the failure, or null if the route was written
+   */
+  private NetlinkException write(Route r) {
+    try {
+      nl.routeReplace(r);
+      failures.remove(r.dst());
+      return null;
+    } catch (NetlinkException e) {
+      failures.put(r.dst(), "ip route replace " + describe(r) + ": " + e.getMessage());
+      return e;
+    }
+  }
+
+  /** Describes a route as iproute2 prints it: {@code 10.5.90.0/24 via 192.0.2.12 dev eth0}. */
+  private String describe(Route r) {
+    return r.dst() + " via " + r.gateway() + " dev " + ifname;
   }
 
   /**
@@ -343,15 +420,18 @@ final class HostGwNetwork implements Network {
     }
   }
 
-  private void deleteQuietly(Route r) {
+  /** Deletes a route, logging a failure; returns whether it was deleted by this call. */
+  private boolean deleteQuietly(Route r) {
     try {
       nl.routeDel(r);
+      return true;
     } catch (NetlinkNotFoundException e) {
-      // already gone: what we wanted
+      return false; // already gone: what we wanted
     } catch (NetlinkException e) {
       if (!closed) {
         log.error("Error deleting route to {}: {}", r.dst(), e.getMessage());
       }
+      return false;
     }
   }
 
@@ -364,6 +444,11 @@ final class HostGwNetwork implements Network {
       if (woken) {
         Thread.sleep(CONFLICT_DELAY_MILLIS); // let a burst of events gather: one dump for all
         removeQueuedConflicts();
+      }
+      if (RepairSeam.paused()) {
+        // A test is looking at the drift: the check stays due (routeGone, nextCheck) and runs as
+        // soon as the seam lets it, not a whole period later.
+        return PAUSED_POLL_MILLIS;
       }
       if (routeGone || System.nanoTime() - nextCheck >= 0) {
         routeGone = false;
@@ -379,25 +464,111 @@ final class HostGwNetwork implements Network {
   }
 
   /**
-   * Re-adds every wanted route missing from the kernel table (flannel's {@code checkSubnetExistInV4Routes}).
+   * Re-adds every wanted route missing from the kernel table (flannel's {@code checkSubnetExistInV4Routes}),
+   * and tells the {@link ReconcileListener} what it restored and whether the check ended well.
    * Package-private so tests can run it at once.
    *
    * @throws NetlinkException if the table cannot be read
    */
   void checkRoutes() throws NetlinkException {
-    synchronized (lock) {
-      if (closed || routes.isEmpty()) {
-        return;
+    int restored = 0;
+    NetlinkException failed = null;
+    try {
+      synchronized (lock) {
+        if (closed) {
+          return;
+        }
+        List<Route> missing = routes.isEmpty() ? List.of() : RouteTable.missing(routes.values(), table());
+        for (Route r : missing) {
+          NetlinkException e = write(r);
+          if (e == null) {
+            restored++;
+            log.info("Route recovered {} : {}", r.dst(), r.gateway());
+          } else {
+            log.warn("Error recovering route to {} via {}: {}", r.dst(), r.gateway(), e.getMessage());
+            failed = failed == null ? e : failed;
+          }
+        }
       }
-      for (Route r : RouteTable.missing(routes.values(), table())) {
-        try {
-          nl.routeReplace(r);
-          log.info("Route recovered {} : {}", r.dst(), r.gateway());
-        } catch (NetlinkException e) {
-          log.warn("Error recovering route to {} via {}: {}", r.dst(), r.gateway(), e.getMessage());
+    } catch (NetlinkException | RuntimeException e) {
+      if (!closed) {
+        repairs.onReconcileFailed(e);
+      }
+      throw e;
+    }
+    if (restored > 0) {
+      repairs.onRepaired(RepairKind.ROUTE_RESTORED, restored);
+    }
+    if (failed != null) {
+      repairs.onReconcileFailed(failed);
+    } else {
+      repairs.onReconciled();
+    }
+  }
+
+  /**
+   * Returns, per remote lease, its routes ({@code 10.5.90.0/24 via 192.0.2.12 dev eth0}, and the
+   * IPv6 one on a dual-stack network) as the main table holds them: {@code OK}, {@code MISSING}
+   * (deleted, not restored yet) or {@code WRONG} (the subnet routed via another gateway or
+   * device), with the last failure to write them; no entries for a lease of another backend type
+   * or without a public address of a family this network carries. Stale: the routes this backend
+   * owns that no lease backs (see {@link #unleased}), which the next snapshot removes.
+   *
+   * <p>The wanted state is copied under the lock and the table read outside it (one dump per
+   * family), so lease events never wait for a status query; an event applied in between may show
+   * once as drift.
+   *
+   * @throws BackendException if the routing table cannot be read
+   */
+  @Override
+  public DataPlaneView dataPlane() {
+    List<Lease> remote;
+    Map<IpNet, String> errors;
+    synchronized (lock) {
+      remote = List.copyOf(peers.values());
+      errors = new HashMap<>(failures);
+    }
+    List<Route> table;
+    try {
+      table = table();
+    } catch (NetlinkException e) {
+      throw new BackendException("host-gw: cannot list routes: " + e.getMessage(), e);
+    }
+    Map<IpNet, List<Route>> byDst = RouteTable.byDestination(table);
+    List<PeerStatus> out = new ArrayList<>(remote.size());
+    for (Lease l : remote) {
+      out.add(peerStatus(l, errors, byDst));
+    }
+    List<DataPlaneEntry> stale = new ArrayList<>();
+    for (Route r : unleased(table, remote)) {
+      stale.add(new DataPlaneEntry("route", describe(r), DataPlaneEntry.Drift.STALE));
+    }
+    return new DataPlaneView(out, stale);
+  }
+
+  /**
+   * Compares the routes one remote lease wants with the table ({@link RouteTable#byDestination
+   * indexed}). Of two leases naming one subnet, the one whose route the table does not hold shows
+   * it as {@code WRONG}: its subnet is routed elsewhere.
+   */
+  private PeerStatus peerStatus(Lease l, Map<IpNet, String> errors, Map<IpNet, List<Route>> byDst) {
+    List<DataPlaneEntry> entries = new ArrayList<>(2);
+    List<String> lastErrors = new ArrayList<>(0);
+    if ("host-gw".equals(l.attrs().backendType())) {
+      for (IpNet dst : destinations(l)) {
+        Route w = routeFor(l, dst);
+        if (w == null) {
+          continue; // no public address of that family
+        }
+        entries.add(new DataPlaneEntry("route", describe(w), RouteTable.drift(w, byDst)));
+        String error = errors.get(dst);
+        if (error != null) {
+          lastErrors.add(error);
         }
       }
     }
+    Optional<String> lastError = lastErrors.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", lastErrors));
+    return new PeerStatus(l, entries, lastError);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.overlaynet.hostgw;
 
+import io.overlaynet.DataPlaneEntry.Drift;
 import io.overlaynet.ip.Ip6Net;
 import io.overlaynet.ip.IpNet;
 import io.overlaynet.netlink.Route;
@@ -29,19 +30,39 @@ final class RouteTable {
 
   /** Returns the wanted routes the table lacks (deleted by hand, or never added). */
   static List<Route> missing(Collection<Route> wanted, List<Route> table) {
-    // Indexed by destination: one pass over each list, not wanted x table (5,000 peers = 25M pairs).
-    Map<IpNet, List<Route>> byDst = new HashMap<>();
-    for (Route h : table) {
-      byDst.computeIfAbsent(h.dst(), k -> new ArrayList<>(1)).add(h);
-    }
+    Map<IpNet, List<Route>> byDst = byDestination(table);
     List<Route> out = new ArrayList<>();
     for (Route w : wanted) {
-      List<Route> have = byDst.getOrDefault(w.dst(), List.of());
-      if (have.stream().noneMatch(h -> same(w, h))) {
+      if (drift(w, byDst) != Drift.OK) {
         out.add(w);
       }
     }
     return out;
+  }
+
+  /**
+   * Indexes the table by destination, so that comparing it with the wanted routes is one pass over
+   * each list, not wanted x table (5,000 peers = 25M pairs).
+   */
+  static Map<IpNet, List<Route>> byDestination(List<Route> table) {
+    Map<IpNet, List<Route>> byDst = new HashMap<>();
+    for (Route h : table) {
+      byDst.computeIfAbsent(h.dst(), k -> new ArrayList<>(1)).add(h);
+    }
+    return byDst;
+  }
+
+  /**
+   * Returns how the table ({@link #byDestination indexed}) holds {@code want}: {@code OK} if one of
+   * its routes to that destination is it, {@code WRONG} if the destination is routed otherwise
+   * (another gateway or device), {@code MISSING} if it is not routed at all.
+   */
+  static Drift drift(Route want, Map<IpNet, List<Route>> byDst) {
+    List<Route> have = byDst.getOrDefault(want.dst(), List.of());
+    if (have.stream().anyMatch(h -> same(want, h))) {
+      return Drift.OK;
+    }
+    return have.isEmpty() ? Drift.MISSING : Drift.WRONG;
   }
 
   /**

@@ -9,12 +9,19 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
+import io.overlaynet.DataPlaneEntry;
+import io.overlaynet.DataPlaneEntry.Drift;
+import io.overlaynet.DataPlaneView;
 import io.overlaynet.ExternalInterface;
 import io.overlaynet.Lease;
+import io.overlaynet.PeerStatus;
+import io.overlaynet.RepairKind;
 import io.overlaynet.agent.Agent;
 import io.overlaynet.agent.AgentException;
 import io.overlaynet.agent.AgentOptions;
+import io.overlaynet.impl.RepairSeam;
 import io.overlaynet.ip.Ip4;
+import io.overlaynet.ip.Ip4Net;
 import io.overlaynet.netlink.Link;
 import io.overlaynet.netlink.testkit.TestCluster;
 import io.overlaynet.store.Store;
@@ -38,9 +45,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * Three hosts running the host-gw backend over a shared in-memory store, each with a container:
  * reachability, flannel's exact routes (iproute2 JSON), the periodic route check, lease removal,
- * agent restarts and the NAT refusal. The tests share one cluster and run in order; after a
- * failed test the cluster is built again ({@link SharedFixture}), so each test fails only for its
- * own reason, never for what a failed one left behind.
+ * agent restarts, the data plane as the agent reports it (drift, repairs, stale routes) and the
+ * NAT refusal. The tests share one cluster and run in order; after a failed test the cluster is
+ * built again ({@link SharedFixture}), so each test fails only for its own reason, never for what
+ * a failed one left behind.
  */
 @Tag("privileged")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -171,6 +179,61 @@ class HostGwClusterIT {
 
   @Test
   @Order(6)
+  void aRouteDeletedWhileRepairsArePausedIsMissingForThatPeerOnlyThenRestoredAndCounted() throws Exception {
+    Agent h1 = f.agents[1];
+    Lease l2 = f.leases[2];
+    long restoredBefore = h1.metrics().repairs().get(RepairKind.ROUTE_RESTORED);
+    RepairSeam.pause();
+    try {
+      f.run(1, "ip", "route", "del", l2.subnet().toString());
+      DataPlaneView v = h1.dataPlane();
+      String wanted = l2.subnet() + " via " + f.cluster.host(2).underlayIp() + " dev eth0";
+      assertEquals(List.of(new DataPlaneEntry("route", wanted, Drift.MISSING)), peer(v, l2).entries(), v.toString());
+      assertTrue(peer(v, f.leases[3]).inSync(), v.toString());
+      assertEquals(List.of(), v.stale());
+    } finally {
+      RepairSeam.resume();
+    }
+    await("route restored on h1 once resumed", Duration.ofSeconds(10), () -> f.route(1, l2.subnet().toString()) != null);
+    await("the repair counted", Duration.ofSeconds(5),
+        () -> h1.metrics().repairs().get(RepairKind.ROUTE_RESTORED) == restoredBefore + 1);
+    assertTrue(h1.dataPlane().inSync(), h1.dataPlane().toString());
+  }
+
+  @Test
+  @Order(7)
+  void anOwnedRouteNoLeaseBacksIsStale() throws Exception {
+    Ip4Net free = freeSubnet();
+    String gateway = f.cluster.host(3).underlayIp().toString();
+    f.run(1, "ip", "route", "add", free.toString(), "via", gateway, "dev", "eth0");
+    try {
+      DataPlaneView v = f.agents[1].dataPlane();
+      assertEquals(List.of(new DataPlaneEntry("route", free + " via " + gateway + " dev eth0", Drift.STALE)), v.stale());
+      assertEquals(2, v.peers().size());
+      assertTrue(v.peers().stream().allMatch(PeerStatus::inSync), v.toString());
+    } finally {
+      f.run(1, "ip", "route", "del", free.toString());
+    }
+  }
+
+  private static PeerStatus peer(DataPlaneView v, Lease l) {
+    return v.peers().stream().filter(p -> p.lease().key().equals(l.key())).findFirst()
+        .orElseThrow(() -> new AssertionError("no status for " + l.subnet() + " in " + v));
+  }
+
+  /** A subnet the config could lease that no host holds. */
+  private Ip4Net freeSubnet() {
+    for (int third = 250; third > 0; third--) {
+      Ip4Net candidate = Ip4Net.parse("10.5." + third + ".0/24");
+      if (java.util.Arrays.stream(f.leases).noneMatch(l -> l != null && l.subnet().equals(candidate))) {
+        return candidate;
+      }
+    }
+    throw new AssertionError("no free subnet");
+  }
+
+  @Test
+  @Order(8)
   void natIsRefusedWithFlannelsError() throws Exception {
     TestCluster.Host h = f.cluster.host(1);
     Link eth0 = h.netlink().linkByName("eth0");

@@ -13,10 +13,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.overlaynet.Backend;
 import io.overlaynet.BackendException;
 import io.overlaynet.BackendContext;
+import io.overlaynet.DataPlaneEntry;
+import io.overlaynet.DataPlaneEntry.Drift;
+import io.overlaynet.DataPlaneView;
 import io.overlaynet.ExternalInterface;
 import io.overlaynet.Lease;
 import io.overlaynet.LeaseAttrs;
 import io.overlaynet.LeaseEvent;
+import io.overlaynet.PeerStatus;
+import io.overlaynet.ReconcileListener;
+import io.overlaynet.RepairKind;
+import io.overlaynet.impl.RepairSeam;
 import io.overlaynet.ip.Ip4;
 import io.overlaynet.ip.Ip4Net;
 import io.overlaynet.ip.Ip6;
@@ -27,6 +34,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -46,10 +54,30 @@ class HostGwNetworkTest {
 
   private HostGwNetwork register(HostGwOptions options) throws Exception {
     sm = new StubSubnetManager(CONFIG, "10.5.83.0/24");
-    HostGwNetwork n = (HostGwNetwork) new HostGwBackend(options, () -> nl).register(new BackendContext(sm, sm.config, EXT));
+    HostGwNetwork n = (HostGwNetwork) new HostGwBackend(options, () -> nl)
+        .register(new BackendContext(sm, sm.config, EXT, repairs));
     opened.add(n);
     return n;
   }
+
+  /** What the network told its {@link ReconcileListener}, in order: "ROUTE_RESTORED 1", "ok", "failed: ...". */
+  private final List<String> heard = new CopyOnWriteArrayList<>();
+  private final ReconcileListener repairs = new ReconcileListener() {
+    @Override
+    public void onRepaired(RepairKind kind, int count) {
+      heard.add(kind + " " + count);
+    }
+
+    @Override
+    public void onReconciled() {
+      heard.add("ok");
+    }
+
+    @Override
+    public void onReconcileFailed(Throwable error) {
+      heard.add("failed: " + error.getMessage());
+    }
+  };
 
   private HostGwNetwork register() throws Exception {
     return register(HostGwOptions.DEFAULT.withRouteCheckInterval(Duration.ofHours(1)));
@@ -160,6 +188,25 @@ class HostGwNetworkTest {
   }
 
   @Test
+  void whileRepairsArePausedNeitherTheWatchNorThePeriodRestoresAndResumingDoes() throws Exception {
+    HostGwNetwork n = register(HostGwOptions.DEFAULT.withRouteCheckInterval(Duration.ofMillis(50)));
+    n.onSnapshot(List.of(H2));
+    RepairSeam.pause();
+    try {
+      heard.clear();
+      nl.deleteRouteFromOutside(Route.builder(H2.subnet()).withGateway(H2.attrs().publicIp()).withLinkIndex(2).build());
+      Thread.sleep(300); // six periods, and the deletion event
+      assertFalse(routed(H2), "restored while paused");
+      assertEquals(Drift.MISSING, peer(n.dataPlane(), H2).entries().get(0).drift());
+      assertEquals(List.of(), heard, "no check ran, so none is reported");
+    } finally {
+      RepairSeam.resume();
+    }
+    Await.until("the check restores the route once resumed", Duration.ofSeconds(10), () -> routed(H2));
+    Await.until("and tells", Duration.ofSeconds(10), () -> heard.contains("ROUTE_RESTORED 1"));
+  }
+
+  @Test
   void failedRouteIsRetriedByTheCheck() throws Exception {
     HostGwNetwork n = register();
     nl.failRoute = r -> r.dst().equals(H2.subnet());
@@ -169,6 +216,80 @@ class HostGwNetworkTest {
     nl.failRoute = r -> false;
     n.checkRoutes();
     assertTrue(routed(H2));
+  }
+
+  @Test
+  void theCheckTellsWhatItRestoredAndThatItEndedWell() throws Exception {
+    HostGwNetwork n = register();
+    n.onSnapshot(List.of(H2, H3));
+    n.checkRoutes();
+    assertEquals(List.of("ok"), heard, "nothing to restore");
+    nl.routeDel(Route.builder(H2.subnet()).withGateway(H2.attrs().publicIp()).withLinkIndex(2).build());
+    n.checkRoutes();
+    assertEquals(List.of("ok", "ROUTE_RESTORED 1", "ok"), heard);
+  }
+
+  @Test
+  void aFailedWriteIsThePeersLastErrorAndFailsTheCheckUntilItIsWritten() throws Exception {
+    HostGwNetwork n = register();
+    nl.failRoute = r -> r.dst().equals(H2.subnet());
+    n.onSnapshot(List.of(H2, H3));
+    PeerStatus h2 = peer(n.dataPlane(), H2);
+    assertEquals(List.of(new DataPlaneEntry("route", "10.5.90.0/24 via 192.0.2.12 dev eth0", Drift.MISSING)),
+        h2.entries());
+    assertTrue(h2.lastError().orElseThrow().startsWith("ip route replace 10.5.90.0/24 via 192.0.2.12 dev eth0: "),
+        h2.lastError().toString());
+    assertTrue(peer(n.dataPlane(), H3).inSync());
+    n.checkRoutes();
+    assertEquals(1, heard.size(), heard.toString());
+    assertTrue(heard.get(0).startsWith("failed: "), heard.toString());
+    nl.failRoute = r -> false;
+    n.checkRoutes();
+    assertEquals(List.of("ROUTE_RESTORED 1", "ok"), heard.subList(1, heard.size()));
+    assertTrue(n.dataPlane().inSync(), n.dataPlane().toString());
+  }
+
+  @Test
+  void dataPlaneTellsMissingWrongAndStaleRoutesAndSkipsOtherBackendTypes() throws Exception {
+    HostGwNetwork n = register();
+    Lease vxlan = Lease.of(Ip4Net.parse("10.5.60.0/24"), LeaseAttrs.of(Ip4.parse("192.0.2.14"))
+        .withBackend("vxlan", "{\"VNI\":1,\"VtepMAC\":\"02:00:00:00:00:01\"}"));
+    Lease h4 = lease("10.5.86.0/24", "192.0.2.16");
+    n.onSnapshot(List.of(H2, H3, h4, vxlan, n.lease()));
+    DataPlaneView v = n.dataPlane();
+    assertTrue(v.inSync(), v.toString());
+    assertEquals(List.of(H2, H3, h4, vxlan), v.peers().stream().map(PeerStatus::lease).toList(), "not our own lease");
+    assertEquals(List.of(), peer(v, vxlan).entries(), "another backend type's lease: nothing kept for it");
+
+    // Behind the network's back: H2's route deleted, h4's pointed elsewhere, a stale one and one of the vxlan node.
+    nl.routes.removeIf(r -> r.dst().equals(H2.subnet()));
+    nl.routes.removeIf(r -> r.dst().equals(h4.subnet()));
+    nl.routes.add(Route.builder(h4.subnet()).withGateway(Ip4.parse("192.0.2.99")).withLinkIndex(2).build());
+    nl.routes.add(Route.builder(Ip4Net.parse("10.5.77.0/24")).withGateway(Ip4.parse("192.0.2.77")).withLinkIndex(2)
+        .build());
+    nl.routes.add(Route.builder(vxlan.subnet()).withGateway(Ip4.parse("192.0.2.14")).withLinkIndex(2).build());
+    v = n.dataPlane();
+    assertEquals(Drift.MISSING, peer(v, H2).entries().get(0).drift());
+    assertTrue(peer(v, H3).inSync());
+    assertEquals(Drift.WRONG, peer(v, h4).entries().get(0).drift());
+    assertEquals(List.of(new DataPlaneEntry("route", "10.5.77.0/24 via 192.0.2.77 dev eth0", Drift.STALE)), v.stale(),
+        "a route to a leased subnet is never stale, another backend's neither");
+    assertEquals(List.of(), heard, "looking repairs nothing");
+  }
+
+  @Test
+  void aSnapshotTellsTheStaleRoutesItRemoved() throws Exception {
+    nl.routes.add(Route.builder(Ip4Net.parse("10.5.77.0/24")).withGateway(Ip4.parse("192.0.2.77")).withLinkIndex(2)
+        .build());
+    HostGwNetwork n = register();
+    n.onSnapshot(List.of(H2));
+    assertEquals(List.of("STALE_REMOVED 1"), heard);
+    assertEquals(List.of(), n.dataPlane().stale());
+  }
+
+  private static PeerStatus peer(DataPlaneView v, Lease l) {
+    return v.peers().stream().filter(p -> p.lease().equals(l)).findFirst().orElseThrow(() -> new AssertionError(
+        "no status for " + l + " in " + v));
   }
 
   @Test

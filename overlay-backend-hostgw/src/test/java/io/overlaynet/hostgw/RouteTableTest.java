@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.overlaynet.DataPlaneEntry.Drift;
 import io.overlaynet.ip.Ip4;
 import io.overlaynet.ip.IpNet;
 import io.overlaynet.netlink.Route;
@@ -43,5 +44,16 @@ class RouteTableTest {
     assertEquals(List.of(metric), RouteTable.conflicting(List.of(WANT), List.of(metric, plain)),
         "a metric-0 route is overwritten by replace; one with a metric must be deleted");
     assertEquals(List.of(), RouteTable.conflicting(List.of(WANT), List.of(ours)));
+  }
+
+  @Test
+  void driftTellsMissingFromRoutedElsewhere() {
+    Route otherGateway = route("10.5.90.0/24", "192.0.2.99", 2);
+    Route otherDevice = route("10.5.90.0/24", "192.0.2.12", 3);
+    assertEquals(Drift.OK, RouteTable.drift(WANT, RouteTable.byDestination(List.of(otherGateway, WANT))));
+    assertEquals(Drift.WRONG, RouteTable.drift(WANT, RouteTable.byDestination(List.of(otherGateway))));
+    assertEquals(Drift.WRONG, RouteTable.drift(WANT, RouteTable.byDestination(List.of(otherDevice))));
+    assertEquals(Drift.MISSING, RouteTable.drift(WANT, RouteTable.byDestination(List.of(route("10.5.91.0/24",
+        "192.0.2.12", 2)))));
   }
 }

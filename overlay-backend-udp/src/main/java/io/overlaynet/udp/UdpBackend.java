@@ -121,7 +121,7 @@ public final class UdpBackend implements Backend {
       Lease lease = context.subnetManager().acquireLease(LeaseAttrs.of(ext.extAddr()));
       UdpPlane.Spec spec = new UdpPlane.Spec(lease, config.network(), mtu, port, options, sockets, new Counters());
       plane = UdpPlane.open(spec, options.offload(), PeerTable.EMPTY);
-      UdpNetwork net = new UdpNetwork(spec, plane);
+      UdpNetwork net = new UdpNetwork(spec, plane, context.reconcileListener());
       try {
         net.start();
       } catch (NetlinkException e) {

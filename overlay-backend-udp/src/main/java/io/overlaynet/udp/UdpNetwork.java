@@ -1,10 +1,19 @@
 package io.overlaynet.udp;
 
+import io.overlaynet.BackendException;
+import io.overlaynet.DataPlaneEntry;
+import io.overlaynet.DataPlaneEntry.Drift;
+import io.overlaynet.DataPlaneView;
 import io.overlaynet.Lease;
 import io.overlaynet.LeaseEvent;
 import io.overlaynet.Network;
+import io.overlaynet.PeerStatus;
+import io.overlaynet.ReconcileListener;
+import io.overlaynet.RepairKind;
+import io.overlaynet.TrafficStats;
 import io.overlaynet.ip.Ip4;
 import io.overlaynet.ip.Ip4Net;
+import io.overlaynet.impl.RepairSeam;
 import io.overlaynet.impl.WakeableLoop;
 import io.overlaynet.netlink.Link;
 import io.overlaynet.netlink.NetlinkEvent;
@@ -21,7 +30,9 @@ import io.overlaynet.udp.internal.PeerTable;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,26 +50,33 @@ import org.slf4j.LoggerFactory;
  * <p>Lease events may arrive from any thread; they replace the peer table atomically, so the
  * data path never waits for them. Beyond flanneld, a {@code flannel0} deleted from outside is
  * made again at once, with the data path restarted on it, and so is its route; a lost address or a
- * device set down comes back within {@link UdpOptions#checkInterval()}.
+ * device set down comes back within {@link UdpOptions#checkInterval()}. Each repair, and each check
+ * that ends well or fails, is told to the context's {@link ReconcileListener}.
  */
 public final class UdpNetwork implements Network {
 
   private static final Logger log = LoggerFactory.getLogger(UdpNetwork.class);
+  /** While {@link RepairSeam} pauses the check, how often the loop looks whether it may run again. */
+  private static final long PAUSED_POLL_MILLIS = 100;
 
   private final UdpPlane.Spec spec;
+  private final ReconcileListener repairs;
   private final WakeableLoop checker;
   /** The current device and data path; replaced when the device is made again. Guarded by this. */
   private volatile UdpPlane plane;
   /** The peers, kept here so that a new data path starts with them. Guarded by this. */
   private PeerTable peers = PeerTable.EMPTY;
+  /** The remote leases given, by key, for {@link #dataPlane()}. Guarded by this. */
+  private final Map<String, Lease> leases = new LinkedHashMap<>();
   private NetlinkHandle nl;
   private Subscription linkWatch;
   private Subscription routeWatch;
   private boolean closed;
 
-  UdpNetwork(UdpPlane.Spec spec, UdpPlane plane) {
+  UdpNetwork(UdpPlane.Spec spec, UdpPlane plane, ReconcileListener repairs) {
     this.spec = spec;
     this.plane = plane;
+    this.repairs = repairs;
     this.checker = new WakeableLoop("overlaynet-check-" + plane.name(), woken -> checkRound());
   }
 
@@ -138,11 +156,26 @@ public final class UdpNetwork implements Network {
         c.rxWrites(), c.icmpSent(), c.drops());
   }
 
+  /**
+   * Returns the packet counters of {@link #stats()} in the agent's terms: drops by
+   * {@link DropReason} name in lower case ({@code too_short}, {@code unknown_peer}...), every
+   * reason present.
+   */
+  @Override
+  public Optional<TrafficStats> traffic() {
+    Counters c = spec.counters();
+    Map<String, Long> drops = new LinkedHashMap<>();
+    c.drops().forEach((reason, n) -> drops.put(reason.name().toLowerCase(Locale.ROOT), n));
+    return Optional.of(new TrafficStats(c.txPackets(), c.txBytes(), c.rxPackets(), c.rxBytes(), drops));
+  }
+
   /** Replaces the peer table with these leases (the node's own lease, if present, is ignored). */
   @Override
   public synchronized void onSnapshot(List<Lease> leases) {
+    this.leases.clear();
     List<PeerTable.Peer> list = new ArrayList<>();
     for (Lease l : leases) {
+      remember(l);
       PeerTable.Peer p = toPeer(l);
       if (p != null) {
         list.add(p);
@@ -158,15 +191,24 @@ public final class UdpNetwork implements Network {
     PeerTable t = peers;
     for (LeaseEvent e : events) {
       if (e.type() == LeaseEvent.Type.ADDED) {
+        remember(e.lease());
         PeerTable.Peer p = toPeer(e.lease());
         if (p != null) {
           t = t.with(p);
         }
       } else {
+        leases.remove(e.lease().key());
         t = t.without(e.lease().subnet());
       }
     }
     setPeers(t);
+  }
+
+  /** Keeps a remote lease for {@link #dataPlane()}, whether or not it makes a peer. */
+  private void remember(Lease l) {
+    if (!l.key().equals(spec.lease().key())) {
+      leases.put(l.key(), l);
+    }
   }
 
   private void setPeers(PeerTable t) {
@@ -186,6 +228,10 @@ public final class UdpNetwork implements Network {
   /** One round of the check; after a failure, the next round comes within a second. */
   private long checkRound() {
     long interval = spec.options().checkInterval().toMillis();
+    if (RepairSeam.paused()) {
+      // A test is looking at the drift: check as soon as the seam lets it, not a whole period later.
+      return Math.min(PAUSED_POLL_MILLIS, interval);
+    }
     try {
       check();
       return interval;
@@ -202,7 +248,8 @@ public final class UdpNetwork implements Network {
 
   /**
    * Makes the device again if it was deleted (or replaced) from outside, with the data path
-   * restarted on it and the peers kept; restores a lost address or route, or a device set down.
+   * restarted on it and the peers kept; restores a lost address, MTU or route, or a device set
+   * down; tells the {@link ReconcileListener} what it put right and whether the check ended well.
    * Package-private so tests can run it at once.
    *
    * @throws Exception if the kernel cannot be read or the device not made
@@ -211,29 +258,112 @@ public final class UdpNetwork implements Network {
     if (closed) {
       return;
     }
-    UdpPlane p = plane;
-    Link link;
     try {
-      link = nl.linkByName(p.name());
-    } catch (NetlinkNotFoundException e) {
-      link = null;
+      repair();
+    } catch (Exception e) {
+      if (!closed) {
+        repairs.onReconcileFailed(e);
+      }
+      throw e;
     }
+    repairs.onReconciled();
+  }
+
+  /** The work of {@link #check()}; the caller holds the lock. */
+  private void repair() throws Exception {
+    UdpPlane p = plane;
+    Link link = linkNamed(p.name());
     if (link == null || link.index() != p.index()) {
       log.warn("{} was {}; making it again and restarting the data path", p.name(),
           link == null ? "deleted" : "replaced (index " + p.index() + " -> " + link.index() + ")");
       if (!p.close()) {
-        log.error("udp data path of {} did not stop within 5 s; cannot make the device again", p.name());
-        return;
+        // Its threads may still use the fds: the next round tries again.
+        throw new BackendException("udp data path of " + p.name() + " did not stop within 5 s; cannot make the"
+            + " device again");
       }
       plane = UdpPlane.open(spec, p.offload(), peers);
       log.info("{} made again (index {}) with {} peers", plane.name(), plane.index(), peers.size());
+      repairs.onRepaired(RepairKind.DEVICE_RECREATED, 1);
       return;
     }
-    List<String> missing = p.missing(nl, link, spec.lease(), spec.network());
-    if (!missing.isEmpty()) {
+    UdpPlane.Health h = p.health(nl, link, spec);
+    if (!h.faults().isEmpty()) {
       UdpPlane.configure(p.name(), spec.lease(), spec.network(), spec.mtu());
-      log.info("{}: restored {}", p.name(), String.join(", ", missing));
+      log.info("{}: restored {}", p.name(), String.join(", ", h.faults()));
+      if (h.device() != Drift.OK) {
+        repairs.onRepaired(RepairKind.DEVICE_RESTORED, 1);
+      }
+      if (h.route() != Drift.OK) {
+        repairs.onRepaired(RepairKind.ROUTE_RESTORED, 1);
+      }
     }
+  }
+
+  /** Returns the device named {@code name} now, or null if there is none. */
+  private Link linkNamed(String name) throws NetlinkException {
+    try {
+      return nl.linkByName(name);
+    } catch (NetlinkNotFoundException e) {
+      return null;
+    }
+  }
+
+  /**
+   * Returns, per remote lease, what its packets need, as it stands now: its entry in the peer
+   * table the data path routes by ({@code peer}, {@code 10.5.3.0/24 -> 192.0.2.13:8285}), then the
+   * two kernel objects every peer shares: the {@code route} of the Network into the device
+   * ({@code 10.5.0.0/16 dev flannel0}) and the {@code device} itself, up with its address and MTU
+   * ({@code flannel0 10.5.1.0/32 mtu 1472 up}). The shared objects are listed in every peer because
+   * a fault of theirs cuts every peer off: a deleted route shows as a {@code MISSING} route in each.
+   * A lease that makes no peer (no IPv4 subnet or public IP) has no entries. Nothing is ever stale:
+   * the backend keeps no kernel object per peer, and the peer table is replaced whole. There is no
+   * per-peer programming to fail, so {@code lastError} is empty; a failing check shows in the
+   * agent's state.
+   *
+   * <p>The leases and peer table are copied under the lock and the kernel read outside it (a link
+   * lookup, an address and a route dump), so lease events never wait for a status query.
+   *
+   * @throws BackendException if the kernel cannot be read
+   */
+  @Override
+  public DataPlaneView dataPlane() {
+    List<Lease> remote;
+    UdpPlane p;
+    synchronized (this) {
+      remote = List.copyOf(leases.values());
+      p = plane;
+    }
+    PeerTable live = p.dataPath().peers();
+    UdpPlane.Health h;
+    try {
+      h = p.health(nl, linkNamed(p.name()), spec);
+    } catch (NetlinkException e) {
+      throw new BackendException("udp: cannot read " + p.name() + ": " + e.getMessage(), e);
+    }
+    List<DataPlaneEntry> shared = List.of(
+        new DataPlaneEntry("route", spec.network() + " dev " + p.name(), h.route()),
+        new DataPlaneEntry("device", p.name() + " " + spec.lease().subnet().address() + "/32 mtu " + spec.mtu()
+            + " up", h.device()));
+    List<PeerStatus> out = new ArrayList<>(remote.size());
+    for (Lease l : remote) {
+      PeerTable.Peer want = toPeer(l);
+      List<DataPlaneEntry> entries = new ArrayList<>(3);
+      if (want != null) {
+        entries.add(new DataPlaneEntry("peer", want.subnet() + " -> " + want.publicIp() + ":" + spec.port(),
+            drift(want, live.get(want.subnet()))));
+        entries.addAll(shared);
+      }
+      out.add(new PeerStatus(l, entries, Optional.empty()));
+    }
+    return new DataPlaneView(out, List.of());
+  }
+
+  /** How the data path's table holds a wanted peer: the same, another public IP, or none. */
+  private static Drift drift(PeerTable.Peer want, PeerTable.Peer have) {
+    if (have == null) {
+      return Drift.MISSING;
+    }
+    return have.equals(want) ? Drift.OK : Drift.WRONG;
   }
 
   /**

@@ -1,7 +1,9 @@
 package io.overlaynet.udp;
 
 import io.overlaynet.BackendException;
+import io.overlaynet.DataPlaneEntry.Drift;
 import io.overlaynet.Lease;
+import io.overlaynet.ip.Ip4;
 import io.overlaynet.ip.Ip4Net;
 import io.overlaynet.netlink.Address;
 import io.overlaynet.netlink.Family;
@@ -156,23 +158,54 @@ record UdpPlane(String name, int index, List<TunDevice> queues, DataPath dataPat
   }
 
   /**
-   * Says what of the configuration is missing on {@code link} (this plane's device): an empty
-   * list when it is up with its address and route.
+   * How a plane's device and route stand in the kernel ({@link UdpPlane#health}): what the
+   * periodic check restores and what {@link UdpNetwork#dataPlane()} reports.
+   *
+   * @param device {@code OK} when the plane's device is up with its MTU and address; {@code MISSING}
+   *     when it is gone (or another device took its name); {@code WRONG} otherwise
+   * @param route {@code OK} when the main table routes the Network through the device;
+   *     {@code WRONG} when it routes the Network otherwise; {@code MISSING} when not at all
+   * @param faults what is wrong, for people: {@code the device is down}, {@code its address
+   *     10.5.1.0/32}, {@code the route 10.5.0.0/16 dev flannel0}; empty when both are {@code OK}
    */
-  List<String> missing(NetlinkHandle nl, Link link, Lease lease, Ip4Net network) throws NetlinkException {
-    List<String> out = new ArrayList<>();
-    if (!link.isUp()) {
-      out.add("the device is down");
+  record Health(Drift device, Drift route, List<String> faults) {}
+
+  /**
+   * Reads how this plane's device and route stand: {@code link} is the device of that name now
+   * (null if none). One address and one route dump.
+   *
+   * @throws NetlinkException if the kernel cannot be read
+   */
+  Health health(NetlinkHandle nl, Link link, Spec spec) throws NetlinkException {
+    List<String> faults = new ArrayList<>();
+    Drift device = Drift.MISSING;
+    if (link != null && link.index() == index) {
+      if (!link.isUp()) {
+        faults.add("the device is down");
+      }
+      if (link.attrs().mtu() != spec.mtu()) {
+        faults.add("its MTU " + spec.mtu() + " (was " + link.attrs().mtu() + ")");
+      }
+      Ip4 self = spec.lease().subnet().address();
+      if (nl.addrList(index, Family.V4).stream().noneMatch(a -> a.ip().equals(self) && a.prefixLength() == 32)) {
+        faults.add("its address " + self + "/32");
+      }
+      device = faults.isEmpty() ? Drift.OK : Drift.WRONG;
     }
-    if (nl.addrList(index, Family.V4).stream().noneMatch(a -> a.ip().equals(lease.subnet().address())
-        && a.prefixLength() == 32)) {
-      out.add("its address " + lease.subnet().address() + "/32");
+    Drift route = routeDrift(nl.routeList(Family.V4), spec.network());
+    if (route != Drift.OK) {
+      faults.add("the route " + spec.network() + " dev " + name);
     }
-    if (nl.routeList(Family.V4).stream().noneMatch(r -> r.dst().equals(network) && r.linkIndex() == index
-        && r.gateway() == null)) {
-      out.add("the route " + network + " dev " + name);
+    return new Health(device, route, List.copyOf(faults));
+  }
+
+  /** Returns whether {@code table} routes {@code network} through this device, otherwise, or not at all. */
+  private Drift routeDrift(List<Route> table, Ip4Net network) {
+    List<Route> toNetwork = table.stream().filter(r -> r.dst().equals(network)).toList();
+    if (toNetwork.stream().anyMatch(r -> r.linkIndex() == index && r.gateway() == null)) {
+      return Drift.OK;
     }
-    return out;
+    return toNetwork.isEmpty() ? Drift.MISSING : Drift.WRONG;
   }
 
   /**

@@ -38,7 +38,7 @@ import org.junit.jupiter.api.TestInstance;
 /**
  * Three hosts with one container each over the udp backend, plus a fourth host on the underlay
  * with no agent (a rogue sender): flannel's device and wire format, reachability, ICMP for
- * unknown destinations, and the anti-spoofing checks.
+ * unknown destinations, the anti-spoofing checks and their drops in {@link UdpNetwork#traffic()}.
  */
 @Tag("privileged")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -284,6 +284,29 @@ class UdpClusterIT {
     }
     assertTrue(bed.cluster.awaitPing(c1.netns(), c2.ip(), Duration.ofSeconds(5)));
     assertEquals("STILL HERE", bed.cluster.tcpExchange(c2.netns(), c1.netns(), c1.ip(), 7100, "still here"));
+  }
+
+  @Test
+  void garbageDatagramsAreCountedInTrafficDropsByReasonName() throws Exception {
+    UdpNetwork h1 = bed.network(1);
+    Ip4 h1Ip = bed.host(1).underlayIp();
+    Map<String, Long> before = h1.traffic().orElseThrow().drops();
+    assertEquals(DropReason.values().length, before.size(), "every reason, by its lower-case name: " + before);
+    // Two runts from the peer h2, and a well-formed packet from the rogue host h4 (no lease).
+    sendFrom(bed.host(2).netns(), bed.host(2).underlayIp(), h1Ip, List.of(new byte[7], new byte[3]));
+    sendFrom(bed.host(4).netns(), bed.host(4).underlayIp(), h1Ip,
+        List.of(Packets.udp(bed.container(2).ip(), bed.container(1).ip(), 64, 9999, "rogue")));
+    BooleanSupplier counted = () -> {
+      Map<String, Long> now = h1.traffic().orElseThrow().drops();
+      return now.get("too_short") - before.get("too_short") >= 2
+          && now.get("unknown_peer") - before.get("unknown_peer") >= 1;
+    };
+    awaitTrue(counted, Duration.ofSeconds(5));
+    Map<String, Long> after = h1.traffic().orElseThrow().drops();
+    assertEquals(2, after.get("too_short") - before.get("too_short"), after.toString());
+    assertEquals(1, after.get("unknown_peer") - before.get("unknown_peer"), after.toString());
+    assertEquals(h1.stats().drops(DropReason.TOO_SHORT), bed.agents.get(0).metrics().traffic().orElseThrow().drops()
+        .get("too_short"), "the agent's metrics carry the same counters");
   }
 
   private static void sendFrom(NetNs ns, Ip4 local, Ip4 target, List<byte[]> datagrams) throws Exception {

@@ -119,6 +119,11 @@ public final class PeerTable {
     return List.copyOf(bySubnet.values());
   }
 
+  /** Returns the peer of exactly {@code subnet}, or null. */
+  public Peer get(Ip4Net subnet) {
+    return bySubnet.get(subnet);
+  }
+
   /** Returns the number of peers. */
   public int size() {
     return bySubnet.size();

@@ -39,6 +39,14 @@ class PeerTableTest {
   }
 
   @Test
+  void getFindsExactlyTheSubnet() {
+    Peer narrow = peer("10.5.7.0/24", "192.0.2.12");
+    PeerTable t = PeerTable.of(List.of(peer("10.5.0.0/16", "192.0.2.11"), narrow));
+    assertEquals(narrow, t.get(Ip4Net.parse("10.5.7.0/24")));
+    assertNull(t.get(Ip4Net.parse("10.5.8.0/24")), "no longest-prefix match here");
+  }
+
+  @Test
   void highAddressesSortUnsigned() {
     Peer a = peer("200.1.0.0/24", "192.0.2.11");
     Peer b = peer("10.1.0.0/24", "192.0.2.12");
