@@ -16,6 +16,9 @@
 #   e.g.  scripts/bench-agent-process.sh -- -XX:+UseSerialGC          (no CDS archive)
 #   The launcher itself is measured with  --launcher  (it creates its AppCDS archive on the first run).
 #   AGENT_ARGS="--etcd-transport=grpc" adds agent flags (e.g. to compare the etcd transports).
+#   SCRAPE=<port> (with AGENT_ARGS="--healthz-port=<port>") scrapes /metrics twice before each RSS
+#   reading and times GET /metrics and GET /status, so that the footprint includes what serving
+#   them costs (the Prometheus writer is loaded on the first scrape).
 #   RSS_AFTER=<seconds> (default 3) is when the RSS is read, after start and after the last route.
 #   SMAPS=<file> saves /proc/<pid>/smaps after start; NMT=<file> saves the JVM's native memory summary
 #   after start and with the leases (<file>.leases) when -XX:NativeMemoryTracking=summary is among the flags.
@@ -127,7 +130,24 @@ for r in $(seq "$RUNS"); do
   fi
 done
 
+scrape() { # GET /metrics twice and /status once from inside the namespace; prints their times
+  [ -n "${SCRAPE:-}" ] || return 0
+  ip netns exec "$NS" python3 - "$SCRAPE" <<'EOF'
+import sys, time, urllib.request
+port = sys.argv[1]
+def get(path):
+    t = time.monotonic()
+    with urllib.request.urlopen("http://127.0.0.1:%s%s" % (port, path), timeout=30) as r:
+        body = r.read()
+    return (time.monotonic() - t) * 1000, len(body)
+m1 = get("/metrics"); m2 = get("/metrics"); s = get("/status")
+print("scrape: first /metrics %.1f ms, second %.1f ms (%d bytes); /status %.1f ms (%d bytes)" % (m1[0], m2[0], m2[1], s[0], s[1]))
+EOF
+}
+
 # The last run stays up: footprint after start, then after LEASES leases.
+sleep 1
+scrape
 sleep "${RSS_AFTER:-3}"
 RSS_START=$(rss_kb "$AGENT_PID")
 [ -n "${SMAPS:-}" ] && cp "/proc/$AGENT_PID/smaps" "$SMAPS"
@@ -162,6 +182,7 @@ for _ in $(seq 600); do
 done
 echo "routes on flannel.1: $n (all $LEASES present $(( $(now_ms) - W0 )) ms after the last put)"
 echo "ARP entries: $(ip -n "$NS" neigh show dev flannel.1 | grep -c PERMANENT), FDB entries: $(ip -n "$NS" link show flannel.1 >/dev/null && bridge -n "$NS" fdb show dev flannel.1 | grep -c 'dst 198.18')"
+scrape
 sleep "${RSS_AFTER:-3}"
 RSS_LEASES=$(rss_kb "$AGENT_PID")
 [ -n "${NMT:-}" ] && jcmd "$AGENT_PID" VM.native_memory summary >"$NMT.leases" 2>&1

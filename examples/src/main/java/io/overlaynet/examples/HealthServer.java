@@ -3,10 +3,13 @@ package io.overlaynet.examples;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.overlaynet.agent.Agent;
+import java.io.BufferedWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
+import java.io.Writer;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
@@ -84,7 +87,7 @@ final class HealthServer implements AutoCloseable {
         h.answer(ex, 503, "text/plain; charset=utf-8", text("the agent has not started yet"));
         return;
       }
-      h.answer(ex, 200, "application/json", text(StatusReport.toJson(StatusReport.of(a))));
+      h.stream(ex, "application/json", out -> StatusReport.write(a, out));
     });
     s.setExecutor(executor);
     s.start();
@@ -122,6 +125,30 @@ final class HealthServer implements AutoCloseable {
       }
     } catch (RuntimeException e) {
       // A status that cannot be built must not kill the server's thread; the client sees the close.
+      log.warn("healthz: {} {} failed: {}", ex.getRequestMethod(), ex.getRequestURI(), e.toString());
+    }
+  }
+
+  /** What writes a streamed body. */
+  private interface Body {
+    void write(Writer out) throws IOException;
+  }
+
+  /** Answers 200 with a body written as it is produced (chunked), for a large /status. */
+  private void stream(HttpExchange ex, String contentType, Body body) throws IOException {
+    try (ex) {
+      if (!"GET".equals(ex.getRequestMethod())) {
+        ex.getResponseHeaders().set("Allow", "GET");
+        ex.sendResponseHeaders(405, -1);
+        return;
+      }
+      ex.getResponseHeaders().set("Content-Type", contentType);
+      ex.sendResponseHeaders(200, 0);
+      try (Writer out = new BufferedWriter(new OutputStreamWriter(ex.getResponseBody(), StandardCharsets.UTF_8))) {
+        body.write(out);
+      }
+    } catch (RuntimeException e) {
+      // The status line is sent: the client sees a truncated body, which no JSON parser accepts.
       log.warn("healthz: {} {} failed: {}", ex.getRequestMethod(), ex.getRequestURI(), e.toString());
     }
   }

@@ -1,11 +1,13 @@
 package io.overlaynet.examples;
 
+import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
+import com.google.gson.stream.JsonWriter;
 import io.overlaynet.DataPlaneEntry;
 import io.overlaynet.DataPlaneView;
 import io.overlaynet.Lease;
@@ -13,8 +15,11 @@ import io.overlaynet.OverlayException;
 import io.overlaynet.PeerStatus;
 import io.overlaynet.agent.Agent;
 import io.overlaynet.agent.AgentState;
+import java.io.IOException;
+import java.io.Writer;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -36,8 +41,12 @@ final class StatusReport {
 
   private StatusReport() {}
 
-  /** Builds the report of a running agent; reads the kernel through the backend. */
-  static JsonObject of(Agent agent) {
+  private static final Gson GSON = new GsonBuilder().serializeNulls().create();
+  private static final Comparator<PeerStatus> BY_SUBNET = Comparator.comparing((PeerStatus p) -> p.lease().subnet())
+      .thenComparing(p -> p.lease().ipv6Subnet().map(Object::toString).orElse("")).thenComparing(p -> p.lease().key());
+
+  /** The report's fields about the agent itself: everything but the data plane. */
+  static JsonObject header(Agent agent) {
     JsonObject o = new JsonObject();
     o.addProperty("source", "agent");
     o.addProperty("version", OverlayAgent.VERSION);
@@ -50,34 +59,68 @@ final class StatusReport {
     o.addProperty("since", s.since().toString());
     o.add("backend", text(agent.networkConfig().map(c -> c.backend().type())));
     o.add("lease", agent.lease().<JsonElement>map(StatusReport::lease).orElse(JsonNull.INSTANCE));
+    return o;
+  }
+
+  /**
+   * Writes the report of a running agent (reading the kernel through its backend) as compact JSON,
+   * one peer at a time: with thousands of peers the whole document is never held in memory.
+   */
+  static void write(Agent agent, Writer out) throws IOException {
+    JsonObject head = header(agent);
     DataPlaneView view;
     try {
       view = agent.dataPlane();
     } catch (OverlayException | UnsupportedOperationException e) {
-      o.addProperty("dataPlaneError", e.getMessage());
+      head.addProperty("dataPlaneError", e.getMessage());
       view = DataPlaneView.UNKNOWN;
     }
-    addDataPlane(o, view.peers(), view.stale());
-    return o;
+    JsonWriter w = new JsonWriter(out);
+    w.setSerializeNulls(true);
+    w.beginObject();
+    for (Map.Entry<String, JsonElement> e : head.entrySet()) {
+      w.name(e.getKey());
+      GSON.toJson(e.getValue(), w);
+    }
+    int drift = view.stale().size();
+    w.name("peers").beginArray();
+    for (PeerStatus p : view.peers().stream().sorted(BY_SUBNET).toList()) {
+      GSON.toJson(peer(p), w);
+      drift += drift(p);
+    }
+    w.endArray();
+    w.name("stale");
+    GSON.toJson(entries(view.stale()), w);
+    w.name("drift").value(drift);
+    w.endObject();
+    w.flush();
   }
 
   /** Adds {@code peers} (sorted by subnet), {@code stale} and the {@code drift} count. */
   static void addDataPlane(JsonObject o, List<PeerStatus> peers, List<DataPlaneEntry> stale) {
     JsonArray ps = new JsonArray();
     int drift = stale.size();
-    for (PeerStatus p : peers.stream().sorted(Comparator.comparing((PeerStatus p) -> p.lease().subnet().address().toString())
-        .thenComparing(p -> p.lease().key())).toList()) {
-      JsonObject j = lease(p.lease());
-      j.addProperty("backendType", p.lease().attrs().backendType());
-      j.addProperty("inSync", p.inSync());
-      j.add("lastError", text(p.lastError()));
-      j.add("entries", entries(p.entries()));
-      drift += (int) p.entries().stream().filter(e -> e.drift() != DataPlaneEntry.Drift.OK).count();
-      ps.add(j);
+    for (PeerStatus p : peers.stream().sorted(BY_SUBNET).toList()) {
+      ps.add(peer(p));
+      drift += drift(p);
     }
     o.add("peers", ps);
     o.add("stale", entries(stale));
     o.addProperty("drift", drift);
+  }
+
+  /** One peer: its lease's subnets and addresses, its entries with their drift, its last error. */
+  static JsonObject peer(PeerStatus p) {
+    JsonObject j = lease(p.lease());
+    j.addProperty("backendType", p.lease().attrs().backendType());
+    j.addProperty("inSync", p.inSync());
+    j.add("lastError", text(p.lastError()));
+    j.add("entries", entries(p.entries()));
+    return j;
+  }
+
+  private static int drift(PeerStatus p) {
+    return (int) p.entries().stream().filter(e -> e.drift() != DataPlaneEntry.Drift.OK).count();
   }
 
   static JsonObject lease(Lease l) {
