@@ -18,7 +18,7 @@
 #   AGENT_ARGS="--etcd-transport=grpc" adds agent flags (e.g. to compare the etcd transports).
 #   SCRAPE=<port> (with AGENT_ARGS="--healthz-port=<port>") scrapes /metrics twice before each RSS
 #   reading and times GET /metrics and GET /status, so that the footprint includes what serving
-#   them costs (the Prometheus writer is loaded on the first scrape).
+#   them costs (the Prometheus writer is loaded on the first scrape); SCRAPE_STATUS=0 leaves /status out.
 #   RSS_AFTER=<seconds> (default 3) is when the RSS is read, after start and after the last route.
 #   SMAPS=<file> saves /proc/<pid>/smaps after start; NMT=<file> saves the JVM's native memory summary
 #   after start and with the leases (<file>.leases) when -XX:NativeMemoryTracking=summary is among the flags.
@@ -132,7 +132,7 @@ done
 
 scrape() { # GET /metrics twice and /status once from inside the namespace; prints their times
   [ -n "${SCRAPE:-}" ] || return 0
-  ip netns exec "$NS" python3 - "$SCRAPE" <<'EOF'
+  ip netns exec "$NS" python3 - "$SCRAPE" "${SCRAPE_STATUS:-1}" <<'EOF'
 import sys, time, urllib.request
 port = sys.argv[1]
 def get(path):
@@ -140,7 +140,7 @@ def get(path):
     with urllib.request.urlopen("http://127.0.0.1:%s%s" % (port, path), timeout=30) as r:
         body = r.read()
     return (time.monotonic() - t) * 1000, len(body)
-m1 = get("/metrics"); m2 = get("/metrics"); s = get("/status")
+m1 = get("/metrics"); m2 = get("/metrics"); s = get("/status") if sys.argv[2] != "0" else (0.0, 0)
 print("scrape: first /metrics %.1f ms, second %.1f ms (%d bytes); /status %.1f ms (%d bytes)" % (m1[0], m2[0], m2[1], s[0], s[1]))
 EOF
 }

@@ -332,14 +332,24 @@ public final class OverlayAgent implements Callable<Integer> {
             @Override
             public void onReady(Lease lease) {
               // STATUS= first: once READY=1 ends systemctl start, the status already says so.
-              SdNotify.status(SystemdStatus.text(AgentState.Phase.READY, Optional.empty(), Optional.of(lease)));
+              status(SystemdStatus.text(AgentState.Phase.READY, Optional.empty(), Optional.of(lease)));
               SdNotify.ready();
             }
+
+            /** The last STATUS= sent; listener calls come one at a time. */
+            private String sent = "";
 
             @Override
             public void onStateChanged(AgentState state) {
               // Each step of the start, and every degradation and recovery, shows in systemctl status.
-              SdNotify.status(SystemdStatus.text(state.phase(), state.reason(), agentLease.get().get()));
+              status(SystemdStatus.text(state.phase(), state.reason(), agentLease.get().get()));
+            }
+
+            private void status(String text) {
+              if (!text.equals(sent)) {
+                sent = text;
+                SdNotify.status(text);
+              }
             }
           }).build();
       agentLease.set(agent::lease);

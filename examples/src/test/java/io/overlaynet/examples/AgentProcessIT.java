@@ -6,10 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.overlaynet.SubnetEnv;
 import io.overlaynet.SubnetFile;
-import io.overlaynet.ip.Ip4;
 import io.overlaynet.ip.Ip4Net;
-import io.overlaynet.netlink.Address;
-import io.overlaynet.netlink.NetlinkHandle;
 import io.overlaynet.netlink.internal.Native;
 import io.overlaynet.netlink.internal.ffi.LibC;
 import io.overlaynet.netlink.testkit.TestCluster;
@@ -52,38 +49,22 @@ import org.junit.jupiter.api.io.TempDir;
 class AgentProcessIT {
 
   static final String PREFIX = "ovlap";
-  static final String ETCD = "http://192.0.2.10:2379";
+  static final String ETCD = UnderlayEtcd.URL;
   static final Path JAR = Path.of("target/overlay-agent.jar");
 
   @TempDir
   Path dir;
 
   TestCluster cluster;
-  Process etcd;
+  UnderlayEtcd etcd;
   final List<Process> processes = new ArrayList<>();
 
   @BeforeEach
   void setUp() throws Exception {
     Prerequisites.requireRoot();
-    Prerequisites.require(Files.isExecutable(Path.of("/usr/bin/etcd")), "/usr/bin/etcd",
-        "apt-get install etcd-server etcd-client");
     Prerequisites.require(Files.isRegularFile(JAR), JAR.toAbsolutePath().toString(), "run mvn package first");
     cluster = TestCluster.builder().withHosts(2).withPrefix(PREFIX).build();
-    try (NetlinkHandle ul = NetlinkHandle.openIn(cluster.underlay())) {
-      ul.addrAdd(Address.of(ul.linkByName("br0").index(), Ip4.parse("192.0.2.10"), 24));
-    }
-    String ul = cluster.underlay().name();
-    etcd = new ProcessBuilder("ip", "netns", "exec", ul, "/usr/bin/etcd", "--name", "ap",
-        "--data-dir", dir.resolve("etcd").toString(),
-        "--listen-client-urls", ETCD, "--advertise-client-urls", ETCD,
-        "--listen-peer-urls", "http://192.0.2.10:2380", "--initial-advertise-peer-urls", "http://192.0.2.10:2380",
-        "--initial-cluster", "ap=http://192.0.2.10:2380")
-        .redirectErrorStream(true).redirectOutput(dir.resolve("etcd.log").toFile()).start();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (!etcdctl("endpoint", "health").contains("is healthy")) {
-      assertTrue(System.nanoTime() < deadline, "etcd did not become healthy: " + Files.readString(dir.resolve("etcd.log")));
-      Thread.sleep(200);
-    }
+    etcd = UnderlayEtcd.start(cluster, dir, "ap");
     etcdctl("put", "/coreos.com/network/config", "{\"Network\":\"10.5.0.0/16\",\"Backend\":{\"Type\":\"vxlan\"}}");
   }
 
@@ -91,7 +72,7 @@ class AgentProcessIT {
   void tearDown() {
     processes.forEach(Process::destroyForcibly);
     if (etcd != null) {
-      etcd.destroyForcibly();
+      etcd.close();
     }
     if (cluster != null) {
       cluster.close();
@@ -99,15 +80,7 @@ class AgentProcessIT {
   }
 
   String etcdctl(String... args) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", cluster.underlay().name(), "etcdctl",
-        "--endpoints=" + ETCD));
-    cmd.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-    pb.environment().put("ETCDCTL_API", "3");
-    Process p = pb.start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    p.waitFor(10, TimeUnit.SECONDS);
-    return out;
+    return etcd.etcdctl(args);
   }
 
   Process startAgent(int host, Path notifySocket) throws IOException {

@@ -8,11 +8,8 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.overlaynet.SubnetFile;
-import io.overlaynet.ip.Ip4;
 import io.overlaynet.ip.Ip4Net;
-import io.overlaynet.netlink.Address;
 import io.overlaynet.netlink.NetNs;
-import io.overlaynet.netlink.NetlinkHandle;
 import io.overlaynet.netlink.testkit.TestCluster;
 import io.overlaynet.testing.Await;
 import io.overlaynet.testing.Prerequisites;
@@ -46,7 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ObservabilityIT {
 
   static final String PREFIX = "ovlob";
-  static final String ETCD = "http://192.0.2.10:2379";
+  static final String ETCD = UnderlayEtcd.URL;
   static final Path JAR = Path.of("target/overlay-agent.jar");
   static final int PORT = 8471;
 
@@ -54,25 +51,15 @@ class ObservabilityIT {
   Path dir;
 
   TestCluster cluster;
-  Process etcd;
+  UnderlayEtcd etcd;
   final List<Process> processes = new ArrayList<>();
 
   @BeforeEach
   void setUp() throws Exception {
     Prerequisites.requireRoot();
-    Prerequisites.require(Files.isExecutable(Path.of("/usr/bin/etcd")), "/usr/bin/etcd",
-        "apt-get install etcd-server etcd-client");
     Prerequisites.require(Files.isRegularFile(JAR), JAR.toAbsolutePath().toString(), "run mvn package first");
     cluster = TestCluster.builder().withHosts(3).withPrefix(PREFIX).build();
-    try (NetlinkHandle ul = NetlinkHandle.openIn(cluster.underlay())) {
-      ul.addrAdd(Address.of(ul.linkByName("br0").index(), Ip4.parse("192.0.2.10"), 24));
-    }
-    etcd = new ProcessBuilder("ip", "netns", "exec", cluster.underlay().name(), "/usr/bin/etcd", "--name", "ob",
-        "--data-dir", dir.resolve("etcd").toString(), "--listen-client-urls", ETCD, "--advertise-client-urls", ETCD,
-        "--listen-peer-urls", "http://192.0.2.10:2380", "--initial-advertise-peer-urls", "http://192.0.2.10:2380",
-        "--initial-cluster", "ob=http://192.0.2.10:2380")
-        .redirectErrorStream(true).redirectOutput(dir.resolve("etcd.log").toFile()).start();
-    Await.until("etcd healthy", Duration.ofSeconds(20), () -> etcdctl("endpoint", "health").contains("is healthy"));
+    etcd = UnderlayEtcd.start(cluster, dir, "ob");
     etcdctl("put", "/coreos.com/network/config", "{\"Network\":\"10.5.0.0/16\",\"Backend\":{\"Type\":\"vxlan\"}}");
   }
 
@@ -80,18 +67,15 @@ class ObservabilityIT {
   void tearDown() {
     processes.forEach(Process::destroyForcibly);
     if (etcd != null) {
-      etcd.destroyForcibly();
+      etcd.close();
     }
     if (cluster != null) {
       cluster.close();
     }
   }
 
-  String etcdctl(String... args) {
-    List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", cluster.underlay().name(), "etcdctl",
-        "--endpoints=" + ETCD));
-    cmd.addAll(List.of(args));
-    return run(cmd).output;
+  String etcdctl(String... args) throws Exception {
+    return etcd.etcdctl(args);
   }
 
   record Result(int exit, String output) {}
