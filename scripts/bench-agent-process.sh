@@ -19,6 +19,8 @@
 #   SCRAPE=<port> (with AGENT_ARGS="--healthz-port=<port>") scrapes /metrics twice before each RSS
 #   reading and times GET /metrics and GET /status, so that the footprint includes what serving
 #   them costs (the Prometheus writer is loaded on the first scrape); SCRAPE_STATUS=0 leaves /status out.
+#   Every run is scraped once before it stops, so the launcher's AppCDS archive (written when the
+#   first run exits) holds those classes, as on a node whose agent is scraped.
 #   RSS_AFTER=<seconds> (default 3) is when the RSS is read, after start and after the last route.
 #   SMAPS=<file> saves /proc/<pid>/smaps after start; NMT=<file> saves the JVM's native memory summary
 #   after start and with the leases (<file>.leases) when -XX:NativeMemoryTracking=summary is among the flags.
@@ -120,16 +122,6 @@ if [ "$LAUNCHER" = 1 ]; then
 else
   echo "JVM flags: ${JVM_FLAGS[*]:-(none)}"
 fi
-STARTS=()
-for r in $(seq "$RUNS"); do
-  start_agent
-  STARTS+=($((T1 - T0)))
-  echo "run $r: start -> subnet.env $((T1 - T0)) ms"
-  if [ "$r" -lt "$RUNS" ]; then
-    stop_agent
-  fi
-done
-
 scrape() { # GET /metrics twice and /status once from inside the namespace; prints their times
   [ -n "${SCRAPE:-}" ] || return 0
   ip netns exec "$NS" python3 - "$SCRAPE" "${SCRAPE_STATUS:-1}" <<'EOF'
@@ -144,6 +136,17 @@ m1 = get("/metrics"); m2 = get("/metrics"); s = get("/status") if sys.argv[2] !=
 print("scrape: first /metrics %.1f ms, second %.1f ms (%d bytes); /status %.1f ms (%d bytes)" % (m1[0], m2[0], m2[1], s[0], s[1]))
 EOF
 }
+
+STARTS=()
+for r in $(seq "$RUNS"); do
+  start_agent
+  STARTS+=($((T1 - T0)))
+  echo "run $r: start -> subnet.env $((T1 - T0)) ms"
+  if [ "$r" -lt "$RUNS" ]; then
+    scrape >/dev/null
+    stop_agent
+  fi
+done
 
 # The last run stays up: footprint after start, then after LEASES leases.
 sleep 1
