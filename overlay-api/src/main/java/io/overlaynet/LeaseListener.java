@@ -32,8 +32,9 @@ public interface LeaseListener {
 
   /**
    * Called when the watch broke (the store ended it, or cannot be reached) and the manager is
-   * re-listing: until the next {@link #onSnapshot} the listener may miss changes. Nothing needs to
-   * be done; it is there so that an agent can say it is degraded meanwhile.
+   * re-listing: until the next {@link #onSnapshot} the listener may miss changes. Once per outage,
+   * however many attempts the re-list takes. Nothing needs to be done; it is there so that an
+   * agent can say it is degraded meanwhile.
    */
   default void onWatchInterrupted(Throwable error) {}
 

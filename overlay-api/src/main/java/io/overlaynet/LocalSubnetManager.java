@@ -444,6 +444,8 @@ final class LocalSubnetManager implements SubnetManager {
     private Map<String, Lease> known = new LinkedHashMap<>();
     private Store.Watch current;
     private volatile boolean closed;
+    /** Whether the listener was told of the outage that the next snapshot ends; guarded by this. */
+    private boolean interrupted;
     // Scheduler thread only:
     private final WatchRetry retry = new WatchRetry();
     private final RetryLog retryLog = new RetryLog(log, "Re-listing leases");
@@ -544,6 +546,7 @@ final class LocalSubnetManager implements SubnetManager {
         }
         retry.opened();
         retryLog.recovered();
+        interrupted = false;
         Map<String, Lease> fresh = parseAll(listing.entries());
         long changes = fresh.entrySet().stream().filter(e -> !e.getValue().equals(known.get(e.getKey()))).count()
             + known.keySet().stream().filter(k -> !fresh.containsKey(k)).count();
@@ -554,10 +557,11 @@ final class LocalSubnetManager implements SubnetManager {
       }
     }
 
-    /** Tells the listener that changes may be missed until the next snapshot. */
+    /** Tells the listener, once per outage, that changes may be missed until the next snapshot. */
     private void interrupted(Throwable error) {
       synchronized (this) {
-        if (!closed) {
+        if (!closed && !interrupted) {
+          interrupted = true;
           safely("lease", () -> listener.onWatchInterrupted(error));
         }
       }

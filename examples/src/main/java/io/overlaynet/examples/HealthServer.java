@@ -30,9 +30,10 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code /status}: the agent's state, lease and per-peer data plane with drift, as JSON
  *       ({@link StatusReport}); what {@code overlay-agent status} asks for.
  * </ul>
- * A scrape reads counters only, and {@code /status} reads the kernel without holding the
- * backend's lock, so neither delays the data plane. Two threads serve, so one slow client does not
- * keep a probe waiting.
+ * A scrape reads counters only; {@code /status} reads the kernel without holding the backend's
+ * lock (lease events are not held up; its dumps share the backend's netlink socket, so a write
+ * may wait for one). Two threads serve, and a client that stops sending or reading is cut off
+ * after 10 / 30 s, so slow clients do not keep a probe waiting.
  */
 final class HealthServer implements AutoCloseable {
 
@@ -49,6 +50,10 @@ final class HealthServer implements AutoCloseable {
 
   /** Starts listening on {@code address}; until {@link #attach} it answers not ready. */
   static HealthServer start(InetSocketAddress address) {
+    // The JDK's server waits for ever on a client that stops sending or reading; with two threads,
+    // two such clients would keep every probe waiting. Its timeouts are these (seconds), read once.
+    System.setProperty("sun.net.httpserver.maxReqTime", System.getProperty("sun.net.httpserver.maxReqTime", "10"));
+    System.setProperty("sun.net.httpserver.maxRspTime", System.getProperty("sun.net.httpserver.maxRspTime", "30"));
     HttpServer s;
     try {
       s = HttpServer.create(address, 16);
@@ -87,7 +92,15 @@ final class HealthServer implements AutoCloseable {
         h.answer(ex, 503, "text/plain; charset=utf-8", text("the agent has not started yet"));
         return;
       }
-      h.stream(ex, "application/json", out -> StatusReport.write(a, out));
+      StatusReport.Prepared report;
+      try {
+        report = StatusReport.prepare(a);
+      } catch (RuntimeException e) {
+        log.warn("healthz: /status failed: {}", e.toString());
+        h.answer(ex, 500, "text/plain; charset=utf-8", text("cannot build the status: " + e.getMessage()));
+        return;
+      }
+      h.stream(ex, "application/json", out -> StatusReport.write(report, out));
     });
     s.setExecutor(executor);
     s.start();

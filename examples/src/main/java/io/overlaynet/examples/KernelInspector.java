@@ -7,6 +7,7 @@ import io.overlaynet.NetworkConfig;
 import io.overlaynet.PeerStatus;
 import io.overlaynet.ip.IpAddress;
 import io.overlaynet.ip.IpNet;
+import io.overlaynet.netlink.OverlayRoutes;
 import io.overlaynet.netlink.Route;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,9 +21,11 @@ import java.util.Set;
  * What {@code overlay-agent status} shows when no agent answers: each lease in etcd beside the
  * kernel's route to its subnet, read directly. Without the backend's state it checks the one
  * object every backend keeps per peer in the main table (udp keeps none: one route for the whole
- * Network to {@code flannel0}), by the rule of the lease's backend type: vxlan routes a subnet
+ * Network to {@code flannel0}), by the rule of the config's backend type: vxlan routes a subnet
  * through the subnet's first address ({@code onlink}, or the public IP with DirectRouting), host-gw
- * through the public IP. Pure logic over what was read, so it is unit-tested without a kernel.
+ * through the public IP. A lease of another type gets no entry, as the backend ignores it too.
+ * Stale: routes the backends own by {@link OverlayRoutes#isOwned}'s rule that no lease backs.
+ * Pure logic over what was read, so it is unit-tested without a kernel.
  */
 final class KernelInspector {
 
@@ -52,15 +55,17 @@ final class KernelInspector {
         continue;
       }
       List<DataPlaneEntry> entries = new ArrayList<>();
-      for (IpNet s : subnets) {
-        entries.add(check(config, l, s, byDst, linkNames));
+      if (l.attrs().backendType().equals(config.backend().type())) {
+        for (IpNet s : subnets) {
+          entries.add(check(config, l, s, byDst, linkNames));
+        }
       }
       peers.add(new PeerStatus(l, entries, Optional.empty()));
     }
     List<DataPlaneEntry> stale = new ArrayList<>();
     for (Route r : routes) {
-      if (r.table() == Route.TABLE_MAIN && r.protocol() != Route.PROTO_KERNEL && r.gateway() != null
-          && leasable(r.dst(), config) && !leased.contains(r.dst())) {
+      // The device is whatever the route names: vxlan's flannel.N and host-gw's underlay alike.
+      if (OverlayRoutes.isOwned(r, config, r.linkIndex()) && !leased.contains(r.dst())) {
         stale.add(new DataPlaneEntry("route", describe(r, linkNames), Drift.STALE));
       }
     }
@@ -78,7 +83,7 @@ final class KernelInspector {
 
   private static DataPlaneEntry check(NetworkConfig config, Lease l, IpNet subnet, Map<IpNet, Route> byDst,
       Map<Integer, String> linkNames) {
-    String type = l.attrs().backendType();
+    String type = config.backend().type();
     boolean v4 = subnet.address().bitLength() == 32;
     if (type.equals("udp")) {
       IpNet network = v4 ? config.network() : config.ipv6Network();
@@ -108,14 +113,6 @@ final class KernelInspector {
       case "host-gw" -> "via " + publicIp;
       default -> "(" + (type.isEmpty() ? "no backend type" : type) + ")";
     };
-  }
-
-  private static boolean leasable(IpNet dst, NetworkConfig config) {
-    if (dst.address().bitLength() == 32) {
-      return config.enableIpv4() && dst.prefixLength() == config.subnetLen() && config.network().containsAddress(dst.address());
-    }
-    return config.enableIpv6() && dst.prefixLength() == config.ipv6SubnetLen()
-        && config.ipv6Network().containsAddress(dst.address());
   }
 
   /** A route as {@code ip route} prints it. */

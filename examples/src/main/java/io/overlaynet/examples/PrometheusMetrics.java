@@ -59,8 +59,11 @@ final class PrometheusMetrics {
       problems.dataPoint(gauge(state.problems().contains(p) ? 1 : 0, "problem", lower(p)));
     }
     all.add(problems.build());
-    all.add(GaugeSnapshot.builder().name("overlaynet_peers")
-        .help("Remote leases programmed by the backend").dataPoint(gauge(m.peers(), "backend", backend)).build());
+    if (!backend.isEmpty()) {
+      // Only once the config named the backend: a label that appears later would make another series.
+      all.add(GaugeSnapshot.builder().name("overlaynet_peers")
+          .help("Remote leases handed to the backend").dataPoint(gauge(m.peers(), "backend", backend)).build());
+    }
     m.leaseExpiry().ifPresent(t -> all.add(GaugeSnapshot.builder().name("overlaynet_lease_expiry_timestamp_seconds")
         .help("When this node's lease expires unless renewed (Unix time)").unit(Unit.SECONDS)
         .dataPoint(gauge(t.toEpochMilli() / 1000.0)).build()));
@@ -81,7 +84,7 @@ final class PrometheusMetrics {
     }
     all.add(repairs.build());
     all.add(counter("overlaynet_repair_failures", "Reconciliations of the data plane that failed", m.repairFailures()));
-    all.add(counter("overlaynet_iptables_resyncs", "iptables rule sets found incomplete and installed again",
+    all.add(counter("overlaynet_iptables_restores", "iptables rule sets the resync found incomplete and installed again",
         m.iptablesRestores()));
     all.add(counter("overlaynet_iptables_resync_failures", "iptables resyncs that failed", m.iptablesFailures()));
     m.traffic().ifPresent(t -> addTraffic(all, t));

@@ -49,7 +49,8 @@ import picocli.CommandLine.Spec;
  * {@code overlay-agent status}: asks the running agent ({@code GET /status} on its healthz server)
  * and prints its state, its lease and every peer beside what the kernel holds for it, drift
  * marked. With no agent answering it reads etcd and the kernel itself, and says so. Exit status:
- * 0 when running and in sync, 1 when degraded, not running or drifted, 2 when nothing could be read.
+ * 0 when the agent runs, is ready and in sync; 1 when it is degraded, not running (also when the
+ * direct reading is all there is), drifted, or cannot read the kernel; 2 when nothing could be read.
  *
  * <p>Defaults come from the agent's own settings: {@code FLANNELD_*} variables, then
  * {@code /etc/default/overlay-agent} (the Debian package's), then flanneld's defaults.
@@ -183,9 +184,10 @@ final class StatusCommand implements Callable<Integer> {
       out.print(render(report, Instant.now()));
     }
     out.flush();
-    String state = str(report, "state");
-    boolean running = state == null || state.equals("READY");
-    return running && report.get("drift").getAsInt() == 0 ? 0 : 1;
+    // Not running (no agent answered), degraded, drifted, or a kernel that could not be read: 1.
+    boolean ok = "READY".equals(str(report, "state")) && !report.has("dataPlaneError")
+        && report.get("drift").getAsInt() == 0;
+    return ok ? 0 : 1;
   }
 
   static JsonObject fromAgent(String url) throws IOException, InterruptedException {
@@ -243,8 +245,12 @@ final class StatusCommand implements Callable<Integer> {
     List<Route> routes = new ArrayList<>();
     Map<Integer, String> names = new HashMap<>();
     try (NetlinkHandle nl = NetlinkHandle.open()) {
-      routes.addAll(nl.routeList(Family.V4));
-      routes.addAll(nl.routeList(Family.V6));
+      if (config.enableIpv4()) {
+        routes.addAll(nl.routeList(Family.V4));
+      }
+      if (config.enableIpv6()) {
+        routes.addAll(nl.routeList(Family.V6));
+      }
       for (Link l : nl.linkList()) {
         names.put(l.index(), l.name());
       }

@@ -62,11 +62,15 @@ final class StatusReport {
     return o;
   }
 
+  /** A report read and ready to be written: the agent's fields and its data plane. */
+  record Prepared(JsonObject head, DataPlaneView view) {}
+
   /**
-   * Writes the report of a running agent (reading the kernel through its backend) as compact JSON,
-   * one peer at a time: with thousands of peers the whole document is never held in memory.
+   * Reads an agent's report (its data plane from the kernel, through the backend) before anything
+   * is sent, so that a failure can still be answered as one; a kernel that cannot be read is
+   * reported in {@code dataPlaneError}.
    */
-  static void write(Agent agent, Writer out) throws IOException {
+  static Prepared prepare(Agent agent) {
     JsonObject head = header(agent);
     DataPlaneView view;
     try {
@@ -75,6 +79,16 @@ final class StatusReport {
       head.addProperty("dataPlaneError", e.getMessage());
       view = DataPlaneView.UNKNOWN;
     }
+    return new Prepared(head, view);
+  }
+
+  /**
+   * Writes a prepared report as compact JSON, one peer at a time: with thousands of peers the
+   * whole document is never held in memory.
+   */
+  static void write(Prepared report, Writer out) throws IOException {
+    JsonObject head = report.head();
+    DataPlaneView view = report.view();
     JsonWriter w = new JsonWriter(out);
     w.setSerializeNulls(true);
     w.beginObject();

@@ -48,19 +48,22 @@ class StatusCommandTest {
   @Test
   void theDirectComparisonMarksMissingWrongAndStaleRoutesByBackendType() {
     List<Lease> leases = List.of(lease("10.5.1.0/24", "192.0.2.11", "vxlan"), lease("10.5.2.0/24", "192.0.2.12", "vxlan"),
-        lease("10.5.3.0/24", "192.0.2.13", "vxlan"), lease("10.5.4.0/24", "192.0.2.14", "host-gw"));
+        lease("10.5.3.0/24", "192.0.2.13", "vxlan"), lease("10.5.4.0/24", "192.0.2.14", "vxlan"),
+        lease("10.5.5.0/24", "192.0.2.15", "host-gw"));
     List<Route> routes = List.of(
         route("10.5.2.0/24", "10.5.2.0", 3, true),       // as vxlan programs it
-        route("10.5.4.0/24", "192.0.2.99", 2, false),    // host-gw through the wrong gateway
+        route("10.5.4.0/24", "192.0.2.99", 2, false),    // through a gateway that is neither the VTEP nor the node
         route("10.5.9.0/24", "10.5.9.0", 3, true),       // no lease: stale
+        route("10.5.8.0/24", "192.0.2.1", 2, false).toBuilder().withProtocol(186).build(), // a routing daemon's
         route("192.168.7.0/24", "192.0.2.1", 2, false)); // outside the Network: not ours
     KernelInspector.Result r = KernelInspector.inspect(CONFIG, leases, Optional.of("10.5.1.0-24"), routes,
         Map.of(2, "eth0", 3, "flannel.1"));
-    assertEquals(3, r.peers().size(), "the own lease is not a peer");
+    assertEquals(4, r.peers().size(), "the own lease is not a peer");
     assertEquals(Drift.OK, r.peers().get(0).entries().get(0).drift());
     assertEquals("10.5.2.0/24 via 10.5.2.0 dev flannel.1 onlink", r.peers().get(0).entries().get(0).description());
     assertEquals(Drift.MISSING, r.peers().get(1).entries().get(0).drift());
     assertEquals(Drift.WRONG, r.peers().get(2).entries().get(0).drift());
+    assertEquals(List.of(), r.peers().get(3).entries(), "a vxlan node programs nothing for a host-gw lease");
     assertEquals(List.of(new DataPlaneEntry("route", "10.5.9.0/24 via 10.5.9.0 dev flannel.1 onlink", Drift.STALE)),
         r.stale());
   }

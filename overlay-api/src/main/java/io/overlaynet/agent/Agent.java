@@ -255,8 +255,10 @@ public final class Agent implements AutoCloseable {
     try {
       return timeout == null ? ready.get() : ready.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
+      AgentException reason = new AgentException("the agent was not ready within " + timeout + "; it was closed");
+      stopReason = reason.getMessage();
       close();
-      throw new AgentException("the agent was not ready within " + timeout + "; it was closed");
+      throw reason;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       close();
@@ -631,6 +633,10 @@ public final class Agent implements AutoCloseable {
     if (!closing.compareAndSet(false, true)) {
       return;
     }
+    // Stopped from now on, not once everything is closed: readiness ends at once (a lost lease).
+    synchronized (stateLock) {
+      set(Phase.STOPPED, Optional.ofNullable(cause != null ? cause.getMessage() : stopReason));
+    }
     synchronized (sleeper) {
       sleeper.notifyAll();
     }
@@ -658,9 +664,6 @@ public final class Agent implements AutoCloseable {
       }
     }
     log.info("Exiting cleanly...");
-    synchronized (stateLock) {
-      set(Phase.STOPPED, Optional.ofNullable(cause != null ? cause.getMessage() : stopReason));
-    }
     listener.onStopped(cause);
     // The listener hears the stop before stopped() completes (or within 2 s, for a slow one).
     dispatcher.drainAndStop(2000);

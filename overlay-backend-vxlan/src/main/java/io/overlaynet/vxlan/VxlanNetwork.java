@@ -337,18 +337,16 @@ final class VxlanNetwork implements Network {
     }
     for (Lease l : remote) {
       List<DataPlaneEntry> entries = new ArrayList<>();
-      Optional<String> error = Optional.empty();
+      List<String> errors = new ArrayList<>(2);
       for (VxlanPlane.Wanted w : wanted) {
         Optional<IpNet> subnet = subnetOf(w.plane(), l);
         if (subnet.isEmpty() || !w.peers().containsKey(subnet.get())) {
           continue;
         }
         entries.addAll(status.get(w.plane()).entries().getOrDefault(subnet.get(), List.of()));
-        if (error.isEmpty()) {
-          error = VxlanPlane.error(w, subnet.get());
-        }
+        VxlanPlane.error(w, subnet.get()).ifPresent(e -> errors.add(w.plane().name() + ": " + e));
       }
-      peers.add(new PeerStatus(l, entries, error));
+      peers.add(new PeerStatus(l, entries, errors.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", errors))));
     }
     return new DataPlaneView(peers, stale);
   }
