@@ -1,0 +1,126 @@
+package io.overlaynet.wireguard;
+
+import io.overlaynet.netlink.NetNs;
+import io.overlaynet.testing.Prerequisites;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real WireGuard peer for interop tests: Debian's {@code wireguard-go} running in a test
+ * namespace, configured with {@code wg} as a flannel node's kernel WireGuard would be. Interface
+ * names are random: the UAPI socket directory ({@code /var/run/wireguard}) is shared by every
+ * namespace. {@code WG_PROCESS_FOREGROUND} is never passed on (with a value other than 1
+ * wireguard-go re-executes itself without end); {@code -f} keeps it in the foreground.
+ */
+final class WireGuardGo implements AutoCloseable {
+
+  private final NetNs ns;
+  private final String name;
+  private final Process process;
+  private final Path log;
+
+  private WireGuardGo(NetNs ns, String name, Process process, Path log) {
+    this.ns = ns;
+    this.name = name;
+    this.process = process;
+    this.log = log;
+  }
+
+  /** Fails with what to install unless wireguard-go and wg are there. */
+  static void requireInstalled() {
+    Prerequisites.requireRoot();
+    Prerequisites.require(Files.isExecutable(Path.of("/usr/bin/wireguard-go")), "/usr/bin/wireguard-go",
+        "apt-get install wireguard-go wireguard-tools");
+    Prerequisites.require(Files.isExecutable(Path.of("/usr/bin/wg")), "/usr/bin/wg",
+        "apt-get install wireguard-go wireguard-tools");
+  }
+
+  /** Starts {@code wireguard-go -f} in {@code ns}; returns once its interface exists. */
+  static WireGuardGo start(NetNs ns, Path dir) throws IOException, InterruptedException {
+    requireInstalled();
+    String name = String.format("ovwg%04x", ThreadLocalRandom.current().nextInt(0x10000));
+    Path log = dir.resolve(name + ".log");
+    ProcessBuilder pb = new ProcessBuilder("ip", "netns", "exec", ns.name(), "/usr/bin/wireguard-go", "-f", name)
+        .redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().remove("WG_PROCESS_FOREGROUND");
+    pb.environment().put("LOG_LEVEL", "debug");
+    Process p = pb.start();
+    WireGuardGo wg = new WireGuardGo(ns, name, p, log);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!wg.run("ip", "link", "show", name).ok()) {
+      if (!p.isAlive() || System.nanoTime() > deadline) {
+        wg.close();
+        throw new IOException("wireguard-go did not create " + name + ": " + Files.readString(log));
+      }
+      Thread.sleep(20);
+    }
+    return wg;
+  }
+
+  /** The interface's name (also its UAPI socket's). */
+  String name() {
+    return name;
+  }
+
+  /** Returns wireguard-go's log so far (debug level). */
+  String log() throws IOException {
+    return Files.readString(log);
+  }
+
+  /** A command's exit status and output. */
+  record Result(int exit, String output) {
+    boolean ok() {
+      return exit == 0;
+    }
+  }
+
+  /** Runs a command in the peer's namespace. */
+  Result run(String... cmd) throws IOException, InterruptedException {
+    List<String> all = new ArrayList<>(List.of("ip", "netns", "exec", ns.name()));
+    all.addAll(List.of(cmd));
+    Process p = new ProcessBuilder(all).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(10, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      return new Result(-1, out + " (timed out)");
+    }
+    return new Result(p.exitValue(), out);
+  }
+
+  /** Runs {@code wg set <name> args...}; fails with wg's output. */
+  void set(String... args) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of("wg", "set", name));
+    cmd.addAll(List.of(args));
+    Result r = run(cmd.toArray(String[]::new));
+    if (!r.ok()) {
+      throw new IOException(String.join(" ", cmd) + ": " + r.output());
+    }
+  }
+
+  /** Returns {@code wg show <name> dump} (tab-separated: the interface, then one line per peer). */
+  String dump() throws IOException, InterruptedException {
+    return run("wg", "show", name, "dump").output();
+  }
+
+  @Override
+  public void close() {
+    process.destroy();
+    try {
+      if (!process.waitFor(5, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+      // wireguard-go removes its interface and socket when it ends; make sure of it.
+      run("ip", "link", "del", name);
+    } catch (IOException e) {
+      // the namespace may be gone already
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
