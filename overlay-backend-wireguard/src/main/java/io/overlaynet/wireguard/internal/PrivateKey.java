@@ -24,7 +24,7 @@ import javax.security.auth.Destroyable;
  * <p>{@link #destroy()} zeroes the key; after it, every use but {@link #publicKey()},
  * {@link #toString()} and {@link #isDestroyed()} throws {@link IllegalStateException}. Thread-safe
  * for use; destroy it only when no other thread uses it. Internal but public: the backend package
- * ({@code io.overlaynet.wireguard}) loads the node's key from flannel's key file with it.
+ * ({@code io.overlaynet.wireguard}) loads the node's key with {@link WgKeyFile}.
  */
 public final class PrivateKey implements Destroyable {
 
