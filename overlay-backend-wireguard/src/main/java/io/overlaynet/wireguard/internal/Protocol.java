@@ -4,8 +4,8 @@ import java.time.Duration;
 
 /**
  * The WireGuard protocol's names, limits and timers, named as in the WireGuard paper (J. A.
- * Donenfeld, "WireGuard: Next Generation Kernel Network Tunnel", NDSS 2017, as revised on
- * wireguard.com), §5.4 and the §6.1 table of constants, with the values wireguard-go uses
+ * Donenfeld, "WireGuard: Next Generation Kernel Network Tunnel", NDSS 2017; draft revision e2da747
+ * of 2020-06-01), §5.4 and the §6.1 table of constants, with the values wireguard-go uses
  * ({@code device/constants.go}, {@code device/noise-protocol.go}). Internal usage only.
  *
  * <p>Message counters are unsigned 64-bit numbers; in Java they are {@code long}s compared with
@@ -94,7 +94,7 @@ public final class Protocol {
 
   /**
    * The lifetime of the responder's cookie secret and of a cookie received in a cookie reply
-   * (paper §5.4.7, §6.1: 120 s).
+   * (paper §5.4.4 and §5.4.7: 120 s; wireguard-go {@code CookieRefreshTime}).
    */
   public static final Duration COOKIE_REFRESH_TIME = Duration.ofSeconds(120);
 
