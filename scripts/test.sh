@@ -13,6 +13,7 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
   openjdk-17-jdk-headless maven etcd-server etcd-client iproute2 iptables iputils-ping tcpdump openssl procps \
+  wireguard-go wireguard-tools \
   >/dev/null
 started=$(mktemp)
 trap 'rm -f "$started"' EXIT

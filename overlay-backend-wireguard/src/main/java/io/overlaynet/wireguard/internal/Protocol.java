@@ -17,14 +17,8 @@ import java.time.Duration;
  */
 public final class Protocol {
 
-  /** The Noise protocol name, hashed into the initial chaining key (paper §5.4). */
-  public static final String CONSTRUCTION = "Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s";
-  /** The identifier mixed into the initial hash (paper §5.4; the Noise prologue). */
-  public static final String IDENTIFIER = "WireGuard v1 zx2c4 Jason@zx2c4.com";
-  /** The label of the MAC1 key, {@code HASH(LABEL_MAC1 || responder's public key)} (paper §5.4.4). */
-  public static final String LABEL_MAC1 = "mac1----";
-  /** The label of the cookie encryption key (paper §5.4.7). */
-  public static final String LABEL_COOKIE = "cookie--";
+  // The Noise construction, identifier and MAC labels are WgCrypto's (CONSTRUCTION, IDENTIFIER,
+  // LABEL_MAC1, LABEL_COOKIE): one definition, next to the functions that use them.
 
   /**
    * After this many messages sent with a keypair, the sender starts a new handshake (paper §6.1:

@@ -1,4 +1,4 @@
-package io.overlaynet.wireguard;
+package io.overlaynet.wireguard.internal;
 
 import io.overlaynet.netlink.NetNs;
 import io.overlaynet.testing.Prerequisites;
@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
  * namespace. {@code WG_PROCESS_FOREGROUND} is never passed on (with a value other than 1
  * wireguard-go re-executes itself without end); {@code -f} keeps it in the foreground.
  */
-final class WireGuardGo implements AutoCloseable {
+public final class WireGuardGo implements AutoCloseable {
 
   private final NetNs ns;
   private final String name;
@@ -33,7 +33,7 @@ final class WireGuardGo implements AutoCloseable {
   }
 
   /** Fails with what to install unless wireguard-go and wg are there. */
-  static void requireInstalled() {
+  public static void requireInstalled() {
     Prerequisites.requireRoot();
     Prerequisites.require(Files.isExecutable(Path.of("/usr/bin/wireguard-go")), "/usr/bin/wireguard-go",
         "apt-get install wireguard-go wireguard-tools");
@@ -42,7 +42,7 @@ final class WireGuardGo implements AutoCloseable {
   }
 
   /** Starts {@code wireguard-go -f} in {@code ns}; returns once its interface exists. */
-  static WireGuardGo start(NetNs ns, Path dir) throws IOException, InterruptedException {
+  public static WireGuardGo start(NetNs ns, Path dir) throws IOException, InterruptedException {
     requireInstalled();
     String name = String.format("ovwg%04x", ThreadLocalRandom.current().nextInt(0x10000));
     Path log = dir.resolve(name + ".log");
@@ -64,24 +64,25 @@ final class WireGuardGo implements AutoCloseable {
   }
 
   /** The interface's name (also its UAPI socket's). */
-  String name() {
+  public String name() {
     return name;
   }
 
   /** Returns wireguard-go's log so far (debug level). */
-  String log() throws IOException {
+  public String log() throws IOException {
     return Files.readString(log);
   }
 
   /** A command's exit status and output. */
-  record Result(int exit, String output) {
-    boolean ok() {
+  public record Result(int exit, String output) {
+    /** Whether the command succeeded. */
+    public boolean ok() {
       return exit == 0;
     }
   }
 
   /** Runs a command in the peer's namespace. */
-  Result run(String... cmd) throws IOException, InterruptedException {
+  public Result run(String... cmd) throws IOException, InterruptedException {
     List<String> all = new ArrayList<>(List.of("ip", "netns", "exec", ns.name()));
     all.addAll(List.of(cmd));
     Process p = new ProcessBuilder(all).redirectErrorStream(true).start();
@@ -94,7 +95,7 @@ final class WireGuardGo implements AutoCloseable {
   }
 
   /** Runs {@code wg set <name> args...}; fails with wg's output. */
-  void set(String... args) throws IOException, InterruptedException {
+  public void set(String... args) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>(List.of("wg", "set", name));
     cmd.addAll(List.of(args));
     Result r = run(cmd.toArray(String[]::new));
@@ -104,7 +105,7 @@ final class WireGuardGo implements AutoCloseable {
   }
 
   /** Returns {@code wg show <name> dump} (tab-separated: the interface, then one line per peer). */
-  String dump() throws IOException, InterruptedException {
+  public String dump() throws IOException, InterruptedException {
     return run("wg", "show", name, "dump").output();
   }
 
