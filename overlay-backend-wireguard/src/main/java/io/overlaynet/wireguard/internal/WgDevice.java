@@ -1,0 +1,595 @@
+package io.overlaynet.wireguard.internal;
+
+import io.overlaynet.ip.IpNet;
+import io.overlaynet.netlink.NetlinkException;
+import io.overlaynet.netlink.TunDevice;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.DatagramChannel;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A WireGuard interface in this process: a TUN device, a UDP socket and the peers, with a thread
+ * that carries packets from the TUN device to the peers, one that carries messages from the
+ * socket to the TUN device, and a timer for handshake retries, expiry and keepalives.
+ *
+ * <p>What it does, as the paper says: a packet for a peer without a usable session is queued
+ * (up to {@link #QUEUE}) and starts a handshake, retried every REKEY_TIMEOUT (with jitter) for up
+ * to REKEY_ATTEMPT_TIME; the initiator rekeys after REKEY_AFTER_TIME; sessions are dropped after
+ * REJECT_AFTER_TIME; a responder's session is used for sending only once the initiator has sent
+ * with it; a peer's endpoint follows the source of its last authenticated message (roaming); an
+ * incoming packet is delivered only if its source is one of its peer's allowed IPs; a peer that
+ * received data and sent none for KEEPALIVE_TIMEOUT sends a keepalive, and a persistent keepalive
+ * is sent if configured. Bad input of any kind is dropped and counted ({@link Drop}), never thrown.
+ *
+ * <p>Not done yet (issue 16 continues): cookie replies under load (a cookie reply is counted and
+ * dropped), batching and offloads on the data path.
+ */
+public final class WgDevice implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(WgDevice.class);
+  /** Packets kept per peer while its handshake runs (the oldest goes first). */
+  static final int QUEUE = 64;
+
+  /** Why a packet or message was dropped. */
+  public enum Drop {
+    /** A datagram that is no WireGuard message (length, type). */
+    MALFORMED,
+    /** A handshake message whose MAC1 is not for our key. */
+    BAD_MAC1,
+    /** A handshake message that does not authenticate, or from a key that is no peer's. */
+    BAD_HANDSHAKE,
+    /** A replayed handshake initiation (its timestamp is not newer than the last). */
+    REPLAYED_HANDSHAKE,
+    /** A transport message for no session we have. */
+    UNKNOWN_INDEX,
+    /** A transport message that does not authenticate, or replays a counter. */
+    BAD_TRANSPORT,
+    /** A decrypted packet whose source is not among its peer's allowed IPs. */
+    NOT_ALLOWED,
+    /** A packet from the TUN device for no peer's allowed IPs. */
+    NO_PEER,
+    /** A packet for a peer whose endpoint is not known. */
+    NO_ENDPOINT,
+    /** A packet that did not fit in the queue of a peer whose handshake runs. */
+    QUEUE_FULL,
+    /** A cookie reply (the cookie mechanism is not implemented yet). */
+    COOKIE_REPLY
+  }
+
+  /** A peer as configured: its key, optional preshared key and endpoint, its allowed IPs. */
+  public record PeerConfig(PublicKey publicKey, Optional<PresharedKey> presharedKey, Optional<InetSocketAddress> endpoint,
+      List<IpNet> allowedIps, Duration persistentKeepalive) {
+    /** Checks and copies the components. */
+    public PeerConfig {
+      Objects.requireNonNull(publicKey, "publicKey");
+      Objects.requireNonNull(presharedKey, "presharedKey");
+      Objects.requireNonNull(endpoint, "endpoint");
+      allowedIps = List.copyOf(allowedIps);
+      Objects.requireNonNull(persistentKeepalive, "persistentKeepalive");
+    }
+  }
+
+  private final TunDevice tun;
+  private final DatagramChannel udp;
+  private final int mtu;
+  private final Noise noise;
+  private final SecureRandom random;
+  private final Map<PublicKey, Peer> peers = new ConcurrentHashMap<>();
+  /** Local session and handshake indices to their peer. */
+  private final Map<Integer, Peer> indices = new ConcurrentHashMap<>();
+  private volatile AllowedIps<Peer> routes = AllowedIps.empty();
+  private final Map<Drop, LongAdder> drops = new EnumMap<>(Drop.class);
+  private final LongAdder handshakes = new LongAdder();
+  private final ScheduledExecutorService timer;
+  private final Thread tunLoop;
+  private final Thread udpLoop;
+  private volatile boolean closed;
+
+  private WgDevice(PrivateKey key, TunDevice tun, DatagramChannel udp, int mtu, SecureRandom random) {
+    this.tun = tun;
+    this.udp = udp;
+    this.mtu = mtu;
+    this.random = random;
+    this.noise = new Noise(key, random);
+    for (Drop d : Drop.values()) {
+      drops.put(d, new LongAdder());
+    }
+    this.timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "overlaynet-wg-timer-" + tun.name()));
+    this.tunLoop = daemon(this::tunLoop, "overlaynet-wg-tun-" + tun.name());
+    this.udpLoop = daemon(this::udpLoop, "overlaynet-wg-udp-" + tun.name());
+  }
+
+  /**
+   * Starts carrying packets between {@code tun} (IP packets, no vnet header) and {@code udp} (a
+   * bound, blocking channel) for the key {@code key}. The device owns both and closes them.
+   */
+  public static WgDevice start(PrivateKey key, TunDevice tun, DatagramChannel udp, int mtu) {
+    WgDevice d = new WgDevice(key, tun, udp, mtu, new SecureRandom());
+    d.tunLoop.start();
+    d.udpLoop.start();
+    d.timer.scheduleWithFixedDelay(d::tick, 100, 100, TimeUnit.MILLISECONDS);
+    return d;
+  }
+
+  private static Thread daemon(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
+  }
+
+  /** Replaces the peers: a peer whose key stays keeps its sessions; others are dropped. */
+  public synchronized void setPeers(List<PeerConfig> configs) {
+    Map<PublicKey, PeerConfig> wanted = new HashMap<>();
+    configs.forEach(c -> wanted.put(c.publicKey(), c));
+    for (Peer p : List.copyOf(peers.values())) {
+      if (!wanted.containsKey(p.key)) {
+        peers.remove(p.key);
+        p.retire();
+      }
+    }
+    Map<IpNet, Peer> table = new HashMap<>();
+    for (PeerConfig c : wanted.values()) {
+      Peer p = peers.computeIfAbsent(c.publicKey(), Peer::new);
+      p.configure(c);
+      c.allowedIps().forEach(net -> table.put(net, p));
+    }
+    routes = AllowedIps.of(table);
+  }
+
+  /** Returns how many packets or messages were dropped for {@code reason}. */
+  public long drops(Drop reason) {
+    return drops.get(reason).sum();
+  }
+
+  /** Returns how many handshakes completed (as initiator or responder). */
+  public long handshakes() {
+    return handshakes.sum();
+  }
+
+  private void drop(Drop reason) {
+    drops.get(reason).increment();
+  }
+
+  // ------------------------------------------------------------------ TUN -> peers
+
+  private void tunLoop() {
+    ByteBuffer in = ByteBuffer.allocateDirect(65535);
+    byte[] out = new byte[65535 + Messages.TRANSPORT_OVERHEAD + Protocol.PADDING_MULTIPLE];
+    while (!closed) {
+      try {
+        in.clear();
+        int n = tun.read(in, 1000);
+        if (n < 0) {
+          return; // closed
+        }
+        if (n == 0) {
+          continue;
+        }
+        in.flip();
+        Peer p = routes.lookup(in, false);
+        if (p == null) {
+          drop(Drop.NO_PEER);
+          continue;
+        }
+        p.send(in, out);
+      } catch (IOException | RuntimeException e) {
+        if (!closed) {
+          log.warn("{}: carrying a packet to its peer failed: {}", tun.name(), e.toString());
+        }
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ peers -> TUN
+
+  private void udpLoop() {
+    ByteBuffer in = ByteBuffer.allocate(65535 + 1);
+    ByteBuffer toTun = ByteBuffer.allocateDirect(65535);
+    while (!closed) {
+      try {
+        in.clear();
+        SocketAddress from = udp.receive(in);
+        if (from == null) {
+          continue;
+        }
+        receive(in.array(), in.position(), (InetSocketAddress) from, toTun);
+      } catch (ClosedChannelException e) {
+        return;
+      } catch (IOException | RuntimeException e) {
+        if (!closed) {
+          log.warn("{}: receiving failed: {}", tun.name(), e.toString());
+        }
+      }
+    }
+  }
+
+  private void receive(byte[] msg, int len, InetSocketAddress from, ByteBuffer toTun) throws IOException {
+    ByteBuffer b = ByteBuffer.wrap(msg, 0, len);
+    if (Messages.check(b, 0, len) != null) {
+      drop(Drop.MALFORMED);
+      return;
+    }
+    switch (msg[0]) {
+      case 1 -> onInitiation(Arrays.copyOf(msg, len), from);
+      case 2 -> onResponse(Arrays.copyOf(msg, len), from);
+      case 3 -> drop(Drop.COOKIE_REPLY);
+      default -> onTransport(msg, len, from, toTun);
+    }
+  }
+
+  private void onInitiation(byte[] msg, InetSocketAddress from) throws IOException {
+    if (!noise.mac1Valid(msg, Messages.INITIATION_MAC1)) {
+      drop(Drop.BAD_MAC1);
+      return;
+    }
+    Optional<Noise.Initiated> in = noise.consumeInitiation(msg);
+    Peer p = in.map(i -> peers.get(i.remoteStatic())).orElse(null);
+    if (p == null) {
+      drop(Drop.BAD_HANDSHAKE);
+      return;
+    }
+    p.answer(in.get(), from);
+  }
+
+  private void onResponse(byte[] msg, InetSocketAddress from) throws IOException {
+    if (!noise.mac1Valid(msg, Messages.RESPONSE_MAC1)) {
+      drop(Drop.BAD_MAC1);
+      return;
+    }
+    int receiver = ByteBuffer.wrap(msg).order(ByteOrder.LITTLE_ENDIAN).getInt(Messages.RESPONSE_RECEIVER);
+    Peer p = indices.get(receiver);
+    if (p == null || !p.completeHandshake(msg, from)) {
+      drop(Drop.BAD_HANDSHAKE);
+    }
+  }
+
+  private void onTransport(byte[] msg, int len, InetSocketAddress from, ByteBuffer toTun) throws IOException {
+    int receiver = ByteBuffer.wrap(msg).order(ByteOrder.LITTLE_ENDIAN).getInt(Messages.TRANSPORT_RECEIVER);
+    Peer p = indices.get(receiver);
+    if (p == null) {
+      drop(Drop.UNKNOWN_INDEX);
+      return;
+    }
+    p.deliver(receiver, msg, len, from, toTun);
+  }
+
+  // ------------------------------------------------------------------ timers
+
+  private void tick() {
+    long now = System.nanoTime();
+    for (Peer p : peers.values()) {
+      try {
+        p.tick(now);
+      } catch (IOException | RuntimeException e) {
+        if (!closed) {
+          log.debug("{}: timer of a peer failed: {}", tun.name(), e.toString());
+        }
+      }
+    }
+  }
+
+  private int newIndex(Peer p) {
+    while (true) {
+      int i = random.nextInt();
+      if (i != 0 && indices.putIfAbsent(i, p) == null) {
+        return i;
+      }
+    }
+  }
+
+  private void transmit(byte[] msg, int len, InetSocketAddress to) throws IOException {
+    udp.send(ByteBuffer.wrap(msg, 0, len), to);
+  }
+
+  // ------------------------------------------------------------------ a peer
+
+  /** One peer's configuration and sessions; its methods run under its lock. */
+  private final class Peer {
+    final PublicKey key;
+    PeerConfig config;
+    InetSocketAddress endpoint;
+    Session current;
+    Session previous;
+    /** A responder's session, until the initiator sends with it. */
+    Session next;
+    Noise.Initiation pending;
+    long pendingSince;
+    long attemptsSince;
+    Tai64n lastTimestamp = Tai64n.ZERO;
+    final ArrayDeque<byte[]> queue = new ArrayDeque<>();
+    long lastSent;
+    long lastReceivedData;
+    long lastReceived;
+
+    Peer(PublicKey key) {
+      this.key = key;
+    }
+
+    synchronized void configure(PeerConfig c) {
+      config = c;
+      if (endpoint == null) {
+        endpoint = c.endpoint().orElse(null);
+      } else {
+        c.endpoint().ifPresent(e -> endpoint = e);
+      }
+    }
+
+    synchronized void send(ByteBuffer packet, byte[] out) throws IOException {
+      long now = System.nanoTime();
+      Session s = current;
+      if (s != null && s.canSend(now) && endpoint != null) {
+        int n = s.seal(packet, out);
+        transmit(out, n, endpoint);
+        lastSent = now;
+        if (s.wantsRekey(now)) {
+          initiate(now, false);
+        }
+        return;
+      }
+      if (endpoint == null) {
+        drop(Drop.NO_ENDPOINT);
+        return;
+      }
+      if (queue.size() >= QUEUE) {
+        queue.poll();
+        drop(Drop.QUEUE_FULL);
+      }
+      byte[] copy = new byte[packet.remaining()];
+      packet.get(copy);
+      queue.add(copy);
+      initiate(now, false);
+    }
+
+    /** Sends an initiation unless one was sent less than REKEY_TIMEOUT ago (or {@code retry}: now). */
+    private void initiate(long now, boolean retry) throws IOException {
+      if (endpoint == null) {
+        return;
+      }
+      if (pending != null && !retry && now - pendingSince < Protocol.REKEY_TIMEOUT.toNanos()) {
+        return;
+      }
+      if (pending == null) {
+        attemptsSince = now;
+      } else {
+        indices.remove(pending.localIndex());
+        pending.destroy();
+      }
+      byte[] msg = new byte[Messages.INITIATION_SIZE];
+      pending = noise.initiate(key, config.presharedKey().orElse(null), newIndex(this), Tai64n.now(Clock.systemUTC()),
+          msg);
+      // Jitter, as the paper asks, so that two peers do not keep colliding.
+      pendingSince = now + random.nextInt((int) Protocol.REKEY_TIMEOUT_JITTER_MAX.toMillis()) * 1_000_000L;
+      transmit(msg, msg.length, endpoint);
+      lastSent = now;
+    }
+
+    synchronized void answer(Noise.Initiated in, InetSocketAddress from) throws IOException {
+      if (!in.timestamp().isAfter(lastTimestamp)) {
+        drop(Drop.REPLAYED_HANDSHAKE);
+        return;
+      }
+      lastTimestamp = in.timestamp();
+      endpoint = from;
+      byte[] msg = new byte[Messages.RESPONSE_SIZE];
+      int index = newIndex(this);
+      Noise.Keypair k = noise.respond(in, config.presharedKey().orElse(null), index, msg);
+      if (next != null) {
+        retire(next);
+      }
+      next = new Session(k, System.nanoTime());
+      transmit(msg, msg.length, from);
+      handshakes.increment();
+    }
+
+    synchronized boolean completeHandshake(byte[] msg, InetSocketAddress from) throws IOException {
+      Noise.Initiation st = pending;
+      if (st == null || ByteBuffer.wrap(msg).order(ByteOrder.LITTLE_ENDIAN).getInt(Messages.RESPONSE_RECEIVER)
+          != st.localIndex()) {
+        return false;
+      }
+      pending = null;
+      Optional<Noise.Keypair> k = noise.consumeResponse(st, msg);
+      if (k.isEmpty()) {
+        indices.remove(st.localIndex());
+        return false;
+      }
+      endpoint = from;
+      install(new Session(k.get(), System.nanoTime()));
+      handshakes.increment();
+      // The responder may send only after we did: flush the queue, or say hello with a keepalive.
+      byte[] out = new byte[65535 + Messages.TRANSPORT_OVERHEAD + Protocol.PADDING_MULTIPLE];
+      long now = System.nanoTime();
+      if (queue.isEmpty()) {
+        int n = current.seal(ByteBuffer.allocate(0), out);
+        transmit(out, n, endpoint);
+      }
+      while (!queue.isEmpty()) {
+        int n = current.seal(ByteBuffer.wrap(queue.poll()), out);
+        transmit(out, n, endpoint);
+      }
+      lastSent = now;
+      return true;
+    }
+
+    private void install(Session s) {
+      if (previous != null) {
+        retire(previous);
+      }
+      previous = current;
+      current = s;
+    }
+
+    synchronized void deliver(int index, byte[] msg, int len, InetSocketAddress from, ByteBuffer toTun)
+        throws IOException {
+      long now = System.nanoTime();
+      Session s = sessionFor(index);
+      if (s == null || !s.canReceive(now)) {
+        drop(Drop.UNKNOWN_INDEX);
+        return;
+      }
+      int n = s.open(msg, len);
+      if (n < 0) {
+        drop(Drop.BAD_TRANSPORT);
+        return;
+      }
+      endpoint = from; // roaming: the last authenticated source
+      lastReceived = now;
+      if (s == next) {
+        next = null;
+        install(s);
+        // Packets queued while the handshake ran can go now.
+        byte[] out = new byte[65535 + Messages.TRANSPORT_OVERHEAD + Protocol.PADDING_MULTIPLE];
+        while (!queue.isEmpty()) {
+          int m = current.seal(ByteBuffer.wrap(queue.poll()), out);
+          transmit(out, m, endpoint);
+          lastSent = now;
+        }
+      }
+      if (n == 0) {
+        return; // a keepalive
+      }
+      ByteBuffer packet = ByteBuffer.wrap(msg, Messages.TRANSPORT_CONTENT, n);
+      int length = ipLength(packet);
+      if (length <= 0 || length > n || routes.lookup(packet, true) != this) {
+        drop(Drop.NOT_ALLOWED);
+        return;
+      }
+      lastReceivedData = now;
+      toTun.clear();
+      toTun.put(msg, Messages.TRANSPORT_CONTENT, length).flip();
+      try {
+        tun.write(toTun);
+      } catch (NetlinkException e) {
+        log.debug("{}: writing to the TUN device failed: {}", tun.name(), e.getMessage());
+      }
+    }
+
+    private Session sessionFor(int index) {
+      for (Session s : new Session[] {current, next, previous}) {
+        if (s != null && s.localIndex() == index) {
+          return s;
+        }
+      }
+      return null;
+    }
+
+    synchronized void tick(long now) throws IOException {
+      if (pending != null && now - pendingSince >= Protocol.REKEY_TIMEOUT.toNanos()) {
+        if (now - attemptsSince >= Protocol.REKEY_ATTEMPT_TIME.toNanos()) {
+          // Give up: the queued packets go, the next packet starts again.
+          indices.remove(pending.localIndex());
+          pending.destroy();
+          pending = null;
+          queue.clear();
+        } else {
+          initiate(now, true);
+        }
+      }
+      for (Session s : new Session[] {current, previous, next}) {
+        if (s != null && !s.canReceive(now)) {
+          retire(s);
+        }
+      }
+      Session s = current;
+      if (s == null || !s.canSend(now) || endpoint == null) {
+        return;
+      }
+      Duration persistent = config.persistentKeepalive();
+      boolean passive = lastReceivedData > lastSent && now - lastReceivedData >= Protocol.KEEPALIVE_TIMEOUT.toNanos();
+      boolean scheduled = !persistent.isZero() && now - lastSent >= persistent.toNanos();
+      if (passive || scheduled) {
+        byte[] out = new byte[Messages.TRANSPORT_OVERHEAD];
+        int n = s.seal(ByteBuffer.allocate(0), out);
+        transmit(out, n, endpoint);
+        lastSent = now;
+      }
+    }
+
+    private void retire(Session s) {
+      indices.remove(s.localIndex());
+      s.destroy();
+      if (s == current) {
+        current = null;
+      } else if (s == previous) {
+        previous = null;
+      } else if (s == next) {
+        next = null;
+      }
+    }
+
+    synchronized void retire() {
+      for (Session s : new Session[] {current, previous, next}) {
+        if (s != null) {
+          retire(s);
+        }
+      }
+      if (pending != null) {
+        indices.remove(pending.localIndex());
+        pending.destroy();
+        pending = null;
+      }
+      queue.clear();
+    }
+  }
+
+  /** The total length an IPv4 or IPv6 header gives, or -1. */
+  private static int ipLength(ByteBuffer p) {
+    int at = p.position();
+    if (p.remaining() >= 20 && (p.get(at) & 0xf0) == 0x40) {
+      return p.getShort(at + 2) & 0xffff;
+    }
+    if (p.remaining() >= 40 && (p.get(at) & 0xf0) == 0x60) {
+      return 40 + (p.getShort(at + 4) & 0xffff);
+    }
+    return -1;
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    timer.shutdownNow();
+    try {
+      udp.close();
+    } catch (IOException e) {
+      log.debug("closing the socket: {}", e.toString());
+    }
+    tun.close();
+    try {
+      tunLoop.join(2000);
+      udpLoop.join(2000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    peers.values().forEach(Peer::retire);
+  }
+
+  @Override
+  public String toString() {
+    return "WgDevice{" + tun.name() + ", mtu=" + mtu + ", peers=" + peers.size() + "}";
+  }
+}

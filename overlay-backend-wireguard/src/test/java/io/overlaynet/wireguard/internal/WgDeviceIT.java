@@ -1,0 +1,152 @@
+package io.overlaynet.wireguard.internal;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.overlaynet.ip.Ip4;
+import io.overlaynet.ip.IpNet;
+import io.overlaynet.netlink.TunDevice;
+import io.overlaynet.netlink.TunOptions;
+import io.overlaynet.netlink.testkit.TestCluster;
+import io.overlaynet.testing.Prerequisites;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Our WireGuard device (a TUN device {@code flannel-wg} in h1, as flannel names it, its lease's
+ * address /32 and a route for the Network) against wireguard-go in h2, configured as a flannel
+ * node's WireGuard: pings both ways through the tunnel, a TCP exchange, garbage counted.
+ */
+@Tag("privileged")
+class WgDeviceIT {
+
+  static final int PORT = 51820;
+
+  @TempDir
+  Path dir;
+
+  final SecureRandom random = new SecureRandom();
+  TestCluster cluster;
+  WireGuardGo peer;
+  WgDevice device;
+  PrivateKey ours;
+  PrivateKey its;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    Prerequisites.requireRoot();
+    WireGuardGo.requireInstalled();
+    Prerequisites.require(TunDevice.isAvailable(), "/dev/net/tun", "modprobe tun");
+    cluster = TestCluster.builder().withHosts(2).withPrefix("ovwgd").build();
+    ours = PrivateKey.generate(random);
+    its = PrivateKey.generate(random);
+    Path key = dir.resolve("its.key");
+    Files.createFile(key, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Files.write(key, its.toBase64Ascii());
+    peer = WireGuardGo.start(cluster.host(2).netns(), dir);
+    peer.set("private-key", key.toString(), "listen-port", "" + PORT, "peer", ours.publicKey().toBase64(),
+        "allowed-ips", "10.5.1.0/24", "endpoint", cluster.host(1).underlayIp() + ":" + PORT);
+    ok(peer.run("ip", "addr", "add", "10.5.2.0/32", "dev", peer.name()));
+    ok(peer.run("ip", "link", "set", peer.name(), "mtu", "1420", "up"));
+    ok(peer.run("ip", "route", "add", "10.5.0.0/16", "dev", peer.name()));
+
+    TunDevice tun = TunDevice.createIn(cluster.host(1).netns(), "flannel-wg", TunOptions.DEFAULT);
+    for (String[] cmd : new String[][] {{"ip", "addr", "add", "10.5.1.0/32", "dev", "flannel-wg"},
+        {"ip", "link", "set", "flannel-wg", "mtu", "1420", "up"}, {"ip", "route", "add", "10.5.0.0/16", "dev", "flannel-wg"}}) {
+      ok(host1(cmd));
+    }
+    DatagramChannel udp = cluster.host(1).netns().run(() -> {
+      DatagramChannel ch = DatagramChannel.open();
+      ch.bind(new InetSocketAddress(cluster.host(1).underlayIp().toInetAddress(), PORT));
+      return ch;
+    });
+    device = WgDevice.start(ours, tun, udp, 1420);
+    device.setPeers(List.of(new WgDevice.PeerConfig(its.publicKey(), Optional.empty(),
+        Optional.of(new InetSocketAddress(cluster.host(2).underlayIp().toInetAddress(), PORT)),
+        List.of(IpNet.parse("10.5.2.0/24")), Duration.ZERO)));
+  }
+
+  @AfterEach
+  void tearDown() {
+    if (device != null) {
+      device.close();
+    }
+    if (peer != null) {
+      peer.close();
+    }
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  static void ok(WireGuardGo.Result r) {
+    assertTrue(r.ok(), r.output());
+  }
+
+  WireGuardGo.Result host1(String... cmd) throws IOException, InterruptedException {
+    List<String> all = new ArrayList<>(List.of("ip", "netns", "exec", cluster.host(1).name()));
+    all.addAll(List.of(cmd));
+    Process p = new ProcessBuilder(all).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+    return new WireGuardGo.Result(p.exitValue(), out);
+  }
+
+  @Test
+  void pingsBothWaysAndATcpExchangeGoThroughTheTunnel() throws Exception {
+    WireGuardGo.Result out = host1("ping", "-c", "3", "-i", "0.2", "-W", "5", "10.5.2.0");
+    assertTrue(out.ok(), "h1 -> wireguard-go: " + out.output() + "\n" + peer.log());
+    WireGuardGo.Result back = peer.run("ping", "-c", "3", "-i", "0.2", "-W", "5", "10.5.1.0");
+    assertTrue(back.ok(), "wireguard-go -> h1: " + back.output());
+    assertTrue(device.handshakes() >= 1);
+    String message = "sixteen bytes ok".repeat(1000);
+    String reply = cluster.tcpExchange(cluster.host(1).netns(), cluster.host(2).netns(), Ip4.parse("10.5.2.0"), 7000,
+        message);
+    // The test kit's server answers in capitals, so the 16 kB went over and came back.
+    assertTrue(message.toUpperCase(java.util.Locale.ROOT).equals(reply),
+        "a 16 kB TCP exchange through the tunnel: " + reply.length() + " bytes came back");
+    String dump = peer.dump();
+    assertTrue(dump.contains(ours.publicKey().toBase64()), dump);
+  }
+
+  @Test
+  void garbageAndForgedMessagesAreDroppedAndCounted() throws Exception {
+    assertTrue(host1("ping", "-c", "1", "-W", "5", "10.5.2.0").ok());
+    // From h2's namespace, to our port: three runts, and a transport message for no session.
+    cluster.host(2).netns().run(() -> {
+      try (DatagramChannel ch = DatagramChannel.open()) {
+        InetSocketAddress to = new InetSocketAddress(cluster.host(1).underlayIp().toInetAddress(), PORT);
+        for (int i = 0; i < 3; i++) {
+          ch.send(ByteBuffer.wrap(new byte[] {9, 9, 9}), to);
+        }
+        byte[] forged = new byte[64];
+        forged[0] = 4;
+        ch.send(ByteBuffer.wrap(forged), to);
+      }
+      return null;
+    });
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (device.drops(WgDevice.Drop.MALFORMED) < 3 || device.drops(WgDevice.Drop.UNKNOWN_INDEX) < 1) {
+      assertTrue(System.nanoTime() < deadline, "not counted: malformed " + device.drops(WgDevice.Drop.MALFORMED)
+          + ", unknown index " + device.drops(WgDevice.Drop.UNKNOWN_INDEX));
+      Thread.sleep(10);
+    }
+    assertTrue(host1("ping", "-c", "1", "-W", "5", "10.5.2.0").ok(), "the tunnel still works");
+  }
+}
