@@ -40,7 +40,7 @@ class DemoIT {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"vxlan", "host-gw", "udp"})
+  @ValueSource(strings = {"vxlan", "host-gw", "udp", "wireguard"})
   void everyContainerReachesEveryOther(String backend) throws Exception {
     String prefix = "ovldit" + backend.replace("-", "");
     String out = demo(0, "demo", "--backend", backend, "--hosts", "3", "--prefix", prefix);
