@@ -2,9 +2,13 @@ package io.overlaynet.wireguard;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.overlaynet.DataPlaneEntry;
+import io.overlaynet.DataPlaneView;
 import io.overlaynet.Lease;
 import io.overlaynet.LeaseEvent;
 import io.overlaynet.Network;
+import io.overlaynet.PeerStatus;
+import io.overlaynet.TrafficStats;
 import io.overlaynet.ip.IpNet;
 import io.overlaynet.wireguard.internal.PresharedKey;
 import io.overlaynet.wireguard.internal.PublicKey;
@@ -37,6 +41,10 @@ final class WireGuardNetwork implements Network {
   private final Duration keepalive;
   /** The remote leases' peers, by lease key; guarded by this. */
   private final Map<String, WgDevice.PeerConfig> peers = new LinkedHashMap<>();
+  /** Every remote lease, for {@link #dataPlane()}; guarded by this. */
+  private final Map<String, Lease> leases = new LinkedHashMap<>();
+  /** Why a lease has no peer (its BackendData); guarded by this. */
+  private final Map<String, String> errors = new LinkedHashMap<>();
   private volatile boolean closed;
 
   WireGuardNetwork(Lease lease, int mtu, int port, WgDevice device, Optional<PresharedKey> psk, Duration keepalive) {
@@ -59,9 +67,11 @@ final class WireGuardNetwork implements Network {
   }
 
   @Override
-  public synchronized void onSnapshot(List<Lease> leases) {
+  public synchronized void onSnapshot(List<Lease> snapshot) {
     peers.clear();
-    leases.forEach(this::add);
+    leases.clear();
+    errors.clear();
+    snapshot.forEach(this::add);
     apply();
   }
 
@@ -72,6 +82,8 @@ final class WireGuardNetwork implements Network {
         add(e.lease());
       } else {
         peers.remove(e.lease().key());
+        leases.remove(e.lease().key());
+        errors.remove(e.lease().key());
       }
     }
     apply();
@@ -81,6 +93,8 @@ final class WireGuardNetwork implements Network {
     if (l.key().equals(lease.key())) {
       return;
     }
+    leases.put(l.key(), l);
+    errors.remove(l.key());
     if (!WireGuardBackend.TYPE.equals(l.attrs().backendType())) {
       peers.remove(l.key());
       return;
@@ -89,6 +103,7 @@ final class WireGuardNetwork implements Network {
       peers.put(l.key(), peerOf(l));
     } catch (RuntimeException e) {
       peers.remove(l.key());
+      errors.put(l.key(), "BackendData does not decode: " + e.getMessage());
       log.error("wireguard: ignoring the lease of {}: its BackendData does not decode: {}", l.subnetsText(),
           e.getMessage());
     }
@@ -116,7 +131,44 @@ final class WireGuardNetwork implements Network {
     }
   }
 
-  /** Returns the device's drops for {@code reason} (tests and metrics). */
+  /**
+   * Per remote lease: its peer in the device (public key, endpoint, allowed IPs; MISSING if the
+   * device has no such peer) and whether a session is up (a handshake completed; MISSING until the
+   * first packet for the peer makes one, or when handshakes fail). A lease whose BackendData did not
+   * decode has no entries and says why.
+   */
+  @Override
+  public synchronized DataPlaneView dataPlane() {
+    Map<PublicKey, WgDevice.PeerState> states = new java.util.HashMap<>();
+    device.peerStates().forEach(s -> states.put(s.publicKey(), s));
+    List<PeerStatus> out = new ArrayList<>();
+    for (Lease l : leases.values()) {
+      WgDevice.PeerConfig c = peers.get(l.key());
+      if (c == null) {
+        out.add(new PeerStatus(l, List.of(), Optional.ofNullable(errors.get(l.key()))));
+        continue;
+      }
+      WgDevice.PeerState s = states.get(c.publicKey());
+      String desc = "peer " + c.publicKey().toBase64() + " endpoint " + c.endpoint().map(Object::toString).orElse("-")
+          + " allowed-ips " + c.allowedIps().get(0);
+      List<DataPlaneEntry> entries = new ArrayList<>();
+      entries.add(new DataPlaneEntry("peer", desc, s == null ? DataPlaneEntry.Drift.MISSING : DataPlaneEntry.Drift.OK));
+      entries.add(new DataPlaneEntry("session", s != null && s.session() ? "handshake done" : "no session yet",
+          s != null && s.session() ? DataPlaneEntry.Drift.OK : DataPlaneEntry.Drift.MISSING));
+      out.add(new PeerStatus(l, entries, Optional.empty()));
+    }
+    return new DataPlaneView(out, List.of());
+  }
+
+  /** The device's drops by reason, in the agent's terms. */
+  @Override
+  public Optional<TrafficStats> traffic() {
+    Map<String, Long> drops = new LinkedHashMap<>();
+    device.drops().forEach((k, v) -> drops.put(k.name().toLowerCase(java.util.Locale.ROOT), v));
+    return Optional.of(new TrafficStats(0, 0, 0, 0, drops));
+  }
+
+  /** Returns the device's drops for {@code reason} (tests). */
   long drops(WgDevice.Drop reason) {
     return device.drops(reason);
   }

@@ -128,6 +128,12 @@ class WireGuardClusterIT {
     String dev = run(cluster.host(1).name(), "ip", "-d", "link", "show", "flannel-wg");
     assertTrue(dev.startsWith("0:") && dev.contains("mtu 1420"), dev);
     assertTrue(ping(1, l2.subnet().address()), "h1 -> h2 over our WireGuard");
+    // The agent's view: h2's peer and its session, and the device's drop counters in the metrics.
+    io.overlaynet.PeerStatus p2 = agents.get(0).dataPlane().peers().get(0);
+    assertEquals(l2.key(), p2.lease().key());
+    assertTrue(p2.inSync(), p2.toString());
+    assertTrue(p2.entries().get(0).description().contains(publicKeyOf(l2)), p2.toString());
+    assertEquals(0L, agents.get(0).metrics().traffic().orElseThrow().drops().get("bad_transport"));
 
     // h3: wireguard-go as a flannel node's WireGuard, with its lease in the store.
     wg = WireGuardGo.start(cluster.host(3).netns(), dir);

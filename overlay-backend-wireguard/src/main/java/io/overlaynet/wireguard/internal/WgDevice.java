@@ -163,6 +163,31 @@ public final class WgDevice implements AutoCloseable {
     return drops.get(reason).sum();
   }
 
+  /** What the device holds for one peer now. */
+  public record PeerState(PublicKey publicKey, Optional<InetSocketAddress> endpoint, List<IpNet> allowedIps,
+      boolean session, long queued) {}
+
+  /** Returns each configured peer's endpoint, allowed IPs and whether it has a usable session. */
+  public List<PeerState> peerStates() {
+    long now = System.nanoTime();
+    List<PeerState> out = new java.util.ArrayList<>();
+    for (Peer p : peers.values()) {
+      synchronized (p) {
+        Session s = p.current;
+        out.add(new PeerState(p.key, Optional.ofNullable(p.endpoint), p.config.allowedIps(),
+            s != null && s.canSend(now), p.queue.size()));
+      }
+    }
+    return out;
+  }
+
+  /** Returns the drops by reason, every reason present. */
+  public Map<Drop, Long> drops() {
+    Map<Drop, Long> m = new EnumMap<>(Drop.class);
+    drops.forEach((k, v) -> m.put(k, v.sum()));
+    return m;
+  }
+
   /** Returns how many handshakes completed (as initiator or responder). */
   public long handshakes() {
     return handshakes.sum();
