@@ -36,7 +36,7 @@ import java.util.function.LongSupplier;
  * {@link Protocol#COOKIE_REFRESH_TIME} (so a cookie is never worth more than two minutes, and the
  * secret need not be kept anywhere), {@code source} the datagram's source address and port as
  * {@link #sourceBytes} encodes them. Only this class computes and checks cookies, so the encoding
- * is ours; it is wireguard-go's.
+ * is ours to choose; it is wireguard-go's.
  *
  * <p>Thread-safe and lock-free: several receive threads may check messages and make replies at
  * once. The secret is an immutable snapshot in an {@link AtomicReference}; a rotation is a
@@ -61,7 +61,7 @@ final class CookieChecker {
     VALID_WITH_COOKIE,
     /**
      * MAC1 is right but MAC2 is not, under load: do not process the message; answer with
-     * {@link #createReply} (paper §5.4.7).
+     * {@link CookieChecker#createReply} (paper §5.4.7).
      */
     NEEDS_COOKIE
   }

@@ -26,7 +26,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -168,26 +168,35 @@ class CookieCheckerTest {
 
   @Test
   void racingRepliesAgreeOnOneSecret() throws Exception {
-    byte[] msg = messageWithoutMac2();
     int threads = 8;
+    // Every thread that draws a secret waits here until all have drawn one: all race to publish.
+    CyclicBarrier allDrawing = new CyclicBarrier(threads);
+    @SuppressWarnings("serial")
+    SecureRandom rendezvous = new SecureRandom() {
+      @Override
+      public void nextBytes(byte[] out) {
+        super.nextBytes(out);
+        if (out.length == 32) {
+          try {
+            allDrawing.await(10, TimeUnit.SECONDS);
+          } catch (Exception e) {
+            throw new AssertionError(e);
+          }
+        }
+      }
+    };
+    CookieChecker racy = new CookieChecker(RESPONDER, rendezvous, clock::nanos);
+    byte[] msg = messageWithoutMac2();
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     try {
-      CountDownLatch start = new CountDownLatch(1);
       List<Future<CookieReply>> replies = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
-        replies.add(pool.submit(() -> {
-          start.await();
-          return checker.createReply(msg, 0, msg.length, SOURCE);
-        }));
+        replies.add(pool.submit(() -> racy.createReply(msg, 0, msg.length, SOURCE)));
       }
-      start.countDown();
-      byte[] first = null;
+      byte[] first = open(replies.get(0).get(10, TimeUnit.SECONDS), msg);
       for (Future<CookieReply> f : replies) {
-        byte[] cookie = open(f.get(10, TimeUnit.SECONDS), msg);
-        if (first == null) {
-          first = cookie;
-        }
-        assertArrayEquals(first, cookie, "every reply carries the same source's same cookie");
+        assertArrayEquals(first, open(f.get(10, TimeUnit.SECONDS), msg),
+            "every reply carries the cookie of one secret");
       }
     } finally {
       pool.shutdownNow();
