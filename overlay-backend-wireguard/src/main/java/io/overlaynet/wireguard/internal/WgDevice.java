@@ -26,6 +26,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,8 +44,10 @@ import org.slf4j.LoggerFactory;
  * received data and sent none for KEEPALIVE_TIMEOUT sends a keepalive, and a persistent keepalive
  * is sent if configured. Bad input of any kind is dropped and counted ({@link Drop}), never thrown.
  *
- * <p>Not done yet (issue 16 continues): cookie replies under load (a cookie reply is counted and
- * dropped), batching and offloads on the data path.
+ * <p>Under load (more than {@link #LOAD_THRESHOLD} handshake messages in a second, as wireguard-go
+ * reckons it from its queue), a handshake message without a valid MAC2 gets a cookie reply instead
+ * of the DH work; our own handshake messages carry MAC2 once a peer sent us a cookie. Not done yet
+ * (issue 16 continues): batching and offloads on the data path.
  */
 public final class WgDevice implements AutoCloseable {
 
@@ -74,8 +77,8 @@ public final class WgDevice implements AutoCloseable {
     NO_ENDPOINT,
     /** A packet that did not fit in the queue of a peer whose handshake runs. */
     QUEUE_FULL,
-    /** A cookie reply (the cookie mechanism is not implemented yet). */
-    COOKIE_REPLY
+    /** A handshake message answered with a cookie reply (we are under load), or a cookie reply we cannot use. */
+    COOKIE
   }
 
   /** A peer as configured: its key, optional preshared key and endpoint, its allowed IPs. */
@@ -91,7 +94,15 @@ public final class WgDevice implements AutoCloseable {
     }
   }
 
+  /** Handshake messages per second above which we ask for cookies (wireguard-go: its queue's 1/8). */
+  static final int LOAD_THRESHOLD = 128;
+
   private final TunDevice tun;
+  private final CookieChecker cookies;
+  private final BooleanSupplier forcedLoad;
+  private long loadSecond;
+  private int loadCount;
+  private long loadUntil;
   private final DatagramChannel udp;
   private final int mtu;
   private final Noise noise;
@@ -107,8 +118,11 @@ public final class WgDevice implements AutoCloseable {
   private final Thread udpLoop;
   private volatile boolean closed;
 
-  private WgDevice(PrivateKey key, TunDevice tun, DatagramChannel udp, int mtu, SecureRandom random) {
+  private WgDevice(PrivateKey key, TunDevice tun, DatagramChannel udp, int mtu, SecureRandom random,
+      BooleanSupplier forcedLoad) {
     this.tun = tun;
+    this.cookies = new CookieChecker(key.publicKey(), random, System::nanoTime);
+    this.forcedLoad = forcedLoad;
     this.udp = udp;
     this.mtu = mtu;
     this.random = random;
@@ -126,7 +140,12 @@ public final class WgDevice implements AutoCloseable {
    * bound, blocking channel) for the key {@code key}. The device owns both and closes them.
    */
   public static WgDevice start(PrivateKey key, TunDevice tun, DatagramChannel udp, int mtu) {
-    WgDevice d = new WgDevice(key, tun, udp, mtu, new SecureRandom());
+    return start(key, tun, udp, mtu, () -> false);
+  }
+
+  /** As {@link #start(PrivateKey, TunDevice, DatagramChannel, int)}; {@code forcedLoad} makes tests see "under load". */
+  static WgDevice start(PrivateKey key, TunDevice tun, DatagramChannel udp, int mtu, BooleanSupplier forcedLoad) {
+    WgDevice d = new WgDevice(key, tun, udp, mtu, new SecureRandom(), forcedLoad);
     d.tunLoop.start();
     d.udpLoop.start();
     d.timer.scheduleWithFixedDelay(d::tick, 100, 100, TimeUnit.MILLISECONDS);
@@ -257,18 +276,69 @@ public final class WgDevice implements AutoCloseable {
       return;
     }
     switch (msg[0]) {
-      case 1 -> onInitiation(Arrays.copyOf(msg, len), from);
-      case 2 -> onResponse(Arrays.copyOf(msg, len), from);
-      case 3 -> drop(Drop.COOKIE_REPLY);
+      case 1, 2 -> {
+        if (admitted(msg, len, from)) {
+          if (msg[0] == 1) {
+            onInitiation(Arrays.copyOf(msg, len), from);
+          } else {
+            onResponse(Arrays.copyOf(msg, len), from);
+          }
+        }
+      }
+      case 3 -> onCookieReply(b, len);
       default -> onTransport(msg, len, from, toTun);
     }
   }
 
-  private void onInitiation(byte[] msg, InetSocketAddress from) throws IOException {
-    if (!noise.mac1Valid(msg, Messages.INITIATION_MAC1)) {
-      drop(Drop.BAD_MAC1);
-      return;
+  /**
+   * MAC1 always; under load also MAC2, else a cookie reply goes back and the message goes no
+   * further (paper §5.3): the DH work is only done for a sender that proved its address.
+   */
+  private boolean admitted(byte[] msg, int len, InetSocketAddress from) throws IOException {
+    switch (cookies.check(msg, 0, len, from, underLoad())) {
+      case INVALID_MAC1 -> {
+        drop(Drop.BAD_MAC1);
+        return false;
+      }
+      case NEEDS_COOKIE -> {
+        drop(Drop.COOKIE);
+        byte[] reply = cookies.createReply(msg, 0, len, from).toBytes();
+        transmit(reply, reply.length, from);
+        return false;
+      }
+      default -> {
+        return true;
+      }
     }
+  }
+
+  /** Counts handshake messages per second; under load for a second after the threshold is passed. */
+  private synchronized boolean underLoad() {
+    if (forcedLoad.getAsBoolean()) {
+      return true;
+    }
+    long now = System.nanoTime();
+    long second = now / 1_000_000_000L;
+    if (second != loadSecond) {
+      loadSecond = second;
+      loadCount = 0;
+    }
+    if (++loadCount > LOAD_THRESHOLD) {
+      loadUntil = now + Protocol.UNDER_LOAD_AFTER_TIME.toNanos();
+    }
+    return now - loadUntil < 0;
+  }
+
+  private void onCookieReply(ByteBuffer b, int len) {
+    Parsed<CookieReply> r = CookieReply.parse(b, 0, len);
+    Peer p = r.value() == null ? null : indices.get(r.value().receiver());
+    if (p == null || p.jar.consume(r.value()) != CookieJar.Outcome.ACCEPTED) {
+      drop(Drop.COOKIE);
+    }
+  }
+
+  /** An initiation whose MACs {@link #admitted} checked. */
+  private void onInitiation(byte[] msg, InetSocketAddress from) throws IOException {
     Optional<Noise.Initiated> in = noise.consumeInitiation(msg);
     Peer p = in.map(i -> peers.get(i.remoteStatic())).orElse(null);
     if (p == null) {
@@ -278,11 +348,8 @@ public final class WgDevice implements AutoCloseable {
     p.answer(in.get(), from);
   }
 
+  /** A response whose MACs {@link #admitted} checked. */
   private void onResponse(byte[] msg, InetSocketAddress from) throws IOException {
-    if (!noise.mac1Valid(msg, Messages.RESPONSE_MAC1)) {
-      drop(Drop.BAD_MAC1);
-      return;
-    }
     int receiver = ByteBuffer.wrap(msg).order(ByteOrder.LITTLE_ENDIAN).getInt(Messages.RESPONSE_RECEIVER);
     Peer p = indices.get(receiver);
     if (p == null || !p.completeHandshake(msg, from)) {
@@ -333,6 +400,7 @@ public final class WgDevice implements AutoCloseable {
   /** One peer's configuration and sessions; its methods run under its lock. */
   private final class Peer {
     final PublicKey key;
+    final CookieJar jar;
     PeerConfig config;
     InetSocketAddress endpoint;
     Session current;
@@ -350,6 +418,7 @@ public final class WgDevice implements AutoCloseable {
 
     Peer(PublicKey key) {
       this.key = key;
+      this.jar = new CookieJar(key, System::nanoTime);
     }
 
     synchronized void configure(PeerConfig c) {
@@ -404,6 +473,7 @@ public final class WgDevice implements AutoCloseable {
       byte[] msg = new byte[Messages.INITIATION_SIZE];
       pending = noise.initiate(key, config.presharedKey().orElse(null), newIndex(this), Tai64n.now(Clock.systemUTC()),
           msg);
+      jar.writeMac2(msg, 0, msg.length);
       // Jitter, as the paper asks, so that two peers do not keep colliding.
       pendingSince = now + random.nextInt((int) Protocol.REKEY_TIMEOUT_JITTER_MAX.toMillis()) * 1_000_000L;
       transmit(msg, msg.length, endpoint);
@@ -420,6 +490,7 @@ public final class WgDevice implements AutoCloseable {
       byte[] msg = new byte[Messages.RESPONSE_SIZE];
       int index = newIndex(this);
       Noise.Keypair k = noise.respond(in, config.presharedKey().orElse(null), index, msg);
+      jar.writeMac2(msg, 0, msg.length);
       if (next != null) {
         retire(next);
       }

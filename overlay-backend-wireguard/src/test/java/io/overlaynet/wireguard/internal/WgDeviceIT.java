@@ -66,6 +66,11 @@ class WgDeviceIT {
     ok(peer.run("ip", "link", "set", peer.name(), "mtu", "1420", "up"));
     ok(peer.run("ip", "route", "add", "10.5.0.0/16", "dev", peer.name()));
 
+    startDevice(() -> false);
+  }
+
+  /** Our device on h1: flannel-wg, its /32 and the Network's route, and h2 as its peer. */
+  void startDevice(java.util.function.BooleanSupplier underLoad) throws Exception {
     TunDevice tun = TunDevice.createIn(cluster.host(1).netns(), "flannel-wg", TunOptions.DEFAULT);
     for (String[] cmd : new String[][] {{"ip", "addr", "add", "10.5.1.0/32", "dev", "flannel-wg"},
         {"ip", "link", "set", "flannel-wg", "mtu", "1420", "up"}, {"ip", "route", "add", "10.5.0.0/16", "dev", "flannel-wg"}}) {
@@ -76,7 +81,7 @@ class WgDeviceIT {
       ch.bind(new InetSocketAddress(cluster.host(1).underlayIp().toInetAddress(), PORT));
       return ch;
     });
-    device = WgDevice.start(ours, tun, udp, 1420);
+    device = WgDevice.start(ours, tun, udp, 1420, underLoad);
     device.setPeers(List.of(new WgDevice.PeerConfig(its.publicKey(), Optional.empty(),
         Optional.of(new InetSocketAddress(cluster.host(2).underlayIp().toInetAddress(), PORT)),
         List.of(IpNet.parse("10.5.2.0/24")), Duration.ZERO)));
@@ -123,6 +128,17 @@ class WgDeviceIT {
         "a 16 kB TCP exchange through the tunnel: " + reply.length() + " bytes came back");
     String dump = peer.dump();
     assertTrue(dump.contains(ours.publicKey().toBase64()), dump);
+  }
+
+  @Test
+  void underLoadWeAskWireGuardGoForACookieAndItsRetryWithMac2IsAnswered() throws Exception {
+    device.close();
+    startDevice(() -> true);
+    // wireguard-go initiates (its ping); we answer with a cookie reply, it retries with MAC2.
+    WireGuardGo.Result back = peer.run("ping", "-c", "1", "-W", "15", "10.5.1.0");
+    assertTrue(back.ok(), "wireguard-go -> h1 under load: " + back.output() + "\n" + peer.log());
+    assertTrue(device.drops(WgDevice.Drop.COOKIE) >= 1, "a cookie reply was sent");
+    assertTrue(device.handshakes() >= 1);
   }
 
   @Test
