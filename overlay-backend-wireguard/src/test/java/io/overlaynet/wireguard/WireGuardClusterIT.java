@@ -12,13 +12,12 @@ import io.overlaynet.LeaseCodec;
 import io.overlaynet.agent.Agent;
 import io.overlaynet.agent.AgentOptions;
 import io.overlaynet.ip.Ip4;
-import io.overlaynet.netlink.NetNs;
 import io.overlaynet.netlink.testkit.TestCluster;
 import io.overlaynet.store.InMemoryStore;
 import io.overlaynet.store.Store;
 import io.overlaynet.testing.Prerequisites;
 import io.overlaynet.wireguard.internal.PrivateKey;
-import io.overlaynet.wireguard.internal.WgKeyFile;
+import io.overlaynet.wireguard.internal.PublicKey;
 import io.overlaynet.wireguard.internal.WireGuardGo;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,7 +26,6 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -75,25 +73,12 @@ class WireGuardClusterIT {
     store.close();
   }
 
-  static ThreadFactory inNamespace(NetNs ns) {
-    return r -> new Thread(() -> {
-      try {
-        ns.run(() -> {
-          r.run();
-          return null;
-        });
-      } catch (Exception e) {
-        throw new IllegalStateException("cannot enter " + ns, e);
-      }
-    });
-  }
-
   Lease startAgent(int host) throws Exception {
     TestCluster.Host h = cluster.host(host);
     int index = h.netlink().linkByName("eth0").index();
     Agent a = Agent.builder().store(store, PREFIX).backend(WireGuardBackend.withKeyFile(dir.resolve("h" + host + ".wgkey")))
         .externalInterface(ExternalInterface.ipv4("eth0", index, 1500, h.underlayIp()))
-        .threadFactory(inNamespace(h.netns()))
+        .threadFactory(h.netns().threadFactory())
         .options(AgentOptions.DEFAULT.withForwardRules(false).withSubnetFile(dir.resolve("h" + host + ".env")))
         .build();
     agents.add(a);
@@ -137,17 +122,12 @@ class WireGuardClusterIT {
 
     // h3: wireguard-go as a flannel node's WireGuard, with its lease in the store.
     wg = WireGuardGo.start(cluster.host(3).netns(), dir);
-    Path key = dir.resolve("h3.key");
     PrivateKey h3Key = PrivateKey.generate();
-    WgKeyFile.create(key, h3Key);
     String h3Public = h3Key.publicKey().toBase64();
-    wg.set("private-key", key.toString(), "listen-port", "51820");
+    wg.configure(h3Key, 51820, "10.5.200.0/32", "10.5.0.0/16");
     for (Lease l : List.of(l1, l2)) {
-      wg.set("peer", publicKeyOf(l), "allowed-ips", l.subnet().toString(), "endpoint", l.attrs().publicIp() + ":51820");
+      wg.addPeer(PublicKey.parse(publicKeyOf(l)), l.subnet().toString(), l.attrs().publicIp() + ":51820");
     }
-    assertTrue(wg.run("ip", "addr", "add", "10.5.200.0/32", "dev", wg.name()).ok());
-    assertTrue(wg.run("ip", "link", "set", wg.name(), "mtu", "1420", "up").ok());
-    assertTrue(wg.run("ip", "route", "add", "10.5.0.0/16", "dev", wg.name()).ok());
     store.put(PREFIX + "/subnets/10.5.200.0-24", LeaseCodec.toJson(LeaseAttrs.of(cluster.host(3).underlayIp())
         .withBackend("wireguard", "{\"PublicKey\":\"" + h3Public + "\",\"Port\":51820}")), Store.NO_TTL);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);

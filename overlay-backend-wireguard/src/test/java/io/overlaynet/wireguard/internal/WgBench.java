@@ -12,7 +12,6 @@ import java.nio.channels.DatagramChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -83,15 +82,9 @@ public final class WgBench {
 
   private static AutoCloseable wgGo(TestCluster c, int h, PrivateKey own, PrivateKey other, Path dir) throws Exception {
     WireGuardGo wg = WireGuardGo.start(c.host(h).netns(), dir);
-    Path key = dir.resolve("h" + h + "-" + System.nanoTime() + ".key");
-    Files.createFile(key, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    Files.write(key, own.toBase64Ascii());
     int o = 3 - h;
-    wg.set("private-key", key.toString(), "listen-port", "51820", "peer", other.publicKey().toBase64(), "allowed-ips",
-        "10.5." + o + ".0/24", "endpoint", c.host(o).underlayIp() + ":51820");
-    sh(ns(c, h), "ip", "addr", "add", "10.5." + h + ".0/32", "dev", wg.name());
-    sh(ns(c, h), "ip", "link", "set", wg.name(), "mtu", "1420", "up");
-    sh(ns(c, h), "ip", "route", "add", "10.5.0.0/16", "dev", wg.name());
+    wg.configure(own, 51820, "10.5." + h + ".0/32", "10.5.0.0/16");
+    wg.addPeer(other.publicKey(), "10.5." + o + ".0/24", c.host(o).underlayIp() + ":51820");
     return wg;
   }
 

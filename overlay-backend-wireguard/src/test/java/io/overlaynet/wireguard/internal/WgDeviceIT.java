@@ -13,9 +13,7 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -56,15 +54,9 @@ class WgDeviceIT {
     cluster = TestCluster.builder().withHosts(2).withPrefix("ovwgd").build();
     ours = PrivateKey.generate(random);
     its = PrivateKey.generate(random);
-    Path key = dir.resolve("its.key");
-    Files.createFile(key, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    Files.write(key, its.toBase64Ascii());
     peer = WireGuardGo.start(cluster.host(2).netns(), dir);
-    peer.set("private-key", key.toString(), "listen-port", "" + PORT, "peer", ours.publicKey().toBase64(),
-        "allowed-ips", "10.5.1.0/24", "endpoint", cluster.host(1).underlayIp() + ":" + PORT);
-    ok(peer.run("ip", "addr", "add", "10.5.2.0/32", "dev", peer.name()));
-    ok(peer.run("ip", "link", "set", peer.name(), "mtu", "1420", "up"));
-    ok(peer.run("ip", "route", "add", "10.5.0.0/16", "dev", peer.name()));
+    peer.configure(its, PORT, "10.5.2.0/32", "10.5.0.0/16");
+    peer.addPeer(ours.publicKey(), "10.5.1.0/24", cluster.host(1).underlayIp() + ":" + PORT);
 
     startDevice(() -> false);
   }

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -102,6 +103,30 @@ public final class WireGuardGo implements AutoCloseable {
     if (!r.ok()) {
       throw new IOException(String.join(" ", cmd) + ": " + r.output());
     }
+  }
+
+  /**
+   * Configures it as a flannel node's WireGuard: {@code key} (written to a file beside its log,
+   * mode 0600), the listen port, {@code address} (e.g. {@code 10.5.2.0/32}) on its interface, MTU
+   * 1420, up, and a route for {@code route} (the Network) over it.
+   */
+  public void configure(PrivateKey key, int port, String address, String route) throws IOException, InterruptedException {
+    Path file = log.resolveSibling(name + ".key");
+    Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Files.write(file, key.toBase64Ascii());
+    set("private-key", file.toString(), "listen-port", String.valueOf(port));
+    for (String[] cmd : new String[][] {{"ip", "addr", "add", address, "dev", name},
+        {"ip", "link", "set", name, "mtu", "1420", "up"}, {"ip", "route", "add", route, "dev", name}}) {
+      Result r = run(cmd);
+      if (!r.ok()) {
+        throw new IOException(String.join(" ", cmd) + ": " + r.output());
+      }
+    }
+  }
+
+  /** Adds a peer as flannel does per lease: its key, its subnet as allowed IPs, its endpoint. */
+  public void addPeer(PublicKey key, String allowedIps, String endpoint) throws IOException, InterruptedException {
+    set("peer", key.toBase64(), "allowed-ips", allowedIps, "endpoint", endpoint);
   }
 
   /** Returns {@code wg show <name> dump} (tab-separated: the interface, then one line per peer). */

@@ -13,9 +13,7 @@ import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.Arrays;
@@ -56,17 +54,9 @@ class WireGuardGoInteropIT {
     cluster = TestCluster.builder().withHosts(2).withPrefix("ovwgi").build();
     ours = PrivateKey.generate(random);
     its = PrivateKey.generate(random);
-    Path key = dir.resolve("its.key");
-    Files.createFile(key, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    Files.write(key, its.toBase64Ascii());
     peer = WireGuardGo.start(cluster.host(2).netns(), dir);
-    peer.set("private-key", key.toString(), "listen-port", "" + PORT, "peer", ours.publicKey().toBase64(),
-        "allowed-ips", "10.5.1.0/24", "endpoint", cluster.host(1).underlayIp() + ":" + PORT);
-    for (String[] cmd : new String[][] {{"ip", "addr", "add", "10.5.2.1/32", "dev", peer.name()},
-        {"ip", "link", "set", peer.name(), "up"}, {"ip", "route", "add", "10.5.1.0/24", "dev", peer.name()}}) {
-      WireGuardGo.Result r = peer.run(cmd);
-      assertTrue(r.ok(), String.join(" ", cmd) + ": " + r.output());
-    }
+    peer.configure(its, PORT, "10.5.2.1/32", "10.5.1.0/24");
+    peer.addPeer(ours.publicKey(), "10.5.1.0/24", cluster.host(1).underlayIp() + ":" + PORT);
     socket = cluster.host(1).netns().run(() -> {
       DatagramChannel ch = DatagramChannel.open();
       ch.bind(new InetSocketAddress(cluster.host(1).underlayIp().toInetAddress(), PORT));
