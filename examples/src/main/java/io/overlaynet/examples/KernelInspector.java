@@ -117,16 +117,6 @@ final class KernelInspector {
 
   /** A route as {@code ip route} prints it. */
   static String describe(Route r, Map<Integer, String> linkNames) {
-    StringBuilder b = new StringBuilder(r.dst().toString());
-    if (r.gateway() != null) {
-      b.append(" via ").append(r.gateway());
-    }
-    if (r.linkIndex() != 0) {
-      b.append(" dev ").append(linkNames.getOrDefault(r.linkIndex(), "if" + r.linkIndex()));
-    }
-    if (r.isOnlink()) {
-      b.append(" onlink");
-    }
-    return b.toString();
+    return r.describe(i -> linkNames.getOrDefault(i, "if" + i));
   }
 }

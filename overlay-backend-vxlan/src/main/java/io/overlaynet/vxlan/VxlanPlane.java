@@ -400,19 +400,9 @@ final class VxlanPlane {
     return Optional.ofNullable(w.errors().get(subnet));
   }
 
-  /** A route as {@code ip route} prints it ({@code if<N>} for a device other than this plane's). */
+  /** A route as {@code ip route} prints it, this plane's device by name. */
   private String describe(Route r) {
-    StringBuilder b = new StringBuilder(r.dst().toString());
-    if (r.gateway() != null) {
-      b.append(" via ").append(r.gateway());
-    }
-    if (r.linkIndex() != 0) {
-      b.append(" dev ").append(r.linkIndex() == devIndex ? spec.name() : "if" + r.linkIndex());
-    }
-    if (r.isOnlink()) {
-      b.append(" onlink");
-    }
-    return b.toString();
+    return r.describe(i -> i == devIndex ? spec.name() : "if" + i);
   }
 
   // ------------------------------------------------------------------ maintenance

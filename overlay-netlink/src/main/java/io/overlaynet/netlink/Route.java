@@ -5,6 +5,7 @@ import static com.google.common.base.Preconditions.checkArgument;
 import io.overlaynet.ip.IpAddress;
 import io.overlaynet.ip.IpNet;
 import java.util.Objects;
+import java.util.function.IntFunction;
 
 /**
  * A route. Built with {@link #builder(IpNet)}; defaults follow {@code ip route add}: table main,
@@ -78,6 +79,25 @@ public record Route(IpNet dst, IpAddress gateway, int linkIndex, IpAddress prefS
   /** Returns whether this is a default route (prefix length 0). */
   public boolean isDefault() {
     return dst.prefixLength() == 0;
+  }
+
+  /**
+   * Returns the route as {@code ip route} prints it, e.g.
+   * {@code 10.5.7.0/24 via 10.5.7.0 dev flannel.1 onlink}; {@code linkName} names a device index
+   * ({@code if<N>} is iproute2's word for one it cannot name).
+   */
+  public String describe(IntFunction<String> linkName) {
+    StringBuilder b = new StringBuilder(dst.toString());
+    if (gateway != null) {
+      b.append(" via ").append(gateway);
+    }
+    if (linkIndex != 0) {
+      b.append(" dev ").append(linkName.apply(linkIndex));
+    }
+    if (isOnlink()) {
+      b.append(" onlink");
+    }
+    return b.toString();
   }
 
   /** Returns a builder initialised from this route. */

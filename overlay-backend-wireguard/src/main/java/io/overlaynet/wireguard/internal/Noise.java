@@ -7,7 +7,6 @@ import static io.overlaynet.wireguard.internal.Messages.INITIATION_SIZE;
 import static io.overlaynet.wireguard.internal.Messages.INITIATION_STATIC;
 import static io.overlaynet.wireguard.internal.Messages.INITIATION_TIMESTAMP;
 import static io.overlaynet.wireguard.internal.Messages.KEY_SIZE;
-import static io.overlaynet.wireguard.internal.Messages.MAC_SIZE;
 import static io.overlaynet.wireguard.internal.Messages.RESPONSE_EMPTY;
 import static io.overlaynet.wireguard.internal.Messages.RESPONSE_EPHEMERAL;
 import static io.overlaynet.wireguard.internal.Messages.RESPONSE_MAC1;
@@ -34,8 +33,8 @@ import java.util.Optional;
  *
  * <p>Messages are byte arrays in wire layout ({@link Messages}); MAC1 is written here and must
  * be checked by the caller before {@link #consumeInitiation} / {@link #consumeResponse} (with
- * {@link #mac1Valid}), since checking it is what keeps an attacker from making us compute DH.
- * MAC2 (cookies) is the caller's. Secrets in intermediate values are wiped as soon as they are
+ * {@link CookieChecker}, which also does MAC2 under load), since checking it is what keeps an
+ * attacker from making us compute DH. Secrets in intermediate values are wiped as soon as they are
  * used. Not thread-safe per handshake; the class itself holds no state.
  */
 final class Noise {
@@ -43,14 +42,11 @@ final class Noise {
   private static final byte[] ZERO_PSK = new byte[KEY_SIZE];
 
   private final PrivateKey localStatic;
-  /** {@code HASH(LABEL_MAC1 || our public key)}: checks the MAC1 of messages sent to us. */
-  private final byte[] mac1KeyForUs;
   private final SecureRandom random;
 
   /** A handshake endpoint for {@code localStatic}. */
   Noise(PrivateKey localStatic, SecureRandom random) {
     this.localStatic = Objects.requireNonNull(localStatic, "localStatic");
-    this.mac1KeyForUs = WgCrypto.labelledKey(WgCrypto.LABEL_MAC1, localStatic.publicKey().bytes());
     this.random = Objects.requireNonNull(random, "random");
   }
 
@@ -296,13 +292,6 @@ final class Noise {
   }
 
   // ------------------------------------------------------------------ MAC1
-
-  /** Returns whether the MAC1 of a message to us ({@code mac1Offset} per type) is right, in constant time. */
-  boolean mac1Valid(byte[] msg, int mac1Offset) {
-    byte[] mac = new byte[MAC_SIZE];
-    WgCrypto.mac(mac1KeyForUs, msg, 0, mac1Offset, mac, 0);
-    return WgCrypto.constantTimeEquals(mac, 0, msg, mac1Offset, MAC_SIZE);
-  }
 
   /** MAC1 = MAC(HASH(LABEL_MAC1 || S_receiver_pub), msg[0, mac1Offset)). */
   private static void writeMac1(byte[] msg, int mac1Offset, PublicKey receiver) {

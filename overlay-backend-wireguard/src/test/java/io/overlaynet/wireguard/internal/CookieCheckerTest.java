@@ -84,7 +84,7 @@ class CookieCheckerTest {
   }
 
   @Test
-  void agreesWithNoiseOnMac1OfBothMessages() {
+  void checksTheMac1NoiseWritesOnBothMessages() {
     PrivateKey a = PrivateKey.generate();
     PrivateKey b = PrivateKey.generate();
     Noise initiator = new Noise(a, new SecureRandom());
@@ -96,7 +96,6 @@ class CookieCheckerTest {
     System.arraycopy(init, 0, buf, 7, init.length);
     CookieChecker forB = new CookieChecker(b.publicKey(), random, clock::nanos);
     assertTrue(forB.mac1Valid(buf, 7, init.length));
-    assertTrue(responder.mac1Valid(init, Messages.INITIATION_MAC1));
 
     byte[] resp = new byte[Messages.RESPONSE_SIZE];
     responder.respond(responder.consumeInitiation(init).orElseThrow(), null, 2, resp);
