@@ -2,13 +2,7 @@ package io.overlaynet.wireguard.internal;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.security.GeneralSecurityException;
-import java.security.InvalidKeyException;
 import java.util.concurrent.atomic.AtomicLong;
-import javax.crypto.AEADBadTagException;
-import javax.crypto.Cipher;
-import javax.crypto.spec.IvParameterSpec;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * One keypair in use (paper §5.4.6): it seals outgoing packets into transport data messages with
@@ -16,20 +10,19 @@ import javax.crypto.spec.SecretKeySpec;
  * only once they authenticate. A session is retired by age or message count
  * ({@link #canSend}, {@link #canReceive}); its keys are then zeroed ({@link #destroy}).
  *
- * <p>Each direction keeps one JDK Cipher, initialised per message with that message's nonce
- * (the JDK forbids reusing a nonce for encryption, which the counter guarantees anyway); the two
- * directions are locked separately, so one sender and one receiver run at once.
+ * <p>Each direction has its own {@link ChaChaPoly}; sealing and opening take no lock (the counter
+ * is an atomic, the replay window has its own), so several threads may seal or open at once. Only
+ * {@link #destroy} excludes them, through a read-write lock, so that no message is ever sealed
+ * under a zeroed key.
  */
 final class Session {
 
   private final Noise.Keypair keys;
   private final long createdNanos;
-  private final SecretKeySpec sendKey;
-  private final SecretKeySpec receiveKey;
-  private final Cipher sealer;
-  /** Replaced when the JDK refuses a repeated nonce (see {@link #open}); guarded by {@link #openLock}. */
-  private Cipher opener;
-  private final Object openLock = new Object();
+  private final ChaChaPoly sealer;
+  private final ChaChaPoly opener;
+  /** Read by seal and open, written by destroy: keys are zeroed only when no one uses them. */
+  private final java.util.concurrent.locks.ReadWriteLock use = new java.util.concurrent.locks.ReentrantReadWriteLock();
   private final AtomicLong sendCounter = new AtomicLong();
   private final ReplayWindow window = new ReplayWindow();
   /** Whether the peer sent with this session yet: a responder may send only after that (paper §5.4.6). */
@@ -39,10 +32,8 @@ final class Session {
   Session(Noise.Keypair keys, long createdNanos) {
     this.keys = keys;
     this.createdNanos = createdNanos;
-    this.sendKey = new SecretKeySpec(keys.sendKey(), "ChaCha20");
-    this.receiveKey = new SecretKeySpec(keys.receiveKey(), "ChaCha20");
-    this.sealer = newCipher();
-    this.opener = newCipher();
+    this.sealer = new ChaChaPoly(keys.sendKey());
+    this.opener = new ChaChaPoly(keys.receiveKey());
     this.confirmed = keys.initiator();
   }
 
@@ -83,26 +74,40 @@ final class Session {
    * {@code out} as a transport data message, padded to 16 bytes.
    *
    * @return the message's length
+   * @throws IllegalStateException if the session was destroyed
    */
   int seal(ByteBuffer packet, byte[] out) {
     int len = packet.remaining();
-    int padded = len + Messages.padding(len, 0);
-    long counter = sendCounter.getAndIncrement();
-    ByteBuffer o = ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN);
-    o.putInt(0, 4);
-    o.putInt(Messages.TRANSPORT_RECEIVER, keys.remoteIndex());
-    o.putLong(Messages.TRANSPORT_COUNTER, counter);
     packet.get(out, Messages.TRANSPORT_CONTENT, len);
-    java.util.Arrays.fill(out, Messages.TRANSPORT_CONTENT + len, Messages.TRANSPORT_CONTENT + padded, (byte) 0);
-    synchronized (sealer) {
-      try {
-        sealer.init(Cipher.ENCRYPT_MODE, sendKey, new IvParameterSpec(Aead.nonce(counter)));
-        return Messages.TRANSPORT_CONTENT
-            + sealer.doFinal(out, Messages.TRANSPORT_CONTENT, padded, out, Messages.TRANSPORT_CONTENT);
-      } catch (GeneralSecurityException e) {
-        throw new IllegalStateException("ChaCha20-Poly1305 sealing failed", e);
+    return sealInPlace(out, 0, len);
+  }
+
+  /**
+   * Seals the packet of {@code len} bytes already at {@code buf[at + 16]} into a transport data
+   * message starting at {@code at}: header before it, padding and tag after it.
+   *
+   * @return the message's length
+   * @throws IllegalStateException if the session was destroyed
+   */
+  int sealInPlace(byte[] buf, int at, int len) {
+    int padded = len + Messages.padding(len, 0);
+    int content = at + Messages.TRANSPORT_CONTENT;
+    java.util.Arrays.fill(buf, content + len, content + padded, (byte) 0);
+    use.readLock().lock();
+    try {
+      if (destroyed) {
+        throw new IllegalStateException("the session was destroyed");
       }
+      long counter = sendCounter.getAndIncrement();
+      ByteBuffer o = ByteBuffer.wrap(buf).order(ByteOrder.LITTLE_ENDIAN);
+      o.putInt(at, 4);
+      o.putInt(at + Messages.TRANSPORT_RECEIVER, keys.remoteIndex());
+      o.putLong(at + Messages.TRANSPORT_COUNTER, counter);
+      sealer.seal(counter, buf, content, padded);
+    } finally {
+      use.readLock().unlock();
     }
+    return Messages.TRANSPORT_CONTENT + padded + ChaChaPoly.TAG_LEN;
   }
 
   /**
@@ -112,51 +117,51 @@ final class Session {
    * @return the padded packet's length, or -1 if it does not authenticate or replays a counter
    */
   int open(byte[] msg, int len) {
-    long counter = ByteBuffer.wrap(msg).order(ByteOrder.LITTLE_ENDIAN).getLong(Messages.TRANSPORT_COUNTER);
+    return openInPlace(msg, 0, len);
+  }
+
+  /**
+   * Opens the transport data message {@code buf[at, at + len)} in place, as {@link #open}: on
+   * success the padded packet is at {@code at + 16}.
+   *
+   * @return the padded packet's length, or -1 if it does not authenticate or replays a counter
+   */
+  int openInPlace(byte[] buf, int at, int len) {
+    if (len < Messages.TRANSPORT_CONTENT + ChaChaPoly.TAG_LEN) {
+      return -1;
+    }
+    long counter = ByteBuffer.wrap(buf).order(ByteOrder.LITTLE_ENDIAN).getLong(at + Messages.TRANSPORT_COUNTER);
     if (Long.compareUnsigned(counter, Protocol.REJECT_AFTER_MESSAGES) >= 0) {
       return -1;
     }
     int sealedLen = len - Messages.TRANSPORT_CONTENT;
-    int n;
-    synchronized (openLock) {
-      try {
-        IvParameterSpec nonce = new IvParameterSpec(Aead.nonce(counter));
-        try {
-          opener.init(Cipher.DECRYPT_MODE, receiveKey, nonce);
-        } catch (InvalidKeyException e) {
-          // The JDK refuses the nonce the cipher was last initialised with, for decryption too: a
-          // message with the previous message's counter (a replay, or the genuine one right after a
-          // forgery of it). A fresh cipher has no memory of it; the replay window decides below.
-          opener = newCipher();
-          opener.init(Cipher.DECRYPT_MODE, receiveKey, nonce);
-        }
-        n = opener.doFinal(msg, Messages.TRANSPORT_CONTENT, sealedLen, msg, Messages.TRANSPORT_CONTENT);
-      } catch (AEADBadTagException e) {
+    use.readLock().lock();
+    try {
+      if (destroyed || !opener.open(counter, buf, at + Messages.TRANSPORT_CONTENT, sealedLen)) {
         return -1;
-      } catch (GeneralSecurityException e) {
-        throw new IllegalStateException("ChaCha20-Poly1305 opening failed", e);
       }
+    } finally {
+      use.readLock().unlock();
     }
     // Only an authentic counter may move the window: a forged one must not shift it.
     if (!window.accept(counter)) {
       return -1;
     }
     confirmed = true;
-    return n;
+    return sealedLen - ChaChaPoly.TAG_LEN;
   }
 
-  private static Cipher newCipher() {
-    try {
-      return Cipher.getInstance("ChaCha20-Poly1305");
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("the JDK has no ChaCha20-Poly1305", e);
-    }
-  }
-
-  /** Zeroes the keys; the session seals and opens nothing more. */
+  /** Zeroes the keys, once no seal or open is running; the session seals and opens nothing more. */
   void destroy() {
-    destroyed = true;
-    keys.destroy();
+    use.writeLock().lock();
+    try {
+      destroyed = true;
+      sealer.destroy();
+      opener.destroy();
+      keys.destroy();
+    } finally {
+      use.writeLock().unlock();
+    }
   }
 
   @Override
