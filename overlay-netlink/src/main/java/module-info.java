@@ -26,6 +26,8 @@ module io.overlaynet.netlink {
 
   exports io.overlaynet.netlink;
   exports io.overlaynet.netlink.testkit;
+  // TUN offload helpers (segmentation, coalescing): for the userspace data paths, not an API.
+  exports io.overlaynet.netlink.offload to io.overlaynet.udp, io.overlaynet.wireguard;
   opens io.overlaynet.netlink.internal.ffi;
 
   provides io.overlaynet.agent.HostNetwork with io.overlaynet.netlink.NetlinkHostNetwork;

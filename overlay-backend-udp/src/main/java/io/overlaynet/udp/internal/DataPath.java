@@ -5,6 +5,8 @@ import io.overlaynet.netlink.TunDevice;
 import io.overlaynet.netlink.UdpBatch;
 import io.overlaynet.netlink.UdpSocket;
 import io.overlaynet.netlink.Wakeup;
+import io.overlaynet.netlink.offload.Gro;
+import io.overlaynet.netlink.offload.Gso;
 import io.overlaynet.udp.DropReason;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;

@@ -1,6 +1,7 @@
 package io.overlaynet.udp.internal;
 
 import io.overlaynet.udp.DropReason;
+import io.overlaynet.netlink.offload.Gso;
 import java.nio.ByteBuffer;
 
 /**
@@ -100,11 +101,7 @@ public final class Ip4Packets {
    * of 4): 0 for a header whose checksum field is right.
    */
   public static int headerChecksum(ByteBuffer b, int off, int ihl) {
-    long sum = 0;
-    for (int i = 0; i < ihl; i += 4) {
-      sum += b.getInt(off + i) & 0xffffffffL;
-    }
-    return fold(sum);
+    return Gso.ipv4HeaderChecksum(b, off, ihl);
   }
 
   /** Returns the Internet checksum (RFC 1071) over {@code len} bytes at {@code off}. */

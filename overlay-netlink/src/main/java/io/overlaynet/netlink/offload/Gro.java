@@ -1,4 +1,4 @@
-package io.overlaynet.udp.internal;
+package io.overlaynet.netlink.offload;
 
 import java.nio.ByteBuffer;
 
@@ -104,7 +104,7 @@ public final class Gro {
     if (closed) {
       return;
     }
-    ihl = Ip4Packets.HEADER;
+    ihl = Gso.IPV4_HEADER;
     hdrs = h;
     gsoSize = len - h;
     int tcp = off + ihl;
@@ -183,7 +183,7 @@ public final class Gro {
     ByteBuffer b = buf;
     b.putShort(first + 2, (short) total);
     b.putShort(first + 10, (short) 0);
-    b.putShort(first + 10, (short) Ip4Packets.headerChecksum(b, first, ihl));
+    b.putShort(first + 10, (short) Gso.ipv4HeaderChecksum(b, first, ihl));
     int tcp = first + ihl;
     b.put(tcp + 13, (byte) lastFlags);
     int src = b.getInt(first + 12);
@@ -215,7 +215,7 @@ public final class Gro {
         || (b.getShort(off + 6) & 0x3fff) != 0 || (b.getShort(off + 2) & 0xffff) != len) {
       return -1;
     }
-    int tcp = off + Ip4Packets.HEADER;
+    int tcp = off + Gso.IPV4_HEADER;
     int thl = ((b.get(tcp + 12) & 0xff) >>> 4) << 2;
     int flags = b.get(tcp + 13) & 0xff;
     if (thl < 20 || 20 + thl >= len || (flags != ACK && flags != (ACK | PSH)) || b.getShort(tcp + 18) != 0) {

@@ -1,4 +1,4 @@
-package io.overlaynet.udp.internal;
+package io.overlaynet.netlink.offload;
 
 import java.nio.ByteBuffer;
 
@@ -6,8 +6,9 @@ import java.nio.ByteBuffer;
  * What a NIC would do with the packets a TUN device with offloads hands over: finish a partial
  * checksum, and cut a TCP/IPv4 super-packet (TSO) into MSS-sized IPv4 packets, each with its
  * own IP id, length and header checksum, TCP sequence number, flags and full TCP checksum — so
- * each becomes one ordinary datagram on the wire, exactly what flanneld sends. Pure functions
- * on big-endian buffers. Internal usage only.
+ * each becomes one ordinary packet on the wire, exactly what a peer without offloads sends. Pure
+ * functions on big-endian buffers (heap or direct). Shared by the userspace data paths (udp,
+ * wireguard): exported to them only.
  */
 public final class Gso {
 
@@ -20,7 +21,25 @@ public final class Gso {
   private static final int PROTO_TCP = 6;
   private static final int PROTO_UDP = 17;
 
+  /** Bytes of an IPv4 header without options. */
+  public static final int IPV4_HEADER = 20;
+
   private Gso() {}
+
+  /**
+   * Returns the ones' complement checksum over an IPv4 header of {@code ihl} bytes (a multiple
+   * of 4): 0 for a header whose checksum field is right.
+   */
+  public static int ipv4HeaderChecksum(ByteBuffer b, int off, int ihl) {
+    long sum = 0;
+    for (int i = 0; i < ihl; i += 4) {
+      sum += b.getInt(off + i) & 0xffffffffL;
+    }
+    while ((sum >>> 16) != 0) {
+      sum = (sum & 0xffff) + (sum >>> 16);
+    }
+    return (int) (~sum & 0xffff);
+  }
 
   /** Reads a little-endian u16 of the vnet header (virtio is little-endian on every Linux host we run on). */
   public static int u16le(ByteBuffer b, int off) {
@@ -33,7 +52,7 @@ public final class Gso {
    */
   public static void finishChecksum(ByteBuffer pkt, int off, int len, int csumStart, int csumOffset) {
     int field = off + csumStart + csumOffset;
-    if (csumStart < Ip4Packets.HEADER || csumStart + csumOffset + 2 > len) {
+    if (csumStart < Gso.IPV4_HEADER || csumStart + csumOffset + 2 > len) {
       return; // not a layout we can complete; the receiver will drop it as corrupt
     }
     int c = checksum(pkt, off + csumStart, len - csumStart, 0);
@@ -77,7 +96,7 @@ public final class Gso {
     out.putShort(outOff + 2, (short) segLen);
     out.putShort(outOff + 4, (short) (src.getShort(off + 4) + i));
     out.putShort(outOff + 10, (short) 0);
-    out.putShort(outOff + 10, (short) Ip4Packets.headerChecksum(out, outOff, ihl));
+    out.putShort(outOff + 10, (short) Gso.ipv4HeaderChecksum(out, outOff, ihl));
     // TCP: sequence advances by the bytes before this segment; FIN and PSH only on the last,
     // CWR only on the first.
     int tcp = outOff + ihl;

@@ -1,4 +1,4 @@
-package io.overlaynet.udp.internal;
+package io.overlaynet.netlink.offload;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -39,7 +39,7 @@ class GroTest {
     ByteBuffer b = ByteBuffer.allocateDirect(hdr + payload.length);
     b.putInt(0, 0x45000000 | (hdr + payload.length)).putInt(4, 0xfffe4000)
         .putInt(8, (62 << 24) | (6 << 16)).putInt(12, GsoTest.SRC).putInt(16, GsoTest.DST);
-    b.putShort(10, (short) Ip4Packets.headerChecksum(b, 0, 20));
+    b.putShort(10, (short) Gso.ipv4HeaderChecksum(b, 0, 20));
     b.putShort(20, (short) 40000).putShort(22, (short) 5201).putInt(24, 0xffffe000).putInt(28, 12345);
     b.put(32, (byte) 0x80).put(33, (byte) flags).putShort(34, (short) 502);
     b.putInt(40, 0x0101080a).putInt(44, 1).putInt(48, 2);
@@ -124,7 +124,7 @@ class GroTest {
       assertEquals(20, Gso.u16le(vnet, 6));
       assertEquals(16, Gso.u16le(vnet, 8));
       // The super-packet's own headers: valid IPv4 header, total length, last packet's flags.
-      assertEquals(null, Ip4Packets.checkDatagram(sp, 0, sp.capacity()));
+      GsoTest.assertWellFormedIpv4(sp, 0, sp.capacity());
       assertEquals(0x18, sp.get(33));
       // Kernel-style re-segmentation gives the originals back, byte for byte.
       int segs = Gso.segments(sp.capacity() - hdr, Gso.u16le(vnet, 4));
@@ -168,7 +168,7 @@ class GroTest {
     edit.accept(r);
     int o = r.off[1];
     r.buf.putShort(o + 10, (short) 0);
-    r.buf.putShort(o + 10, (short) Ip4Packets.headerChecksum(r.buf, o, 20));
+    r.buf.putShort(o + 10, (short) Gso.ipv4HeaderChecksum(r.buf, o, 20));
     Gro gro = new Gro();
     assertEquals(1, feed(gro, r, 0, 3), what);
   }
