@@ -145,43 +145,7 @@ final class UdpTestbed implements AutoCloseable {
    * so the kernel hands the backend full-size segments (and TSO super-packets with offload).
    */
   boolean bulkTransfer(TestCluster.Container from, TestCluster.Container to, int port, int bytes) throws Exception {
-    byte[] data = new byte[bytes];
-    new java.util.Random(port).nextBytes(data);
-    byte[] sent = java.security.MessageDigest.getInstance("SHA-256").digest(data);
-    java.net.ServerSocket listener = to.netns().run(() -> {
-      java.net.ServerSocket s = new java.net.ServerSocket();
-      s.bind(new java.net.InetSocketAddress(to.ip().toInetAddress(), port));
-      s.setSoTimeout(20_000);
-      return s;
-    });
-    try (listener) {
-      java.util.concurrent.CompletableFuture<byte[]> got = new java.util.concurrent.CompletableFuture<>();
-      Thread reader = new Thread(() -> {
-        try (java.net.Socket s = listener.accept()) {
-          s.setSoTimeout(20_000);
-          java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
-          byte[] buf = new byte[65536];
-          int total = 0;
-          for (int n; (n = s.getInputStream().read(buf)) > 0; ) {
-            md.update(buf, 0, n);
-            total += n;
-          }
-          got.complete(total == bytes ? md.digest() : new byte[0]);
-        } catch (Exception e) {
-          got.completeExceptionally(e);
-        }
-      }, "bulk-reader");
-      reader.setDaemon(true);
-      reader.start();
-      from.netns().run(() -> {
-        try (java.net.Socket s = new java.net.Socket()) {
-          s.connect(new java.net.InetSocketAddress(to.ip().toInetAddress(), port), 5_000);
-          s.getOutputStream().write(data);
-        }
-        return null;
-      });
-      return java.util.Arrays.equals(sent, got.get(30, TimeUnit.SECONDS));
-    }
+    return cluster.bulkTransfer(from.netns(), to.netns(), to.ip(), port, bytes);
   }
 
   @Override

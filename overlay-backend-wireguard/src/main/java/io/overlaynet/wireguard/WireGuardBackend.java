@@ -9,6 +9,7 @@ import io.overlaynet.LeaseAttrs;
 import io.overlaynet.Network;
 import io.overlaynet.NetworkConfig;
 import io.overlaynet.NetworkConfigException;
+import io.overlaynet.ip.Ip4;
 import io.overlaynet.ip.Ip4Net;
 import io.overlaynet.netlink.Address;
 import io.overlaynet.netlink.Link;
@@ -18,13 +19,12 @@ import io.overlaynet.netlink.Route;
 import io.overlaynet.netlink.Scope;
 import io.overlaynet.netlink.TunDevice;
 import io.overlaynet.netlink.TunOptions;
+import io.overlaynet.netlink.UdpSocket;
 import io.overlaynet.wireguard.internal.PresharedKey;
 import io.overlaynet.wireguard.internal.PrivateKey;
 import io.overlaynet.wireguard.internal.WgDevice;
 import io.overlaynet.wireguard.internal.WgKeyFile;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.nio.channels.DatagramChannel;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -58,6 +58,8 @@ public final class WireGuardBackend implements Backend {
   public static final int DEFAULT_PORT = 51820;
   /** What the tunnel costs in MTU, as flannel reckons it (IPv6 outer header, UDP, WireGuard). */
   public static final int OVERHEAD = 80;
+  /** Send and receive buffer of the socket: deep enough to ride out a scheduling gap at full rate. */
+  private static final int SOCKET_BUFFER = 4 << 20;
 
   private static final Logger log = LoggerFactory.getLogger(WireGuardBackend.class);
 
@@ -122,19 +124,20 @@ public final class WireGuardBackend implements Backend {
     } catch (IOException | IllegalArgumentException e) {
       throw new BackendException("wireguard: cannot read or create the key file " + keyFile + ": " + e.getMessage(), e);
     }
-    DatagramChannel udp = null;
+    UdpSocket udp = null;
     TunDevice tun = null;
     try {
-      // Bind before taking a lease, so a busy port fails without side effects.
+      // Bind before taking a lease, so a busy port fails without side effects. A batched socket
+      // with deep buffers: the data path sends and receives many datagrams per system call.
       try {
-        udp = DatagramChannel.open();
-        udp.bind(new InetSocketAddress(port));
-      } catch (IOException e) {
+        udp = UdpSocket.bind(Ip4.ANY, port, SOCKET_BUFFER, false);
+      } catch (NetlinkException e) {
         throw new BackendException("wireguard: cannot listen on UDP port " + port + ": " + e.getMessage(), e);
       }
       String data = "{\"PublicKey\":\"" + key.publicKey().toBase64() + "\",\"Port\":" + port + "}";
       Lease lease = context.subnetManager().acquireLease(LeaseAttrs.of(ext.extAddr()).withBackend(TYPE, data));
-      tun = TunDevice.create(DEVICE, TunOptions.DEFAULT);
+      // TUN offload: the kernel hands over whole TCP super-packets and takes coalesced ones.
+      tun = TunDevice.create(DEVICE, TunOptions.DEFAULT.withVnetHeader(true));
       configure(lease, config.network(), mtu);
       WgDevice device = WgDevice.start(key, tun, udp, mtu);
       log.info("wireguard: {} up (MTU {}, port {}, public key {})", DEVICE, mtu, port, key.publicKey());
@@ -159,16 +162,12 @@ public final class WireGuardBackend implements Backend {
     }
   }
 
-  private static void close(DatagramChannel udp, TunDevice tun) {
+  private static void close(UdpSocket udp, TunDevice tun) {
     if (tun != null) {
       tun.close();
     }
     if (udp != null) {
-      try {
-        udp.close();
-      } catch (IOException e) {
-        log.debug("closing the socket: {}", e.toString());
-      }
+      udp.close();
     }
   }
 

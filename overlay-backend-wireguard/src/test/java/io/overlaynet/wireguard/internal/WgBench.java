@@ -4,7 +4,9 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.overlaynet.ip.IpNet;
 import io.overlaynet.netlink.NetNs;
+import io.overlaynet.ip.Ip4;
 import io.overlaynet.netlink.TunDevice;
+import io.overlaynet.netlink.UdpSocket;
 import io.overlaynet.netlink.TunOptions;
 import io.overlaynet.netlink.testkit.TestCluster;
 import java.net.InetSocketAddress;
@@ -29,6 +31,11 @@ public final class WgBench {
 
   private WgBench() {}
 
+  /** One end of a tunnel: what it used of the CPU so far. */
+  private interface End extends AutoCloseable {
+    long cpuNanos() throws Exception;
+  }
+
   public static void main(String[] args) throws Exception {
     int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
     Path dir = Files.createTempDirectory("wgbench");
@@ -37,21 +44,30 @@ public final class WgBench {
           .redirectErrorStream(true).redirectOutput(dir.resolve("iperf3.log").toFile()).start();
       try {
         Thread.sleep(300);
-        report("underlay, 1 stream", iperf(c.host(1).name(), c.host(2).underlayIp().toString(), 1, seconds));
-        for (String pair : new String[] {"wireguard-go <-> wireguard-go", "WgDevice -> wireguard-go", "WgDevice <-> WgDevice"}) {
-          List<AutoCloseable> ends = new ArrayList<>();
+        System.out.printf(Locale.ROOT, "%-44s %12s %17s%n", "path", "throughput", "tunnel CPU h1/h2");
+        report("underlay, 1 stream", iperf(c.host(1).name(), c.host(2).underlayIp().toString(), 1, seconds), null);
+        String[][] pairs = {{"wireguard-go", "wireguard-go"}, {"WgDevice", "wireguard-go"}, {"WgDevice", "WgDevice"},
+            {"WgDevice (plain)", "WgDevice (plain)"}};
+        for (String[] pair : pairs) {
+          List<End> ends = new ArrayList<>();
           try {
             PrivateKey k1 = PrivateKey.generate();
             PrivateKey k2 = PrivateKey.generate();
-            ends.add(pair.startsWith("wireguard-go") ? wgGo(c, 1, k1, k2, dir) : ours(c, 1, k1, k2));
-            ends.add(pair.endsWith("WgDevice") ? ours(c, 2, k2, k1) : wgGo(c, 2, k2, k1, dir));
+            ends.add(end(pair[0], c, 1, k1, k2, dir));
+            ends.add(end(pair[1], c, 2, k2, k1, dir));
             Thread.sleep(300);
             for (int streams : new int[] {1, 4}) {
-              report(pair + ", " + streams + " stream" + (streams > 1 ? "s" : ""), iperf(c.host(1).name(), "10.5.2.0",
-                  streams, seconds));
+              long cpu1 = ends.get(0).cpuNanos();
+              long cpu2 = ends.get(1).cpuNanos();
+              long t0 = System.nanoTime();
+              double gbps = iperf(c.host(1).name(), "10.5.2.0", streams, seconds);
+              double wall = System.nanoTime() - t0;
+              double[] cpu = {(ends.get(0).cpuNanos() - cpu1) / wall, (ends.get(1).cpuNanos() - cpu2) / wall};
+              String name = pair[0].equals(pair[1]) ? pair[0] + " <-> " + pair[1] : pair[0] + " -> " + pair[1];
+              report(name + ", " + streams + " stream" + (streams > 1 ? "s" : ""), gbps, cpu);
             }
           } finally {
-            for (AutoCloseable e : ends) {
+            for (End e : ends) {
               e.close();
             }
           }
@@ -62,8 +78,43 @@ public final class WgBench {
     }
   }
 
-  private static void report(String what, double gbps) {
-    System.out.printf(Locale.ROOT, "%-40s %6.3f Gbit/s%n", what, gbps);
+  private static End end(String kind, TestCluster c, int h, PrivateKey own, PrivateKey other, Path dir) throws Exception {
+    if (kind.equals("wireguard-go")) {
+      WireGuardGo wg = wgGo(c, h, own, other, dir);
+      return new End() {
+        @Override
+        public long cpuNanos() throws Exception {
+          return wg.cpuNanos();
+        }
+
+        @Override
+        public void close() {
+          wg.close();
+        }
+      };
+    }
+    WgDevice d = ours(c, h, own, other, !kind.endsWith("(plain)"));
+    java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+    return new End() {
+      @Override
+      public long cpuNanos() {
+        long sum = 0;
+        for (long id : d.packetThreadIds()) {
+          sum += Math.max(0, mx.getThreadCpuTime(id));
+        }
+        return sum;
+      }
+
+      @Override
+      public void close() {
+        d.close();
+      }
+    };
+  }
+
+  private static void report(String what, double gbps, double[] cpu) {
+    String load = cpu == null ? "" : String.format(Locale.ROOT, "%7.0f%% /%4.0f%%", 100 * cpu[0], 100 * cpu[1]);
+    System.out.printf(Locale.ROOT, "%-44s %6.3f Gbit/s %17s%n", what, gbps, load);
   }
 
   private static String ns(TestCluster c, int h) {
@@ -80,7 +131,7 @@ public final class WgBench {
     }
   }
 
-  private static AutoCloseable wgGo(TestCluster c, int h, PrivateKey own, PrivateKey other, Path dir) throws Exception {
+  private static WireGuardGo wgGo(TestCluster c, int h, PrivateKey own, PrivateKey other, Path dir) throws Exception {
     WireGuardGo wg = WireGuardGo.start(c.host(h).netns(), dir);
     int o = 3 - h;
     wg.configure(own, 51820, "10.5." + h + ".0/32", "10.5.0.0/16");
@@ -88,19 +139,25 @@ public final class WgBench {
     return wg;
   }
 
-  private static AutoCloseable ours(TestCluster c, int h, PrivateKey own, PrivateKey other) throws Exception {
+  /** Our device on host {@code h}: the fast path (TUN offload, batched socket) as the backend runs it, or the plain one. */
+  private static WgDevice ours(TestCluster c, int h, PrivateKey own, PrivateKey other, boolean fast) throws Exception {
     NetNs n = c.host(h).netns();
-    TunDevice tun = TunDevice.createIn(n, "flannel-wg", TunOptions.DEFAULT);
+    TunDevice tun = TunDevice.createIn(n, "flannel-wg", TunOptions.DEFAULT.withVnetHeader(fast));
     sh(ns(c, h), "ip", "addr", "add", "10.5." + h + ".0/32", "dev", "flannel-wg");
     sh(ns(c, h), "ip", "link", "set", "flannel-wg", "mtu", "1420", "up");
     sh(ns(c, h), "ip", "route", "add", "10.5.0.0/16", "dev", "flannel-wg");
-    DatagramChannel udp = n.run(() -> {
-      DatagramChannel ch = DatagramChannel.open();
-      ch.bind(new InetSocketAddress(51820));
-      return ch;
-    });
     int o = 3 - h;
-    WgDevice d = WgDevice.start(own, tun, udp, 1420);
+    WgDevice d;
+    if (fast) {
+      d = WgDevice.start(own, tun, n.run(() -> UdpSocket.bind(Ip4.ANY, 51820, 4 << 20, false)), 1420);
+    } else {
+      DatagramChannel udp = n.run(() -> {
+        DatagramChannel ch = DatagramChannel.open();
+        ch.bind(new InetSocketAddress(51820));
+        return ch;
+      });
+      d = WgDevice.start(own, tun, udp, 1420);
+    }
     d.setPeers(List.of(new WgDevice.PeerConfig(other.publicKey(), Optional.empty(),
         Optional.of(new InetSocketAddress(c.host(o).underlayIp().toInetAddress(), 51820)),
         List.of(IpNet.parse("10.5." + o + ".0/24")), Duration.ZERO)));

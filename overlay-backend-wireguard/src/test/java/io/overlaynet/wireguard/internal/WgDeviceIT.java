@@ -1,10 +1,13 @@
 package io.overlaynet.wireguard.internal;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.overlaynet.ip.Ip4;
 import io.overlaynet.ip.IpNet;
+import io.overlaynet.netlink.NetNs;
 import io.overlaynet.netlink.TunDevice;
+import io.overlaynet.netlink.UdpSocket;
 import io.overlaynet.netlink.TunOptions;
 import io.overlaynet.netlink.testkit.TestCluster;
 import io.overlaynet.testing.Prerequisites;
@@ -63,20 +66,34 @@ class WgDeviceIT {
 
   /** Our device on h1: flannel-wg, its /32 and the Network's route, and h2 as its peer. */
   void startDevice(java.util.function.BooleanSupplier underLoad) throws Exception {
-    TunDevice tun = TunDevice.createIn(cluster.host(1).netns(), "flannel-wg", TunOptions.DEFAULT);
+    TunDevice tun = TunDevice.createIn(cluster.host(1).netns(), "flannel-wg",
+        TunOptions.DEFAULT.withVnetHeader(fastPath()));
     for (String[] cmd : new String[][] {{"ip", "addr", "add", "10.5.1.0/32", "dev", "flannel-wg"},
         {"ip", "link", "set", "flannel-wg", "mtu", "1420", "up"}, {"ip", "route", "add", "10.5.0.0/16", "dev", "flannel-wg"}}) {
       ok(host1(cmd));
     }
-    DatagramChannel udp = cluster.host(1).netns().run(() -> {
-      DatagramChannel ch = DatagramChannel.open();
-      ch.bind(new InetSocketAddress(cluster.host(1).underlayIp().toInetAddress(), PORT));
-      return ch;
-    });
-    device = WgDevice.start(ours, tun, udp, 1420, underLoad);
+    if (fastPath()) {
+      UdpSocket udp = cluster.host(1).netns().run(() -> UdpSocket.bind(cluster.host(1).underlayIp(), PORT, 4 << 20, false));
+      device = WgDevice.start(ours, tun, udp, 1420, underLoad);
+    } else {
+      DatagramChannel udp = cluster.host(1).netns().run(() -> {
+        DatagramChannel ch = DatagramChannel.open();
+        ch.bind(new InetSocketAddress(cluster.host(1).underlayIp().toInetAddress(), PORT));
+        return ch;
+      });
+      device = WgDevice.start(ours, tun, udp, 1420, underLoad);
+    }
     device.setPeers(List.of(new WgDevice.PeerConfig(its.publicKey(), Optional.empty(),
         Optional.of(new InetSocketAddress(cluster.host(2).underlayIp().toInetAddress(), PORT)),
         List.of(IpNet.parse("10.5.2.0/24")), Duration.ZERO)));
+  }
+
+  /**
+   * Whether our device runs its fast path (vnet header on the TUN device, batched socket) as the
+   * backend does; {@link WgDeviceFastPathIT} says yes, this class tests the plain path.
+   */
+  boolean fastPath() {
+    return false;
   }
 
   @AfterEach
@@ -120,6 +137,17 @@ class WgDeviceIT {
         "a 16 kB TCP exchange through the tunnel: " + reply.length() + " bytes came back");
     String dump = peer.dump();
     assertTrue(dump.contains(ours.publicKey().toBase64()), dump);
+  }
+
+  @Test
+  void bulkTransfersBothWaysArriveIntact() throws Exception {
+    assertTrue(host1("ping", "-c", "1", "-W", "5", "10.5.2.0").ok(), peer.log());
+    NetNs h1 = cluster.host(1).netns();
+    NetNs h2 = cluster.host(2).netns();
+    assertTrue(cluster.bulkTransfer(h1, h2, Ip4.parse("10.5.2.0"), 7010, 8 << 20), "8 MiB to wireguard-go intact");
+    assertTrue(cluster.bulkTransfer(h2, h1, Ip4.parse("10.5.1.0"), 7011, 8 << 20), "8 MiB from wireguard-go intact");
+    assertEquals(0, device.drops(WgDevice.Drop.TUN_MALFORMED));
+    assertEquals(0, device.drops(WgDevice.Drop.BAD_TRANSPORT));
   }
 
   @Test

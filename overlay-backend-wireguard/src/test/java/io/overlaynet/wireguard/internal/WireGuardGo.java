@@ -149,4 +149,12 @@ public final class WireGuardGo implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
   }
+
+  /** Returns the CPU time (user + system) wireguard-go used so far, from {@code /proc/<pid>/stat}. */
+  long cpuNanos() throws IOException {
+    String stat = Files.readString(Path.of("/proc/" + process.pid() + "/stat"));
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    // Fields 14 and 15 (utime, stime), counted after the command's closing parenthesis, in clock ticks of 10 ms.
+    return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L;
+  }
 }

@@ -437,6 +437,68 @@ public final class TestCluster implements AutoCloseable {
   }
 
   /**
+   * Sends {@code bytes} random bytes over TCP from {@code client} to a listener on
+   * {@code serverIp:port} in {@code server} and returns whether the SHA-256 the server computed
+   * matches the sender's: bulk traffic, so the kernel hands a tunnel full-size segments (and TSO
+   * super-packets where a device offloads). Bounded by 30 s.
+   *
+   * @throws IOException if a step fails or times out
+   */
+  public boolean bulkTransfer(NetNs client, NetNs server, IpAddress serverIp, int port, int bytes) throws IOException {
+    byte[] data = new byte[bytes];
+    new java.util.Random(port).nextBytes(data);
+    byte[] sent = sha256(data);
+    ServerSocket listener = server.run(() -> {
+      ServerSocket s = new ServerSocket();
+      s.setReuseAddress(true);
+      s.bind(new InetSocketAddress(serverIp.toInetAddress(), port));
+      s.setSoTimeout(20_000);
+      return s;
+    });
+    try (listener) {
+      CompletableFuture<byte[]> got = new CompletableFuture<>();
+      Thread reader = new Thread(() -> {
+        try (Socket s = listener.accept()) {
+          s.setSoTimeout(20_000);
+          java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+          byte[] buf = new byte[65536];
+          long total = 0;
+          for (int n; (n = s.getInputStream().read(buf)) > 0; ) {
+            md.update(buf, 0, n);
+            total += n;
+          }
+          got.complete(total == bytes ? md.digest() : new byte[0]);
+        } catch (IOException | java.security.NoSuchAlgorithmException e) {
+          got.completeExceptionally(e);
+        }
+      }, "testcluster-bulk-reader");
+      reader.setDaemon(true);
+      reader.start();
+      client.run(() -> {
+        try (Socket s = new Socket()) {
+          s.connect(new InetSocketAddress(serverIp.toInetAddress(), port), 5_000);
+          s.getOutputStream().write(data);
+        }
+        return null;
+      });
+      return java.util.Arrays.equals(sent, got.get(30, TimeUnit.SECONDS));
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IOException("bulk transfer to " + serverIp + ":" + port + " failed", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
+  }
+
+  private static byte[] sha256(byte[] data) {
+    try {
+      return java.security.MessageDigest.getInstance("SHA-256").digest(data);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
+  }
+
+  /**
    * Deletes every namespace of the cluster (and with them all devices, including veth pairs);
    * idempotent; failures are collected and do not stop the teardown.
    *
