@@ -105,6 +105,29 @@ final class ChaChaPoly {
     return true;
   }
 
+  /**
+   * Copies the key's eight words into {@code dst} (for a {@link ChaChaBatch}).
+   *
+   * @return false, copying nothing, if {@link #destroy} ran
+   */
+  boolean keyWords(int[] dst) {
+    if (destroyed) {
+      return false;
+    }
+    System.arraycopy(key, 0, dst, 0, 8);
+    return !destroyed;
+  }
+
+  /**
+   * Writes at {@code out[at, at + 16)} the tag of the ciphertext {@code buf[off, off + len)} with
+   * no associated data, under the 32-byte one-time key {@code oneTimeKey} (zeroed here).
+   */
+  static void tag(byte[] oneTimeKey, byte[] buf, int off, int len, byte[] out, int at) {
+    Poly1305 mac = new Poly1305(oneTimeKey);
+    authenticate(mac, null, buf, off, len);
+    mac.finish(out, at);
+  }
+
   /** Zeroes the key; sealing fails and opening refuses from now on. */
   void destroy() {
     destroyed = true;

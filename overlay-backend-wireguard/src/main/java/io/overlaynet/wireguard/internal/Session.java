@@ -111,6 +111,61 @@ final class Session {
   }
 
   /**
+   * Prepares the packet of {@code len} bytes at {@code buf[at + 16]} for sealing in a
+   * {@link ChaChaBatch}: writes the header before it and the padding after it, takes the next
+   * counter and copies the sending key's words into {@code key}.
+   *
+   * @return the counter, or -1 if the session was destroyed (nothing taken)
+   */
+  long reserve(byte[] buf, int at, int len, int[] key) {
+    int padded = len + Messages.padding(len, 0);
+    int content = at + Messages.TRANSPORT_CONTENT;
+    java.util.Arrays.fill(buf, content + len, content + padded, (byte) 0);
+    use.readLock().lock();
+    try {
+      if (destroyed || !sealer.keyWords(key)) {
+        return -1;
+      }
+      long counter = sendCounter.getAndIncrement();
+      ByteBuffer o = ByteBuffer.wrap(buf).order(ByteOrder.LITTLE_ENDIAN);
+      o.putInt(at, 4);
+      o.putInt(at + Messages.TRANSPORT_RECEIVER, keys.remoteIndex());
+      o.putLong(at + Messages.TRANSPORT_COUNTER, counter);
+      return counter;
+    } finally {
+      use.readLock().unlock();
+    }
+  }
+
+  /**
+   * Copies the receiving key's words into {@code key} (for a {@link ChaChaBatch}).
+   *
+   * @return false if the session was destroyed
+   */
+  boolean receiveKey(int[] key) {
+    use.readLock().lock();
+    try {
+      return !destroyed && opener.keyWords(key);
+    } finally {
+      use.readLock().unlock();
+    }
+  }
+
+  /**
+   * Records that a message with {@code counter} authenticated (a {@link ChaChaBatch} opened it):
+   * the replay window takes it, or refuses it as seen before or too old.
+   *
+   * @return whether it was new
+   */
+  boolean accept(long counter) {
+    if (Long.compareUnsigned(counter, Protocol.REJECT_AFTER_MESSAGES) >= 0 || !window.accept(counter)) {
+      return false;
+    }
+    confirmed = true;
+    return true;
+  }
+
+  /**
    * Opens the transport data message {@code msg[0, len)} (its receiver already matched) in place:
    * on success the padded packet is at {@link Messages#TRANSPORT_CONTENT}.
    *

@@ -264,17 +264,18 @@ public final class WgDevice implements AutoCloseable {
     int hdr = vnet ? TunDevice.VNET_HDR_SIZE : 0;
     ByteBuffer in = ByteBuffer.allocateDirect(hdr + 65535);
     byte[] out = new byte[65535 + Messages.TRANSPORT_OVERHEAD + Protocol.PADDING_MULTIPLE];
-    ByteBuffer outView = ByteBuffer.wrap(out);
+    Outbox box = new Outbox();
     while (!closed) {
       try {
         int n = tun.read(in.clear(), 1000);
         for (int batch = 1; n > 0; batch++) {
-          fromTun(in, hdr, n, out, outView);
+          fromTun(in, hdr, n, out, box);
           if (batch == TUN_BATCH) {
             break;
           }
           n = tun.read(in.clear(), 0);
         }
+        box.flush();
         wire.flush();
         if (n < 0) {
           return; // closed
@@ -287,8 +288,11 @@ public final class WgDevice implements AutoCloseable {
     }
   }
 
-  /** One read of {@code n} bytes (a vnet header of {@code hdr} bytes first). */
-  private void fromTun(ByteBuffer in, int hdr, int n, byte[] out, ByteBuffer outView) throws IOException {
+  /**
+   * One read of {@code n} bytes (a vnet header of {@code hdr} bytes first): each packet goes into
+   * the outbox's next slot (or, larger than a slot, into {@code out} and is sealed alone).
+   */
+  private void fromTun(ByteBuffer in, int hdr, int n, byte[] out, Outbox box) throws IOException {
     int len = n - hdr;
     if (len <= 0) {
       return;
@@ -303,8 +307,14 @@ public final class WgDevice implements AutoCloseable {
       if (hdr > 0 && (in.get(0) & Gso.F_NEEDS_CSUM) != 0) {
         Gso.finishChecksum(in, hdr, len, Gso.u16le(in, 6), Gso.u16le(in, 8));
       }
-      in.get(hdr, out, Messages.TRANSPORT_CONTENT, len);
-      p.send(out, len);
+      if (box.fits(len)) {
+        int at = box.slot();
+        in.get(hdr, box.buf, at + Messages.TRANSPORT_CONTENT, len);
+        p.send(box.buf, at, len, box);
+      } else {
+        in.get(hdr, out, Messages.TRANSPORT_CONTENT, len);
+        p.send(out, 0, len, null);
+      }
       return;
     }
     int headers = Gso.tcpHeaders(in, hdr, len);
@@ -314,20 +324,156 @@ public final class WgDevice implements AutoCloseable {
       return;
     }
     int segments = Gso.segments(len - headers, mss);
+    boolean fits = box.fits(headers + mss);
+    ByteBuffer outView = fits ? box.view : ByteBuffer.wrap(out);
     for (int i = 0; i < segments; i++) {
-      int segment = Gso.tcpSegment(in, hdr, len, headers, mss, i, outView, Messages.TRANSPORT_CONTENT);
-      p.send(out, segment);
+      int at = fits ? box.slot() : 0;
+      int segment = Gso.tcpSegment(in, hdr, len, headers, mss, i, outView, at + Messages.TRANSPORT_CONTENT);
+      p.send(outView.array(), at, segment, fits ? box : null);
     }
+  }
+
+  /** Message slots per outbox or inbox: what is sealed or opened together. */
+  private static final int BOX_SLOTS = 64;
+
+  /**
+   * The TUN thread's messages being prepared: each packet lands in a slot, its peer reserves a
+   * counter for it, and {@link #flush} seals them all at once ({@link ChaChaBatch}) and hands
+   * them to the wire.
+   */
+  private final class Outbox {
+    final int slotBytes = align(mtu + Messages.TRANSPORT_OVERHEAD + Protocol.PADDING_MULTIPLE);
+    final byte[] buf = new byte[BOX_SLOTS * slotBytes];
+    final ByteBuffer view = ByteBuffer.wrap(buf);
+    final ChaChaBatch batch = new ChaChaBatch(BOX_SLOTS, BOX_SLOTS * ChaChaBatch.blocks(slotBytes));
+    final InetSocketAddress[] to = new InetSocketAddress[BOX_SLOTS];
+    final int[] at = new int[BOX_SLOTS];
+    final int[] length = new int[BOX_SLOTS];
+    final int[] key = new int[8];
+    int count;
+
+    /** Whether a packet of {@code len} bytes fits in a slot. */
+    boolean fits(int len) {
+      return len + Messages.TRANSPORT_OVERHEAD + Protocol.PADDING_MULTIPLE <= slotBytes;
+    }
+
+    /** The offset of the next free slot's message (its packet goes 16 bytes further); flushes first if none is free. */
+    int slot() throws IOException {
+      if (count == BOX_SLOTS) {
+        flush();
+      }
+      return count * slotBytes;
+    }
+
+    /** Takes the packet of {@code len} bytes at {@code buf[off + 16]} (a slot) for {@code session} to {@code dest}. */
+    void add(Session session, int off, int len, InetSocketAddress dest) {
+      long counter = session.reserve(buf, off, len, key);
+      if (counter < 0) {
+        return; // retired between the choice and now: lost, as on any rekey race
+      }
+      int padded = len + Messages.padding(len, 0);
+      batch.add(key, counter, buf, off + Messages.TRANSPORT_CONTENT, padded);
+      to[count] = dest;
+      at[count] = off;
+      length[count] = Messages.TRANSPORT_CONTENT + padded + ChaChaPoly.TAG_LEN;
+      count++;
+    }
+
+    void flush() throws IOException {
+      if (count == 0) {
+        return;
+      }
+      batch.seal();
+      java.util.Arrays.fill(key, 0);
+      for (int i = 0; i < count; i++) {
+        wire.queue(buf, at[i], length[i], to[i]);
+        to[i] = null;
+      }
+      count = 0;
+    }
+  }
+
+  /**
+   * The socket thread's transport messages of one receive: each is copied into a slot with its
+   * session's key, {@link #flush} opens them all at once and then, in order, checks each against
+   * the replay window and its peer and hands its packet to the TUN writer.
+   */
+  private final class Inbox {
+    final int slotBytes = align(mtu + Messages.TRANSPORT_OVERHEAD + Protocol.PADDING_MULTIPLE);
+    final byte[] buf = new byte[BOX_SLOTS * slotBytes];
+    final ChaChaBatch batch = new ChaChaBatch(BOX_SLOTS, BOX_SLOTS * ChaChaBatch.blocks(slotBytes));
+    final Peer[] peer = new Peer[BOX_SLOTS];
+    final Session[] session = new Session[BOX_SLOTS];
+    final long[] counter = new long[BOX_SLOTS];
+    final InetSocketAddress[] source = new InetSocketAddress[BOX_SLOTS];
+    final int[] length = new int[BOX_SLOTS];
+    final boolean[] opened = new boolean[BOX_SLOTS];
+    final int[] key = new int[8];
+    int count;
+
+    boolean fits(int len) {
+      return len <= slotBytes;
+    }
+
+    /** Takes the message {@code msg[0, len)} for {@code s} of {@code p}, from {@code from}; flushes first if full. */
+    void add(Peer p, Session s, byte[] msg, int len, InetSocketAddress from, TunWriter toTun) throws IOException {
+      if (count == BOX_SLOTS) {
+        flush(toTun);
+      }
+      if (!s.receiveKey(key)) {
+        drop(Drop.UNKNOWN_INDEX);
+        return;
+      }
+      int off = count * slotBytes;
+      System.arraycopy(msg, 0, buf, off, len);
+      long c = ByteBuffer.wrap(buf).order(ByteOrder.LITTLE_ENDIAN).getLong(off + Messages.TRANSPORT_COUNTER);
+      batch.add(key, c, buf, off + Messages.TRANSPORT_CONTENT, len - Messages.TRANSPORT_CONTENT);
+      peer[count] = p;
+      session[count] = s;
+      counter[count] = c;
+      source[count] = from;
+      length[count] = len;
+      count++;
+    }
+
+    void flush(TunWriter toTun) throws IOException {
+      if (count == 0) {
+        return;
+      }
+      batch.open(opened);
+      java.util.Arrays.fill(key, 0);
+      for (int i = 0; i < count; i++) {
+        int off = i * slotBytes;
+        if (!opened[i] || !session[i].accept(counter[i])) {
+          drop(Drop.BAD_TRANSPORT);
+        } else {
+          int n = peer[i].opened(session[i], buf, off, length[i] - Messages.TRANSPORT_OVERHEAD, source[i]);
+          if (n > 0) {
+            toTun.packet(buf, off + Messages.TRANSPORT_CONTENT, n);
+          }
+        }
+        peer[i] = null;
+        session[i] = null;
+        source[i] = null;
+      }
+      count = 0;
+    }
+  }
+
+  private static int align(int v) {
+    return (v + 63) & ~63;
   }
 
   // ------------------------------------------------------------------ peers -> TUN
 
   private void udpLoop() {
     TunWriter writer = new TunWriter(tun);
-    Wire.Sink sink = (msg, len, from) -> receive(msg, len, from, writer);
+    Inbox box = new Inbox();
+    Wire.Sink sink = (msg, len, from) -> receive(msg, len, from, box, writer);
     while (!closed) {
       try {
         boolean open = wire.receive(sink);
+        box.flush(writer);
         writer.flush();
         if (!open) {
           return;
@@ -340,7 +486,7 @@ public final class WgDevice implements AutoCloseable {
     }
   }
 
-  private void receive(byte[] msg, int len, Wire.Source source, TunWriter toTun) throws IOException {
+  private void receive(byte[] msg, int len, Wire.Source source, Inbox box, TunWriter toTun) throws IOException {
     ByteBuffer b = ByteBuffer.wrap(msg, 0, len);
     if (Messages.check(b, 0, len) != null) {
       drop(Drop.MALFORMED);
@@ -358,7 +504,7 @@ public final class WgDevice implements AutoCloseable {
         }
       }
       case 3 -> onCookieReply(b, len);
-      default -> onTransport(msg, len, source, toTun);
+      default -> onTransport(msg, len, source, box, toTun);
     }
   }
 
@@ -429,14 +575,30 @@ public final class WgDevice implements AutoCloseable {
     }
   }
 
-  private void onTransport(byte[] msg, int len, Wire.Source from, TunWriter toTun) throws IOException {
+  private void onTransport(byte[] msg, int len, Wire.Source from, Inbox box, TunWriter toTun) throws IOException {
     int receiver = ByteBuffer.wrap(msg).order(ByteOrder.LITTLE_ENDIAN).getInt(Messages.TRANSPORT_RECEIVER);
     Peer p = indices.get(receiver);
     if (p == null) {
       drop(Drop.UNKNOWN_INDEX);
       return;
     }
-    int n = p.deliver(receiver, msg, len, from);
+    Session s = p.receiving(receiver);
+    if (s == null) {
+      drop(Drop.UNKNOWN_INDEX);
+      return;
+    }
+    InetSocketAddress e = p.endpoint;
+    InetSocketAddress source = from.is(e) ? e : from.address();
+    if (box.fits(len)) {
+      box.add(p, s, msg, len, source, toTun);
+      return;
+    }
+    int n = s.openInPlace(msg, 0, len);
+    if (n < 0) {
+      drop(Drop.BAD_TRANSPORT);
+      return;
+    }
+    n = p.opened(s, msg, 0, n, source);
     if (n > 0) {
       toTun.packet(msg, Messages.TRANSPORT_CONTENT, n);
     }
@@ -477,7 +639,8 @@ public final class WgDevice implements AutoCloseable {
     final PublicKey key;
     final CookieJar jar;
     PeerConfig config;
-    InetSocketAddress endpoint;
+    /** Written under the lock; read without it where a stale value only costs a comparison. */
+    volatile InetSocketAddress endpoint;
     Session current;
     Session previous;
     /** A responder's session, until the initiator sends with it. */
@@ -510,7 +673,7 @@ public final class WgDevice implements AutoCloseable {
      * must have room for the padding and tag after it), or queues it while a handshake runs. The
      * lock covers the choice of session; sealing runs outside it.
      */
-    void send(byte[] buf, int len) throws IOException {
+    void send(byte[] buf, int at, int len, Outbox box) throws IOException {
       Session s;
       InetSocketAddress to;
       synchronized (this) {
@@ -518,7 +681,7 @@ public final class WgDevice implements AutoCloseable {
         s = current;
         to = endpoint;
         if (s == null || !s.canSend(now) || to == null) {
-          enqueue(buf, len, now);
+          enqueue(buf, at, len, now);
           return;
         }
         lastSent = now;
@@ -526,16 +689,20 @@ public final class WgDevice implements AutoCloseable {
           initiate(now, false);
         }
       }
+      if (box != null) {
+        box.add(s, at, len, to);
+        return;
+      }
       int n;
       try {
-        n = s.sealInPlace(buf, 0, len);
+        n = s.sealInPlace(buf, at, len);
       } catch (IllegalStateException retired) {
         return; // retired between the choice and the sealing: lost, as on any rekey race
       }
-      wire.queue(buf, 0, n, to);
+      wire.queue(buf, at, n, to);
     }
 
-    private void enqueue(byte[] buf, int len, long now) throws IOException {
+    private void enqueue(byte[] buf, int at, int len, long now) throws IOException {
       if (endpoint == null) {
         drop(Drop.NO_ENDPOINT);
         return;
@@ -544,7 +711,7 @@ public final class WgDevice implements AutoCloseable {
         queue.poll();
         drop(Drop.QUEUE_FULL);
       }
-      queue.add(Arrays.copyOfRange(buf, Messages.TRANSPORT_CONTENT, Messages.TRANSPORT_CONTENT + len));
+      queue.add(Arrays.copyOfRange(buf, at + Messages.TRANSPORT_CONTENT, at + Messages.TRANSPORT_CONTENT + len));
       initiate(now, false);
     }
 
@@ -629,57 +796,47 @@ public final class WgDevice implements AutoCloseable {
       current = s;
     }
 
+    /** Returns the session for local index {@code index} if it still takes messages, else null. */
+    synchronized Session receiving(int index) {
+      Session s = sessionFor(index);
+      return s != null && s.canReceive(System.nanoTime()) ? s : null;
+    }
+
     /**
-     * Opens the transport message {@code msg[0, len)} for local index {@code index} in place.
-     * The lock covers finding the session and what follows from the message (roaming,
-     * confirming a responder's session); opening runs outside it.
+     * What follows from a transport message of {@code s} that authenticated and was new (its
+     * padded packet of {@code n} bytes at {@code msg[at + 16]}) from {@code source}: roaming,
+     * confirming a responder's session, the packet's checks.
      *
-     * @return the length of the packet now at {@code msg[16]}, to go to the TUN device; 0 for a
-     *     keepalive; -1 if dropped (counted)
+     * @return the length of the packet to go to the TUN device; 0 for a keepalive; -1 if dropped (counted)
      */
-    int deliver(int index, byte[] msg, int len, Wire.Source from) throws IOException {
+    synchronized int opened(Session s, byte[] msg, int at, int n, InetSocketAddress source) throws IOException {
       long now = System.nanoTime();
-      Session s;
-      synchronized (this) {
-        s = sessionFor(index);
-        if (s == null || !s.canReceive(now)) {
-          drop(Drop.UNKNOWN_INDEX);
-          return -1;
+      if (!source.equals(endpoint)) {
+        endpoint = source; // roaming: the last authenticated source
+      }
+      lastReceived = now;
+      if (s == next) {
+        next = null;
+        install(s);
+        // Packets queued while the handshake ran can go now.
+        byte[] out = new byte[65535 + Messages.TRANSPORT_OVERHEAD + Protocol.PADDING_MULTIPLE];
+        while (!queue.isEmpty()) {
+          int m = current.seal(ByteBuffer.wrap(queue.poll()), out);
+          transmit(out, m, endpoint);
+          lastSent = now;
         }
       }
-      int n = s.openInPlace(msg, 0, len);
-      if (n < 0) {
-        drop(Drop.BAD_TRANSPORT);
+      if (n == 0) {
+        return 0; // a keepalive
+      }
+      ByteBuffer packet = ByteBuffer.wrap(msg, at + Messages.TRANSPORT_CONTENT, n);
+      int length = ipLength(packet);
+      if (length <= 0 || length > n || routes.lookup(packet, true) != this) {
+        drop(Drop.NOT_ALLOWED);
         return -1;
       }
-      synchronized (this) {
-        if (!from.is(endpoint)) {
-          endpoint = from.address(); // roaming: the last authenticated source
-        }
-        lastReceived = now;
-        if (s == next) {
-          next = null;
-          install(s);
-          // Packets queued while the handshake ran can go now.
-          byte[] out = new byte[65535 + Messages.TRANSPORT_OVERHEAD + Protocol.PADDING_MULTIPLE];
-          while (!queue.isEmpty()) {
-            int m = current.seal(ByteBuffer.wrap(queue.poll()), out);
-            transmit(out, m, endpoint);
-            lastSent = now;
-          }
-        }
-        if (n == 0) {
-          return 0; // a keepalive
-        }
-        ByteBuffer packet = ByteBuffer.wrap(msg, Messages.TRANSPORT_CONTENT, n);
-        int length = ipLength(packet);
-        if (length <= 0 || length > n || routes.lookup(packet, true) != this) {
-          drop(Drop.NOT_ALLOWED);
-          return -1;
-        }
-        lastReceivedData = now;
-        return length;
-      }
+      lastReceivedData = now;
+      return length;
     }
 
     private Session sessionFor(int index) {
