@@ -148,7 +148,9 @@ public final class WireGuardBackend implements Backend {
       DatagramChannel udp6 = null;
       if (mainDevice) {
         // separate and ipv4: IPv4 peers only; ipv6 and auto: one socket for both families ([::], dual stack).
-        boolean v4Only = cfg.mode() == WireGuardConfig.Mode.SEPARATE || cfg.mode() == WireGuardConfig.Mode.IPV4;
+        boolean v4Only = cfg.mode() == WireGuardConfig.Mode.SEPARATE || cfg.mode() == WireGuardConfig.Mode.IPV4
+            // auto on a JVM without IPv6 sockets: its peers all go over IPv4 then.
+            || (cfg.mode() == WireGuardConfig.Mode.AUTO && !ipv6Sockets());
         udp = bind(v4Only ? StandardProtocolFamily.INET : StandardProtocolFamily.INET6, cfg.listenPort(), opened);
       }
       if (v6Device) {
@@ -209,6 +211,14 @@ public final class WireGuardBackend implements Backend {
       attrs = attrs.withBackendV6Data(PeerPlan.LeaseData.json(key, cfg.v6DataPort()));
     }
     return attrs;
+  }
+
+  private static boolean ipv6Sockets() {
+    try (DatagramChannel ch = DatagramChannel.open(StandardProtocolFamily.INET6)) {
+      return true;
+    } catch (IOException | UnsupportedOperationException e) {
+      return false;
+    }
   }
 
   private static DatagramChannel bind(StandardProtocolFamily family, int port, List<AutoCloseable> opened) {

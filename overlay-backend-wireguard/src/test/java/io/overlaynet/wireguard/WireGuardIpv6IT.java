@@ -39,13 +39,16 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The wireguard backend over IPv6 (issue 16): two of our nodes on an underlay with
  * {@code 192.0.2.1N/24} and {@code 2001:db8::1N/64}, in a dual-stack network in separate mode
  * ({@code flannel-wg} and {@code flannel-wg-v6}), an IPv6-only network (with a wireguard-go node
  * as a flannel node's {@code flannel-wg-v6}), and auto mode choosing the IPv6 underlay; devices,
- * addresses and routes read back from the kernel, pings over each device.
+ * and {@code ipv4} / {@code ipv6} modes with one device for both families; devices, addresses and
+ * routes read back from the kernel, pings over each device.
  */
 @Tag("privileged")
 class WireGuardIpv6IT {
@@ -248,6 +251,26 @@ class WireGuardIpv6IT {
     assertPings(1, l2.subnet().address());
     assertPings(1, l2.ipv6Subnet().orElseThrow().address());
     assertPings(2, l1.subnet().address());
+    assertTrue(agents.get(0).dataPlane().peers().get(0).inSync(), agents.get(0).dataPlane().toString());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"ipv4", "ipv6"})
+  void ipv4AndIpv6ModesCarryBothFamiliesOnFlannelWgOverTheirUnderlay(String mode) throws Exception {
+    cluster(2, DUAL + ",\"Backend\":{\"Type\":\"wireguard\",\"Mode\":\"" + mode + "\"}");
+    Lease l1 = startAgent(1);
+    Lease l2 = startAgent(2);
+    assertFalse(hasLink(1, "flannel-wg-v6"), "one device in " + mode + " mode");
+    assertEquals("mtu 1420 addrs [" + l2.subnet().address() + "/32, " + l2.ipv6Subnet().orElseThrow().address()
+        + "/128] routes [10.5.0.0/16, fd00:5::/56]", kernelView(2, "flannel-wg"));
+    // Public addresses of both families: the mode alone picks the endpoint.
+    String endpoint = mode.equals("ipv4") ? "192.0.2.12:51820" : "[2001:db8::12]:51820";
+    String p = peers(0);
+    assertTrue(p.contains("flannel-wg peer " + key(l2, true) + " endpoint " + endpoint + " allowed-ips "
+        + l2.subnet() + "," + l2.ipv6Subnet().orElseThrow()), p);
+    assertPings(1, l2.subnet().address());
+    assertPings(1, l2.ipv6Subnet().orElseThrow().address());
+    assertPings(2, l1.ipv6Subnet().orElseThrow().address());
     assertTrue(agents.get(0).dataPlane().peers().get(0).inSync(), agents.get(0).dataPlane().toString());
   }
 }
