@@ -94,10 +94,13 @@ final class PeerPlan {
     boolean has4 = !lease.subnet().isEmpty();
     boolean has6 = lease.ipv6Subnet().isPresent();
     WireGuardConfig cfg = local.config();
-    Optional<LeaseData> data4 = has4 ? decode(lease.attrs().backendData(), "BackendData", errors) : Optional.empty();
-    Optional<LeaseData> data6 = has6 ? decode(lease.attrs().backendV6Data(), "BackendV6Data", errors)
-        : Optional.empty();
-    if (cfg.mode() == Mode.SEPARATE) {
+    boolean separate = cfg.mode() == Mode.SEPARATE;
+    // In separate mode a family without its device here needs no data (a dual-stack lease seen by an IPv4-only node).
+    Optional<LeaseData> data4 = has4 && (!separate || local.mainDevice())
+        ? decode(lease.attrs().backendData(), "BackendData", errors) : Optional.empty();
+    Optional<LeaseData> data6 = has6 && (!separate || local.v6Device())
+        ? decode(lease.attrs().backendV6Data(), "BackendV6Data", errors) : Optional.empty();
+    if (separate) {
       Optional<WgDevice.PeerConfig> main = Optional.empty();
       Optional<WgDevice.PeerConfig> v6 = Optional.empty();
       if (local.mainDevice() && data4.isPresent()) {

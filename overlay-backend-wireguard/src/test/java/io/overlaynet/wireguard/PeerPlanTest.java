@@ -94,6 +94,17 @@ class PeerPlanTest {
   }
 
   @Test
+  void aFamilyThisNodeDoesNotCarryNeedsNoData() {
+    // An IPv4-only node (no flannel-wg-v6) and a dual-stack lease without BackendV6Data.
+    Lease l = new Lease(S4, Optional.of(S6), LeaseAttrs.of(Ip4.parse("192.0.2.12")).withBackend("wireguard",
+        data(51820)), Optional.empty());
+    PeerPlan.Peers p = PeerPlan.of(l, local("separate", true, false, true, null));
+    assertTrue(p.main().isPresent());
+    assertTrue(p.errors().isEmpty(), p.errors().toString());
+    assertEquals(List.of("no BackendV6Data"), PeerPlan.of(l, SEPARATE).errors());
+  }
+
+  @Test
   void aNodeWithoutIpv4HasNoFlannelWgPeer() {
     PeerPlan.Local v6only = local("separate", false, true, false, "2001:db8::11");
     PeerPlan.Peers p = PeerPlan.of(lease("0.0.0.0", "2001:db8::12", false, true, 0, 51821), v6only);
