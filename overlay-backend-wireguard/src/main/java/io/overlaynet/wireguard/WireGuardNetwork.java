@@ -11,11 +11,13 @@ import io.overlaynet.wireguard.internal.PublicKey;
 import io.overlaynet.wireguard.internal.WgDevice;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -138,7 +140,7 @@ final class WireGuardNetwork implements Network {
    * Per remote lease and device: its peer in the device (public key, endpoint, allowed IPs; MISSING
    * if the device has no such peer) and whether a session is up (a handshake completed; MISSING
    * until the first packet for the peer makes one, or when handshakes fail). A lease that does not
-   * give a peer it should says why.
+   * give a peer it should says why; a peer a device holds for no current lease is STALE.
    */
   @Override
   public synchronized DataPlaneView dataPlane() {
@@ -164,7 +166,16 @@ final class WireGuardNetwork implements Network {
       });
       out.add(new PeerStatus(l, entries, Optional.ofNullable(errors.get(l.key()))));
     }
-    return new DataPlaneView(out, List.of());
+    // What a device holds that no current lease asks for (a removed lease's peer left behind).
+    List<DataPlaneEntry> stale = new ArrayList<>();
+    planes().forEach(p -> {
+      Set<PublicKey> wanted = new HashSet<>();
+      leases.keySet().forEach(k -> Optional.ofNullable(p.peers.get(k)).ifPresent(c -> wanted.add(c.publicKey())));
+      states.get(p).values().stream().filter(s -> !wanted.contains(s.publicKey())).forEach(s -> stale.add(
+          new DataPlaneEntry("peer", p.name + " peer " + s.publicKey().toBase64() + " endpoint "
+              + s.endpoint().map(WireGuardNetwork::endpointText).orElse("-"), DataPlaneEntry.Drift.STALE)));
+    });
+    return new DataPlaneView(out, stale);
   }
 
   /** {@code 192.0.2.12:51820} or {@code [2001:db8::12]:51821}, as {@code wg} prints endpoints. */

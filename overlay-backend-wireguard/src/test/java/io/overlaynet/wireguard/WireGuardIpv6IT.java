@@ -197,6 +197,12 @@ class WireGuardIpv6IT {
     // Both devices go with the agent, as flanneld deletes them on shutdown.
     agents.remove(1).close();
     assertFalse(hasLink(2, "flannel-wg") || hasLink(2, "flannel-wg-v6"), "devices gone after the agent stopped");
+
+    // Then h2's lease goes: its peers leave both of h1's devices (read from the devices: nothing stale).
+    assertTrue(store.delete(PREFIX + "/subnets/" + l2.key()));
+    ClusterFixture.await("h2's peers gone from h1", Duration.ofSeconds(5),
+        () -> agents.get(0).dataPlane().peers().isEmpty());
+    assertEquals(List.of(), agents.get(0).dataPlane().stale());
   }
 
   @Test
