@@ -88,7 +88,7 @@ final class DemoCommand implements Callable<Integer> {
       return 2;
     }
     if ((dualStack || ipv6Only) && backend.equals("udp")) {
-      System.err.println("demo: the udp backend carries IPv4 only, as flannel's: use vxlan or host-gw with "
+      System.err.println("demo: the udp backend carries IPv4 only, as flannel's: use vxlan, host-gw or wireguard with "
           + (dualStack ? "--dual-stack" : "--ipv6-only"));
       return 2;
     }
