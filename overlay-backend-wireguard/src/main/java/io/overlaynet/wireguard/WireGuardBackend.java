@@ -183,7 +183,8 @@ public final class WireGuardBackend implements Backend {
         v6 = new WireGuardNetwork.Plane(DEVICE_V6, WgDevice.start(key, tun6, udp6, mtu));
         opened.add(v6.device);
       }
-      log.info("wireguard: {} up (MTU {}, mode {}, public key {})", current, mtu, cfg.mode().wire(), key.publicKey());
+      log.info("wireguard: {} up (MTU {}, mode {}, public key {})", mainDevice && v6Device ? DEVICE + " and " + DEVICE_V6
+          : current, mtu, cfg.mode().wire(), key.publicKey());
       PeerPlan.Local local = new PeerPlan.Local(cfg, mainDevice, v6Device,
           config.enableIpv4() && !ext.extAddr().isUnspecified(), ext.extV6Addr());
       return new WireGuardNetwork(lease, mtu, local, main, v6);
