@@ -87,13 +87,8 @@ final class DemoCommand implements Callable<Integer> {
       System.err.println("demo: --dual-stack and --ipv6-only exclude each other");
       return 2;
     }
-    if ((dualStack || ipv6Only) && backend.equals("wireguard")) {
-      System.err.println("demo: overlaynet's wireguard backend carries IPv4 only so far: use vxlan or host-gw with "
-          + (dualStack ? "--dual-stack" : "--ipv6-only"));
-      return 2;
-    }
     if ((dualStack || ipv6Only) && backend.equals("udp")) {
-      System.err.println("demo: the udp backend carries IPv4 only, as flannel's: use vxlan or host-gw with "
+      System.err.println("demo: the udp backend carries IPv4 only, as flannel's: use vxlan, host-gw or wireguard with "
           + (dualStack ? "--dual-stack" : "--ipv6-only"));
       return 2;
     }

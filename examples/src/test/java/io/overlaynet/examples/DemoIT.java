@@ -54,7 +54,7 @@ class DemoIT {
 
   /** Issue 14: both families, and IPv6 only, through the agent's own interface choice. */
   @ParameterizedTest
-  @ValueSource(strings = {"vxlan", "host-gw"})
+  @ValueSource(strings = {"vxlan", "host-gw", "wireguard"})
   void dualStackAndIpv6Only(String backend) throws Exception {
     String p = "ovldit6" + backend.charAt(0);
     String dual = demo(0, "demo", "--backend", backend, "--hosts", "3", "--prefix", p + "d", "--dual-stack");

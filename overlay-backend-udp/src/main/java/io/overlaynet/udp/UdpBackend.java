@@ -93,10 +93,10 @@ public final class UdpBackend implements Backend {
     ExternalInterface ext = context.externalInterface();
     if (!config.enableIpv4()) {
       throw new NetworkConfigException("the udp backend carries IPv4 only, as flannel's; the config disables IPv4:"
-          + " use vxlan or host-gw for an IPv6-only network");
+          + " use vxlan, host-gw or wireguard for an IPv6-only network");
     }
     if (config.enableIpv6()) {
-      log.warn("the udp backend carries IPv4 only, as flannel's: IPv6 is not carried (vxlan and host-gw carry both)");
+      log.warn("the udp backend carries IPv4 only, as flannel's: IPv6 is not carried (vxlan, host-gw and wireguard carry both)");
     }
     int port = config.backend().getInt("Port", DEFAULT_PORT);
     if (port < 1 || port > 65535) {

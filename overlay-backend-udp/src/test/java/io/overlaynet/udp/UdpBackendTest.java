@@ -31,7 +31,7 @@ class UdpBackendTest {
         "10.5.1.0/24");
     NetworkConfigException e = assertThrows(NetworkConfigException.class, () -> UdpBackend.create().register(
         new BackendContext(sm, sm.config, ExternalInterface.ipv4("eth0", 2, 1500, Ip4.parse("192.0.2.11")))));
-    assertTrue(e.getMessage().contains("IPv4 only") && e.getMessage().contains("vxlan or host-gw"), e.getMessage());
+    assertTrue(e.getMessage().contains("IPv4 only") && e.getMessage().contains("vxlan, host-gw or wireguard"), e.getMessage());
     assertTrue(sm.acquired.isEmpty(), "no lease is taken");
   }
 

@@ -1,7 +1,5 @@
 package io.overlaynet.wireguard;
 
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import io.overlaynet.DataPlaneEntry;
 import io.overlaynet.DataPlaneView;
 import io.overlaynet.Lease;
@@ -9,51 +7,63 @@ import io.overlaynet.LeaseEvent;
 import io.overlaynet.Network;
 import io.overlaynet.PeerStatus;
 import io.overlaynet.TrafficStats;
-import io.overlaynet.ip.IpNet;
-import io.overlaynet.wireguard.internal.PresharedKey;
 import io.overlaynet.wireguard.internal.PublicKey;
 import io.overlaynet.wireguard.internal.WgDevice;
-import java.net.InetSocketAddress;
-import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The registered wireguard backend of one node: keeps one WireGuard peer per remote wireguard
- * lease (its public key and port from {@code BackendData}, endpoint {@code PublicIP:Port}, allowed
- * IPs its subnet) and hands the whole set to the device on every change. A lease whose
- * {@code BackendData} does not decode is skipped with an error and changes nothing else.
+ * The registered wireguard backend of one node: per remote wireguard lease the peers
+ * {@link PeerPlan} says (one on {@code flannel-wg}, and in separate mode one on
+ * {@code flannel-wg-v6}), handed as a whole set to each device on every change. A lease whose
+ * data does not give a peer it should is reported with the reason and changes nothing else.
  */
 final class WireGuardNetwork implements Network {
 
   private static final Logger log = LoggerFactory.getLogger(WireGuardNetwork.class);
 
+  /** One WireGuard device and its peers, by lease key; guarded by the network. */
+  static final class Plane {
+    final String name;
+    final WgDevice device;
+    final Map<String, WgDevice.PeerConfig> peers = new LinkedHashMap<>();
+
+    Plane(String name, WgDevice device) {
+      this.name = name;
+      this.device = device;
+    }
+  }
+
   private final Lease lease;
   private final int mtu;
-  private final int port;
-  private final WgDevice device;
-  private final Optional<PresharedKey> psk;
-  private final Duration keepalive;
-  /** The remote leases' peers, by lease key; guarded by this. */
-  private final Map<String, WgDevice.PeerConfig> peers = new LinkedHashMap<>();
+  private final PeerPlan.Local local;
+  /** {@code flannel-wg}, or null (separate mode without IPv4). */
+  private final Plane main;
+  /** {@code flannel-wg-v6}, or null (not separate mode, or no IPv6). */
+  private final Plane v6;
   /** Every remote lease, for {@link #dataPlane()}; guarded by this. */
   private final Map<String, Lease> leases = new LinkedHashMap<>();
-  /** Why a lease has no peer (its BackendData); guarded by this. */
+  /** Why a lease lacks a peer it should have; guarded by this. */
   private final Map<String, String> errors = new LinkedHashMap<>();
   private volatile boolean closed;
 
-  WireGuardNetwork(Lease lease, int mtu, int port, WgDevice device, Optional<PresharedKey> psk, Duration keepalive) {
+  WireGuardNetwork(Lease lease, int mtu, PeerPlan.Local local, Plane main, Plane v6) {
     this.lease = lease;
     this.mtu = mtu;
-    this.port = port;
-    this.device = device;
-    this.psk = psk;
-    this.keepalive = keepalive;
+    this.local = local;
+    this.main = main;
+    this.v6 = v6;
   }
 
   @Override
@@ -66,9 +76,13 @@ final class WireGuardNetwork implements Network {
     return mtu;
   }
 
+  private Stream<Plane> planes() {
+    return Stream.of(main, v6).filter(p -> p != null);
+  }
+
   @Override
   public synchronized void onSnapshot(List<Lease> snapshot) {
-    peers.clear();
+    planes().forEach(p -> p.peers.clear());
     leases.clear();
     errors.clear();
     snapshot.forEach(this::add);
@@ -81,96 +95,116 @@ final class WireGuardNetwork implements Network {
       if (e.type() == LeaseEvent.Type.ADDED) {
         add(e.lease());
       } else {
-        peers.remove(e.lease().key());
-        leases.remove(e.lease().key());
-        errors.remove(e.lease().key());
+        remove(e.lease().key());
       }
     }
     apply();
+  }
+
+  private void remove(String key) {
+    planes().forEach(p -> p.peers.remove(key));
+    leases.remove(key);
+    errors.remove(key);
   }
 
   private void add(Lease l) {
     if (l.key().equals(lease.key())) {
       return;
     }
+    remove(l.key());
     leases.put(l.key(), l);
-    errors.remove(l.key());
     if (!WireGuardBackend.TYPE.equals(l.attrs().backendType())) {
-      peers.remove(l.key());
       return;
     }
-    try {
-      peers.put(l.key(), peerOf(l));
-    } catch (RuntimeException e) {
-      peers.remove(l.key());
-      errors.put(l.key(), "BackendData does not decode: " + e.getMessage());
-      log.error("wireguard: ignoring the lease of {}: its BackendData does not decode: {}", l.subnetsText(),
-          e.getMessage());
+    PeerPlan.Peers peers = PeerPlan.of(l, local);
+    if (main != null) {
+      peers.main().ifPresent(c -> main.peers.put(l.key(), c));
     }
-  }
-
-  /** {@code {"PublicKey":"<base64>","Port":51820}}; without {@code Port} (flanneld v0.20.2), ours. */
-  private WgDevice.PeerConfig peerOf(Lease l) {
-    JsonObject data = JsonParser.parseString(l.attrs().backendData().orElseThrow(
-        () -> new IllegalArgumentException("no BackendData"))).getAsJsonObject();
-    if (!data.has("PublicKey")) {
-      throw new IllegalArgumentException("no PublicKey");
+    if (v6 != null) {
+      peers.v6().ifPresent(c -> v6.peers.put(l.key(), c));
     }
-    PublicKey key = PublicKey.parse(data.get("PublicKey").getAsString());
-    int peerPort = data.has("Port") ? data.get("Port").getAsInt() : port;
-    if (peerPort < 1 || peerPort > 65535) {
-      throw new IllegalArgumentException("Port out of range: " + peerPort);
+    if (!peers.errors().isEmpty()) {
+      String why = String.join("; ", peers.errors());
+      errors.put(l.key(), why);
+      log.error("wireguard: the lease of {} gives no or not every peer: {}", l.subnetsText(), why);
     }
-    InetSocketAddress endpoint = new InetSocketAddress(l.attrs().publicIp().toInetAddress(), peerPort);
-    return new WgDevice.PeerConfig(key, psk, Optional.of(endpoint), List.<IpNet>of(l.subnet()), keepalive);
   }
 
   private void apply() {
     if (!closed) {
-      device.setPeers(new ArrayList<>(peers.values()));
+      planes().forEach(p -> p.device.setPeers(new ArrayList<>(p.peers.values())));
     }
   }
 
   /**
-   * Per remote lease: its peer in the device (public key, endpoint, allowed IPs; MISSING if the
-   * device has no such peer) and whether a session is up (a handshake completed; MISSING until the
-   * first packet for the peer makes one, or when handshakes fail). A lease whose BackendData did not
-   * decode has no entries and says why.
+   * Per remote lease and device: its peer in the device (public key, endpoint, allowed IPs; MISSING
+   * if the device has no such peer) and whether a session is up (a handshake completed; MISSING
+   * until the first packet for the peer makes one, or when handshakes fail). A lease that does not
+   * give a peer it should says why; a peer a device holds for no current lease is STALE.
    */
   @Override
   public synchronized DataPlaneView dataPlane() {
-    Map<PublicKey, WgDevice.PeerState> states = new java.util.HashMap<>();
-    device.peerStates().forEach(s -> states.put(s.publicKey(), s));
+    Map<Plane, Map<PublicKey, WgDevice.PeerState>> states = new HashMap<>();
+    planes().forEach(p -> states.put(p, p.device.peerStates().stream()
+        .collect(Collectors.toMap(WgDevice.PeerState::publicKey, s -> s, (a, b) -> a))));
     List<PeerStatus> out = new ArrayList<>();
     for (Lease l : leases.values()) {
-      WgDevice.PeerConfig c = peers.get(l.key());
-      if (c == null) {
-        out.add(new PeerStatus(l, List.of(), Optional.ofNullable(errors.get(l.key()))));
-        continue;
-      }
-      WgDevice.PeerState s = states.get(c.publicKey());
-      String desc = "peer " + c.publicKey().toBase64() + " endpoint " + c.endpoint().map(Object::toString).orElse("-")
-          + " allowed-ips " + c.allowedIps().get(0);
       List<DataPlaneEntry> entries = new ArrayList<>();
-      entries.add(new DataPlaneEntry("peer", desc, s == null ? DataPlaneEntry.Drift.MISSING : DataPlaneEntry.Drift.OK));
-      entries.add(new DataPlaneEntry("session", s != null && s.session() ? "handshake done" : "no session yet",
-          s != null && s.session() ? DataPlaneEntry.Drift.OK : DataPlaneEntry.Drift.MISSING));
-      out.add(new PeerStatus(l, entries, Optional.empty()));
+      planes().forEach(p -> {
+        WgDevice.PeerConfig c = p.peers.get(l.key());
+        if (c == null) {
+          return;
+        }
+        WgDevice.PeerState s = states.get(p).get(c.publicKey());
+        String desc = p.name + " peer " + c.publicKey().toBase64() + " endpoint "
+            + c.endpoint().map(WireGuardNetwork::endpointText).orElse("-") + " allowed-ips "
+            + c.allowedIps().stream().map(Object::toString).collect(Collectors.joining(","));
+        entries.add(new DataPlaneEntry("peer", desc, s == null ? DataPlaneEntry.Drift.MISSING : DataPlaneEntry.Drift.OK));
+        boolean up = s != null && s.session();
+        entries.add(new DataPlaneEntry("session", p.name + (up ? " handshake done" : " no session yet"),
+            up ? DataPlaneEntry.Drift.OK : DataPlaneEntry.Drift.MISSING));
+      });
+      out.add(new PeerStatus(l, entries, Optional.ofNullable(errors.get(l.key()))));
     }
-    return new DataPlaneView(out, List.of());
+    // What a device holds that no current lease asks for (a removed lease's peer left behind).
+    List<DataPlaneEntry> stale = new ArrayList<>();
+    planes().forEach(p -> {
+      Set<PublicKey> wanted = new HashSet<>();
+      leases.keySet().forEach(k -> Optional.ofNullable(p.peers.get(k)).ifPresent(c -> wanted.add(c.publicKey())));
+      states.get(p).values().stream().filter(s -> !wanted.contains(s.publicKey())).forEach(s -> stale.add(
+          new DataPlaneEntry("peer", p.name + " peer " + s.publicKey().toBase64() + " endpoint "
+              + s.endpoint().map(WireGuardNetwork::endpointText).orElse("-"), DataPlaneEntry.Drift.STALE)));
+    });
+    return new DataPlaneView(out, stale);
   }
 
-  /** The device's drops by reason, in the agent's terms. */
+  /** {@code 192.0.2.12:51820} or {@code [2001:db8::12]:51821}, as {@code wg} prints endpoints. */
+  static String endpointText(java.net.InetSocketAddress a) {
+    String host = a.getAddress().getHostAddress();
+    if (a.getAddress() instanceof java.net.Inet6Address) {
+      host = "[" + io.overlaynet.ip.Ip6.fromBytes(a.getAddress().getAddress()) + "]";
+    }
+    return host + ":" + a.getPort();
+  }
+
+  /** The devices' drops by reason, summed, in the agent's terms. */
   @Override
   public Optional<TrafficStats> traffic() {
     Map<String, Long> drops = new LinkedHashMap<>();
-    device.drops().forEach((k, v) -> drops.put(k.name().toLowerCase(java.util.Locale.ROOT), v));
+    planes().forEach(p -> p.device.drops().forEach((k, v) -> drops.merge(k.name().toLowerCase(Locale.ROOT), v,
+        Long::sum)));
     return Optional.of(new TrafficStats(0, 0, 0, 0, drops));
   }
 
-  /** Returns the device's drops for {@code reason} (tests). */
+  /** Returns the devices' drops for {@code reason}, summed (tests). */
   long drops(WgDevice.Drop reason) {
-    return device.drops(reason);
+    return planes().mapToLong(p -> p.device.drops(reason)).sum();
+  }
+
+  /** Returns the peers handed to the device {@code name} (tests). */
+  synchronized List<WgDevice.PeerConfig> peers(String name) {
+    return planes().filter(p -> p.name.equals(name)).findFirst().map(p -> List.copyOf(p.peers.values()))
+        .orElse(List.of());
   }
 
   @Override
@@ -179,12 +213,13 @@ final class WireGuardNetwork implements Network {
       return;
     }
     closed = true;
-    // Closing the TUN device removes flannel-wg and its route, as flanneld deletes its device.
-    device.close();
+    // Closing a TUN device removes it and its routes, as flanneld deletes its devices on shutdown.
+    planes().forEach(p -> p.device.close());
   }
 
   @Override
   public String toString() {
-    return "WireGuardNetwork{" + WireGuardBackend.DEVICE + ", lease=" + lease.key() + ", peers=" + peers.size() + "}";
+    return "WireGuardNetwork{" + planes().map(p -> p.name + " " + p.peers.size() + " peers")
+        .collect(Collectors.joining(", ")) + ", lease=" + lease.key() + "}";
   }
 }
