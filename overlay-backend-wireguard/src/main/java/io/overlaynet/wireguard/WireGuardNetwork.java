@@ -187,13 +187,20 @@ final class WireGuardNetwork implements Network {
     return host + ":" + a.getPort();
   }
 
-  /** The devices' drops by reason, summed, in the agent's terms. */
+  /** The devices' inner packets and bytes each way and drops by reason, summed, in the agent's terms. */
   @Override
   public Optional<TrafficStats> traffic() {
     Map<String, Long> drops = new LinkedHashMap<>();
-    planes().forEach(p -> p.device.drops().forEach((k, v) -> drops.merge(k.name().toLowerCase(Locale.ROOT), v,
-        Long::sum)));
-    return Optional.of(new TrafficStats(0, 0, 0, 0, drops));
+    long[] sum = new long[4];
+    planes().forEach(p -> {
+      p.device.drops().forEach((k, v) -> drops.merge(k.name().toLowerCase(Locale.ROOT), v, Long::sum));
+      WgDevice.Traffic t = p.device.traffic();
+      sum[0] += t.txPackets();
+      sum[1] += t.txBytes();
+      sum[2] += t.rxPackets();
+      sum[3] += t.rxBytes();
+    });
+    return Optional.of(new TrafficStats(sum[0], sum[1], sum[2], sum[3], drops));
   }
 
   /** Returns the devices' drops for {@code reason}, summed (tests). */

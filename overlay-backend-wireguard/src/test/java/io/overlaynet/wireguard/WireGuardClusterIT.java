@@ -119,6 +119,8 @@ class WireGuardClusterIT {
     assertTrue(p2.inSync(), p2.toString());
     assertTrue(p2.entries().get(0).description().contains(publicKeyOf(l2)), p2.toString());
     assertEquals(0L, agents.get(0).metrics().traffic().orElseThrow().drops().get("bad_transport"));
+    io.overlaynet.TrafficStats t = agents.get(0).metrics().traffic().orElseThrow();
+    assertTrue(t.txPackets() > 0 && t.rxPackets() > 0 && t.txBytes() > 0 && t.rxBytes() > 0, t.toString());
 
     // h3: wireguard-go as a flannel node's WireGuard, with its lease in the store.
     wg = WireGuardGo.start(cluster.host(3).netns(), dir);

@@ -115,6 +115,11 @@ public final class WgDevice implements AutoCloseable {
   private volatile AllowedIps<Peer> routes = AllowedIps.empty();
   private final Map<Drop, LongAdder> drops = new EnumMap<>(Drop.class);
   private final LongAdder handshakes = new LongAdder();
+  /** Inner packets and their bytes sealed for a peer, and delivered to the TUN device. */
+  private final LongAdder txPackets = new LongAdder();
+  private final LongAdder txBytes = new LongAdder();
+  private final LongAdder rxPackets = new LongAdder();
+  private final LongAdder rxBytes = new LongAdder();
   private final ScheduledExecutorService timer;
   private final Thread tunLoop;
   private final Thread udpLoop;
@@ -239,6 +244,14 @@ public final class WgDevice implements AutoCloseable {
     return new long[] {tunLoop.getId(), udpLoop.getId()};
   }
 
+  /** Inner packets and bytes carried: sealed for peers (tx) and delivered to the TUN device (rx). */
+  public record Traffic(long txPackets, long txBytes, long rxPackets, long rxBytes) {}
+
+  /** Returns the inner packets and bytes carried so far (keepalives not counted). */
+  public Traffic traffic() {
+    return new Traffic(txPackets.sum(), txBytes.sum(), rxPackets.sum(), rxBytes.sum());
+  }
+
   /** Returns how many handshakes completed (as initiator or responder). */
   public long handshakes() {
     return handshakes.sum();
@@ -351,6 +364,8 @@ public final class WgDevice implements AutoCloseable {
     final int[] length = new int[BOX_SLOTS];
     final int[] key = new int[8];
     int count;
+    long packets;
+    long bytes;
 
     /** Whether a packet of {@code len} bytes fits in a slot. */
     boolean fits(int len) {
@@ -373,6 +388,8 @@ public final class WgDevice implements AutoCloseable {
       }
       int padded = len + Messages.padding(len, 0);
       batch.add(key, counter, buf, off + Messages.TRANSPORT_CONTENT, padded);
+      packets++;
+      bytes += len;
       to[count] = dest;
       at[count] = off;
       length[count] = Messages.TRANSPORT_CONTENT + padded + ChaChaPoly.TAG_LEN;
@@ -390,6 +407,10 @@ public final class WgDevice implements AutoCloseable {
         to[i] = null;
       }
       count = 0;
+      txPackets.add(packets);
+      txBytes.add(bytes);
+      packets = 0;
+      bytes = 0;
     }
   }
 
@@ -450,6 +471,8 @@ public final class WgDevice implements AutoCloseable {
           int n = peer[i].opened(session[i], buf, off, length[i] - Messages.TRANSPORT_OVERHEAD, source[i]);
           if (n > 0) {
             toTun.packet(buf, off + Messages.TRANSPORT_CONTENT, n);
+            rxPackets.increment();
+            rxBytes.add(n);
           }
         }
         peer[i] = null;
@@ -601,6 +624,8 @@ public final class WgDevice implements AutoCloseable {
     n = p.opened(s, msg, 0, n, source);
     if (n > 0) {
       toTun.packet(msg, Messages.TRANSPORT_CONTENT, n);
+      rxPackets.increment();
+      rxBytes.add(n);
     }
   }
 
@@ -699,6 +724,8 @@ public final class WgDevice implements AutoCloseable {
       } catch (IllegalStateException retired) {
         return; // retired between the choice and the sealing: lost, as on any rekey race
       }
+      txPackets.increment();
+      txBytes.add(len);
       wire.queue(buf, at, n, to);
     }
 

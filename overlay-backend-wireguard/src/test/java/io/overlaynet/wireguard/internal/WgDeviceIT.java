@@ -146,6 +146,10 @@ class WgDeviceIT {
     NetNs h2 = cluster.host(2).netns();
     assertTrue(cluster.bulkTransfer(h1, h2, Ip4.parse("10.5.2.0"), 7010, 8 << 20), "8 MiB to wireguard-go intact");
     assertTrue(cluster.bulkTransfer(h2, h1, Ip4.parse("10.5.1.0"), 7011, 8 << 20), "8 MiB from wireguard-go intact");
+    // Our side's counters saw both transfers (inner bytes: payload plus TCP/IP headers).
+    WgDevice.Traffic t = device.traffic();
+    assertTrue(t.txBytes() > 8 << 20 && t.rxBytes() > 8 << 20, t.toString());
+    assertTrue(t.txPackets() > (8 << 20) / 1420 && t.rxPackets() > (8 << 20) / 1420, t.toString());
     assertEquals(0, device.drops(WgDevice.Drop.TUN_MALFORMED));
     assertEquals(0, device.drops(WgDevice.Drop.BAD_TRANSPORT));
   }
