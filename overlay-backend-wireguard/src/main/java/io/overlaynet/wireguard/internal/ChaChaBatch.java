@@ -10,19 +10,24 @@ import java.util.Arrays;
  * into ~45 packets, a receive of a GRO train) seal or open together.
  *
  * <p>Why: ChaCha20 is 20 rounds of add, xor and rotate over 16 words per 64-byte block; one block
- * at a time the JIT keeps the words in registers but cannot use vector units. Here every block of
- * every message of the batch is a <em>lane</em>: word {@code w} of all lanes is one {@code int[]},
- * and each step of the rounds is a plain loop over the lanes, which C2 turns into SIMD code
- * (rotations are written as shifts, which it vectorises; {@code Integer.rotateLeft} it does not,
- * on JDK 17). Measured on this project's machine: about 40 ns per block against about 210 ns for
- * {@link ChaChaPoly}'s scalar block function. Poly1305 stays per message ({@link ChaChaPoly}).
+ * at a time each step waits for the one before. Here every block of every message of the batch
+ * is a <em>lane</em>: word {@code w} of all lanes is one {@code int[]}, and each step of the rounds
+ * is a plain loop over the lanes, which C2 runs as independent (and vectorisable) work; the
+ * rotations are written as shifts, which C2 vectorises ({@code Integer.rotateLeft} it does not, on
+ * JDK 17). Measured on this project's machine: about 40 ns per block against about 210 ns for
+ * {@link ChaChaPoly}'s block function. A batch of a few blocks (a keepalive, an ACK) goes the
+ * scalar way, where the loops' set-up would cost more than they save. Poly1305 stays per message.
  *
- * <p>Each message brings its own key (copied in, so a session retired meanwhile does not matter;
- * the copies are zeroed after every batch) and nonce. {@link #seal} and {@link #open} give exactly
- * what {@link ChaChaPoly#seal(long, byte[], int, int)} and {@link ChaChaPoly#open(long, byte[],
- * int, int)} give, message by message (checked by tests). Not thread-safe: one per thread.
+ * <p>Each message brings its own key words (copied in, so a session retired meanwhile does not
+ * matter; the copies are zeroed when the batch empties) and nonce. {@link #seal} and {@link #open}
+ * give exactly what {@link ChaChaPoly#seal(long, byte[], int, int)} and
+ * {@link ChaChaPoly#open(long, byte[], int, int)} give, message by message (checked by tests). Not
+ * thread-safe: one per thread.
  */
 final class ChaChaBatch {
+
+  /** Below this many blocks a batch is done one message at a time. */
+  static final int MIN_LANES = 32;
 
   private static final VarHandle LE_INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
   private static final int[] SIGMA = {0x61707865, 0x3320646e, 0x79622d32, 0x6b206574};
@@ -31,16 +36,15 @@ final class ChaChaBatch {
   private final int maxBlocks;
   /** The working state, word by word: {@code x[w][lane]}. */
   private final int[][] x = new int[16][];
-  /** The initial state of each lane (for the final addition). */
-  private final int[][] in = new int[16][];
   private int lanes;
   private int count;
+  private final int[][] keys;
+  private final long[] counters;
   private final byte[][] bufs;
   private final int[] offs;
   private final int[] lens;
   /** The lane of each message's block 0 (its Poly1305 key); its data blocks follow. */
   private final int[] firstLane;
-  private final boolean[] ok;
 
   /** A batch of at most {@code maxMessages} messages and {@code maxBlocks} blocks (one per 64 bytes, plus one each). */
   ChaChaBatch(int maxMessages, int maxBlocks) {
@@ -48,13 +52,13 @@ final class ChaChaBatch {
     this.maxBlocks = maxBlocks;
     for (int w = 0; w < 16; w++) {
       x[w] = new int[maxBlocks];
-      in[w] = new int[maxBlocks];
     }
+    keys = new int[maxMessages][8];
+    counters = new long[maxMessages];
     bufs = new byte[maxMessages][];
     offs = new int[maxMessages];
     lens = new int[maxMessages];
     firstLane = new int[maxMessages];
-    ok = new boolean[maxMessages];
   }
 
   /** Returns how many blocks a message of {@code len} bytes takes: its Poly1305 key, then its data. */
@@ -75,7 +79,7 @@ final class ChaChaBatch {
   /**
    * Adds the message {@code buf[off, off + len)} (for {@link #seal}: plaintext, with 16 bytes of
    * room after it for the tag; for {@link #open}: ciphertext and tag) under the eight key words
-   * {@code key} and WireGuard's nonce for {@code counter}.
+   * {@code key} (copied) and WireGuard's nonce for {@code counter}.
    *
    * @return its index in the batch
    * @throws IllegalStateException if it does not {@link #fits fit}
@@ -85,38 +89,29 @@ final class ChaChaBatch {
       throw new IllegalStateException("the batch is full");
     }
     int m = count++;
+    System.arraycopy(key, 0, keys[m], 0, 8);
+    counters[m] = counter;
     bufs[m] = buf;
     offs[m] = off;
     lens[m] = len;
     firstLane[m] = lanes;
-    int n = blocks(len);
-    int n1 = (int) counter;
-    int n2 = (int) (counter >>> 32);
-    for (int b = 0; b < n; b++) {
-      int l = lanes + b;
-      in[0][l] = SIGMA[0];
-      in[1][l] = SIGMA[1];
-      in[2][l] = SIGMA[2];
-      in[3][l] = SIGMA[3];
-      for (int k = 0; k < 8; k++) {
-        in[4 + k][l] = key[k];
-      }
-      in[12][l] = b;
-      in[13][l] = 0;
-      in[14][l] = n1;
-      in[15][l] = n2;
-    }
-    lanes += n;
+    lanes += blocks(len);
     return m;
   }
 
   /** Seals every message in place (the tag after each) and empties the batch. */
   void seal() {
-    keystream();
-    for (int m = 0; m < count; m++) {
-      int len = lens[m];
-      xor(m, len);
-      ChaChaPoly.tag(oneTimeKey(m), bufs[m], offs[m], len, bufs[m], offs[m] + len);
+    if (lanes < MIN_LANES) {
+      for (int m = 0; m < count; m++) {
+        ChaChaPoly.seal(keys[m], 0, (int) counters[m], (int) (counters[m] >>> 32), null, bufs[m], offs[m], lens[m]);
+      }
+    } else {
+      keystream();
+      for (int m = 0; m < count; m++) {
+        int len = lens[m];
+        xor(m, len);
+        ChaChaPoly.tag(oneTimeKey(m), bufs[m], offs[m], len, bufs[m], offs[m] + len);
+      }
     }
     clear();
   }
@@ -126,6 +121,14 @@ final class ChaChaBatch {
    * receives, per message, whether it was (a message that was not is left as it came).
    */
   void open(boolean[] opened) {
+    if (lanes < MIN_LANES) {
+      for (int m = 0; m < count; m++) {
+        opened[m] = ChaChaPoly.open(keys[m], 0, (int) counters[m], (int) (counters[m] >>> 32), null, bufs[m], offs[m],
+            lens[m]);
+      }
+      clear();
+      return;
+    }
     keystream();
     byte[] tag = new byte[ChaChaPoly.TAG_LEN];
     for (int m = 0; m < count; m++) {
@@ -133,11 +136,7 @@ final class ChaChaBatch {
       boolean good = false;
       if (cipherLen >= 0) {
         ChaChaPoly.tag(oneTimeKey(m), bufs[m], offs[m], cipherLen, tag, 0);
-        int diff = 0;
-        for (int i = 0; i < ChaChaPoly.TAG_LEN; i++) {
-          diff |= tag[i] ^ bufs[m][offs[m] + cipherLen + i];
-        }
-        good = diff == 0;
+        good = ChaChaPoly.tagEquals(tag, bufs[m], offs[m] + cipherLen);
         if (good) {
           xor(m, cipherLen);
         }
@@ -176,21 +175,45 @@ final class ChaChaBatch {
   }
 
   private void clear() {
-    // The lanes held key words: zero them with the keystream.
-    for (int w = 0; w < 16; w++) {
-      Arrays.fill(x[w], 0, lanes, 0);
-      Arrays.fill(in[w], 0, lanes, 0);
+    for (int m = 0; m < count; m++) {
+      Arrays.fill(keys[m], 0);
     }
     Arrays.fill(bufs, 0, count, null);
     lanes = 0;
     count = 0;
   }
 
+  /** The initial value of word {@code w} of message {@code m}'s blocks (word 12, the block counter, aside). */
+  private int initial(int m, int w) {
+    if (w < 4) {
+      return SIGMA[w];
+    }
+    if (w < 12) {
+      return keys[m][w - 4];
+    }
+    return switch (w) {
+      case 13 -> 0;
+      case 14 -> (int) counters[m];
+      default -> (int) (counters[m] >>> 32);
+    };
+  }
+
   /** Runs the 20 rounds over all lanes and adds the initial state: x becomes the keystream. */
   private void keystream() {
     int n = lanes;
-    for (int w = 0; w < 16; w++) {
-      System.arraycopy(in[w], 0, x[w], 0, n);
+    for (int m = 0; m < count; m++) {
+      int from = firstLane[m];
+      int to = m + 1 < count ? firstLane[m + 1] : n;
+      for (int w = 0; w < 16; w++) {
+        if (w == 12) {
+          int[] x12 = x[12];
+          for (int j = from; j < to; j++) {
+            x12[j] = j - from;
+          }
+        } else {
+          Arrays.fill(x[w], from, to, initial(m, w));
+        }
+      }
     }
     for (int i = 0; i < 10; i++) {
       quarter(x[0], x[4], x[8], x[12], n);
@@ -202,11 +225,21 @@ final class ChaChaBatch {
       quarter(x[2], x[7], x[8], x[13], n);
       quarter(x[3], x[4], x[9], x[14], n);
     }
-    for (int w = 0; w < 16; w++) {
-      int[] xw = x[w];
-      int[] iw = in[w];
-      for (int j = 0; j < n; j++) {
-        xw[j] += iw[j];
+    for (int m = 0; m < count; m++) {
+      int from = firstLane[m];
+      int to = m + 1 < count ? firstLane[m + 1] : n;
+      for (int w = 0; w < 16; w++) {
+        int[] xw = x[w];
+        if (w == 12) {
+          for (int j = from; j < to; j++) {
+            xw[j] += j - from;
+          }
+        } else {
+          int v = initial(m, w);
+          for (int j = from; j < to; j++) {
+            xw[j] += v;
+          }
+        }
       }
     }
   }

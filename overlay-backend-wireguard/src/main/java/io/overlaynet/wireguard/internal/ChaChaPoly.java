@@ -76,33 +76,48 @@ final class ChaChaPoly {
     if (destroyed) {
       throw new IllegalStateException("the session's keys were destroyed");
     }
+    seal(key, n0, n1, n2, aad, buf, off, len);
+  }
+
+  /** {@link #open(long, byte[], int, int)} with an explicit nonce and associated data ({@code null}: none). */
+  boolean open(int n0, int n1, int n2, byte[] aad, byte[] buf, int off, int len) {
+    return !destroyed && open(key, n0, n1, n2, aad, buf, off, len);
+  }
+
+  /** Seals in place under the key words {@code key} (what the instance methods and small batches do). */
+  static void seal(int[] key, int n0, int n1, int n2, byte[] aad, byte[] buf, int off, int len) {
     java.util.Objects.checkFromIndexSize(off, len + TAG_LEN, buf.length);
-    Poly1305 mac = new Poly1305(oneTimeKey(n0, n1, n2));
+    Poly1305 mac = new Poly1305(oneTimeKey(key, n0, n1, n2));
     xor(key, 1, n0, n1, n2, buf, off, len);
     authenticate(mac, aad, buf, off, len);
     mac.finish(buf, off + len);
   }
 
-  /** {@link #open(long, byte[], int, int)} with an explicit nonce and associated data ({@code null}: none). */
-  boolean open(int n0, int n1, int n2, byte[] aad, byte[] buf, int off, int len) {
-    if (len < TAG_LEN || destroyed) {
+  /** Opens in place under the key words {@code key}: the tag first, then (if authentic) the decryption. */
+  static boolean open(int[] key, int n0, int n1, int n2, byte[] aad, byte[] buf, int off, int len) {
+    if (len < TAG_LEN) {
       return false;
     }
     java.util.Objects.checkFromIndexSize(off, len, buf.length);
     int cipherLen = len - TAG_LEN;
-    Poly1305 mac = new Poly1305(oneTimeKey(n0, n1, n2));
-    authenticate(mac, aad, buf, off, cipherLen);
     byte[] tag = new byte[TAG_LEN];
+    Poly1305 mac = new Poly1305(oneTimeKey(key, n0, n1, n2));
+    authenticate(mac, aad, buf, off, cipherLen);
     mac.finish(tag, 0);
-    int diff = 0;
-    for (int i = 0; i < TAG_LEN; i++) {
-      diff |= tag[i] ^ buf[off + cipherLen + i];
-    }
-    if (diff != 0) {
+    if (!tagEquals(tag, buf, off + cipherLen)) {
       return false;
     }
     xor(key, 1, n0, n1, n2, buf, off, cipherLen);
     return true;
+  }
+
+  /** Compares a computed tag with the one at {@code buf[at, at + 16)} in constant time. */
+  static boolean tagEquals(byte[] tag, byte[] buf, int at) {
+    int diff = 0;
+    for (int i = 0; i < TAG_LEN; i++) {
+      diff |= tag[i] ^ buf[at + i];
+    }
+    return diff == 0;
   }
 
   /**
@@ -134,7 +149,7 @@ final class ChaChaPoly {
     Arrays.fill(key, 0);
   }
 
-  private byte[] oneTimeKey(int n0, int n1, int n2) {
+  private static byte[] oneTimeKey(int[] key, int n0, int n1, int n2) {
     byte[] k = new byte[32];
     xor(key, 0, n0, n1, n2, k, 0, 32);
     return k;

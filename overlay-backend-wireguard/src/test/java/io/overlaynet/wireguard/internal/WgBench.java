@@ -25,7 +25,7 @@ import java.util.concurrent.TimeUnit;
  * The wireguard throughput benchmark (not a test; root): two hosts on a veth underlay, iperf3 TCP
  * from h1 to h2 over the underlay, then through wireguard-go on both sides, through our WgDevice
  * on h1 against wireguard-go on h2, and through WgDevice on both; 1 and 4 streams. Same run, so
- * the figures compare as ratios. Usage: {@code WgBench [seconds]}.
+ * the figures compare as ratios. Usage: {@code WgBench [seconds [path-name-part...]]}.
  */
 public final class WgBench {
 
@@ -38,6 +38,8 @@ public final class WgBench {
 
   public static void main(String[] args) throws Exception {
     int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+    // Further arguments keep only the paths whose name contains one of them (e.g. "(plain)").
+    List<String> only = args.length > 1 ? List.of(args).subList(1, args.length) : List.of();
     Path dir = Files.createTempDirectory("wgbench");
     try (TestCluster c = TestCluster.builder().withHosts(2).withPrefix("ovwgb").build()) {
       Process server = new ProcessBuilder("ip", "netns", "exec", c.host(2).name(), "iperf3", "-s", "-p", "5201")
@@ -49,6 +51,10 @@ public final class WgBench {
         String[][] pairs = {{"wireguard-go", "wireguard-go"}, {"WgDevice", "wireguard-go"}, {"WgDevice", "WgDevice"},
             {"WgDevice (plain)", "WgDevice (plain)"}};
         for (String[] pair : pairs) {
+          String name = pair[0].equals(pair[1]) ? pair[0] + " <-> " + pair[1] : pair[0] + " -> " + pair[1];
+          if (!only.isEmpty() && only.stream().noneMatch(name::contains)) {
+            continue;
+          }
           List<End> ends = new ArrayList<>();
           try {
             PrivateKey k1 = PrivateKey.generate();
@@ -63,7 +69,6 @@ public final class WgBench {
               double gbps = iperf(c.host(1).name(), "10.5.2.0", streams, seconds);
               double wall = System.nanoTime() - t0;
               double[] cpu = {(ends.get(0).cpuNanos() - cpu1) / wall, (ends.get(1).cpuNanos() - cpu2) / wall};
-              String name = pair[0].equals(pair[1]) ? pair[0] + " <-> " + pair[1] : pair[0] + " -> " + pair[1];
               report(name + ", " + streams + " stream" + (streams > 1 ? "s" : ""), gbps, cpu);
             }
           } finally {
