@@ -13,6 +13,7 @@ import io.overlaynet.netlink.testkit.TestCluster;
 import io.overlaynet.store.InMemoryStore;
 import io.overlaynet.store.Store;
 import io.overlaynet.wireguard.WireGuardBackend;
+import io.overlaynet.traffic.TrafficListener;
 import io.overlaynet.traffic.TrafficManager;
 import io.overlaynet.traffic.TrafficOptions;
 import java.io.PrintStream;
@@ -148,9 +149,10 @@ final class DemoCommand implements Callable<Integer> {
         }
         Agent agent = ab
             .threadFactory(h.netns().threadFactory())
-            // iptables for this host's namespace, not the machine's.
-            .trafficManager(o -> TrafficManager.iptables(TrafficOptions.DEFAULT.withResyncPeriod(o.resyncPeriod())
-                .withCommandPrefix(List.of("ip", "netns", "exec", h.name()))))
+            // iptables or nft for this host's namespace, not the machine's.
+            .trafficManager((o, mode) -> TrafficManager.create(mode, TrafficOptions.DEFAULT
+                .withResyncPeriod(o.resyncPeriod()).withCommandPrefix(List.of("ip", "netns", "exec", h.name())),
+                TrafficListener.NONE))
             .listener(new AgentListener() {
               @Override
               public void onPeerAdded(Lease lease) {
