@@ -68,6 +68,10 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--ipv6-only", description = "IPv6 only (\"EnableIPv4\": false): pings over IPv6")
   boolean ipv6Only;
 
+  @Option(names = "--nftables",
+      description = "\"EnableNFTables\": true: the agents write flannel's nftables tables instead of iptables chains")
+  boolean nftables;
+
   @Option(names = "--ipv6-network", defaultValue = "fd00:5::/56",
       description = "the IPv6 overlay network with --dual-stack or --ipv6-only (default: ${DEFAULT-VALUE})")
   String ipv6Network;
@@ -131,7 +135,8 @@ final class DemoCommand implements Callable<Integer> {
       storeRef[0] = store;
       String families = (v4 ? "\"Network\":\"" + network + "\"," : "\"EnableIPv4\":false,")
           + (v6 ? "\"EnableIPv6\":true,\"IPv6Network\":\"" + ipv6Network + "\"," : "");
-      String config = "{" + families + "\"Backend\":{\"Type\":\"" + backend + "\"}}";
+      String config = "{" + families + (nftables ? "\"EnableNFTables\":true," : "")
+          + "\"Backend\":{\"Type\":\"" + backend + "\"}}";
       store.put(storePrefix + "/config", config, Store.NO_TTL);
       out.printf("Network config at %s/config: %s%n", storePrefix, config);
 
