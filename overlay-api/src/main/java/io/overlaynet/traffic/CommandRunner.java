@@ -68,7 +68,11 @@ final class CommandRunner implements AutoCloseable {
     String shown = String.join(" ", full);
     Process p;
     try {
-      p = new ProcessBuilder(full).start();
+      ProcessBuilder pb = new ProcessBuilder(full);
+      // Messages are matched (nft's "No such file or directory" for a missing table): keep them
+      // in English whatever the host's locale.
+      pb.environment().put("LC_ALL", "C");
+      p = pb.start();
     } catch (IOException e) {
       throw new TrafficException("cannot run `" + shown + "`: " + e.getMessage(), e, full, OptionalInt.empty(), "",
           false);

@@ -185,7 +185,9 @@ class NftablesIT {
     in(ns, "nft", "flush", "chain", "ip", "flannel-ipv4", "postrtg");
     assertNotEquals(Firewall.byTable(golden), Firewall.byTable(Firewall.ruleset(ns)));
     awaitRuleset(golden);
-    assertTrue(restored.contains("IPv4 nftables table flannel-ipv4"), restored.toString());
+    // The listener hears of it just after the table is back.
+    Await.until("the IPv4 restore is reported", Duration.ofSeconds(5),
+        () -> restored.contains("IPv4 nftables table flannel-ipv4"));
 
     // A rule someone added to our chain, and a chain of theirs in our table.
     in(ns, "nft", "add", "rule", "ip", "flannel-ipv4", "forward", "ip", "saddr", "192.0.2.0/24", "drop");
@@ -197,11 +199,15 @@ class NftablesIT {
     in(ns, "nft", "replace", "rule", "ip6", "flannel-ipv6", "postrtg", "handle", handle,
         "ip6", "saddr", "fd00:10:5::/56", "ip6", "daddr", "fd00:10:5:61::/64", "return");
     awaitRuleset(golden);
+    // Reported once the manager has read the new table back: only then is the next change news to it.
+    Await.until("the IPv6 restore is reported", Duration.ofSeconds(5),
+        () -> restored.contains("IPv6 nftables table flannel-ipv6"));
 
     // The whole IPv6 table gone.
     in(ns, "nft", "delete", "table", "ip6", "flannel-ipv6");
     awaitRuleset(golden);
-    assertTrue(restored.contains("IPv6 nftables table flannel-ipv6"), restored.toString());
+    Await.until("the IPv6 restores are reported", Duration.ofSeconds(5),
+        () -> restored.stream().filter("IPv6 nftables table flannel-ipv6"::equals).count() == 2);
   }
 
   @Test
