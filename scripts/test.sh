@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
-  openjdk-17-jdk-headless maven etcd-server etcd-client iproute2 iptables iputils-ping tcpdump openssl procps \
+  openjdk-17-jdk-headless maven etcd-server etcd-client iproute2 iptables nftables iputils-ping tcpdump openssl procps \
   wireguard-go wireguard-tools \
   >/dev/null
 started=$(mktemp)

@@ -13,6 +13,7 @@ import io.overlaynet.netlink.testkit.TestCluster;
 import io.overlaynet.store.InMemoryStore;
 import io.overlaynet.store.Store;
 import io.overlaynet.wireguard.WireGuardBackend;
+import io.overlaynet.traffic.TrafficListener;
 import io.overlaynet.traffic.TrafficManager;
 import io.overlaynet.traffic.TrafficOptions;
 import java.io.PrintStream;
@@ -66,6 +67,10 @@ final class DemoCommand implements Callable<Integer> {
 
   @Option(names = "--ipv6-only", description = "IPv6 only (\"EnableIPv4\": false): pings over IPv6")
   boolean ipv6Only;
+
+  @Option(names = "--nftables",
+      description = "\"EnableNFTables\": true: the agents write flannel's nftables tables instead of iptables chains")
+  boolean nftables;
 
   @Option(names = "--ipv6-network", defaultValue = "fd00:5::/56",
       description = "the IPv6 overlay network with --dual-stack or --ipv6-only (default: ${DEFAULT-VALUE})")
@@ -125,7 +130,8 @@ final class DemoCommand implements Callable<Integer> {
       storeRef[0] = store;
       String families = (v4 ? "\"Network\":\"" + network + "\"," : "\"EnableIPv4\":false,")
           + (v6 ? "\"EnableIPv6\":true,\"IPv6Network\":\"" + ipv6Network + "\"," : "");
-      String config = "{" + families + "\"Backend\":{\"Type\":\"" + backend + "\"}}";
+      String config = "{" + families + (nftables ? "\"EnableNFTables\":true," : "")
+          + "\"Backend\":{\"Type\":\"" + backend + "\"}}";
       store.put(storePrefix + "/config", config, Store.NO_TTL);
       out.printf("Network config at %s/config: %s%n", storePrefix, config);
 
@@ -143,9 +149,10 @@ final class DemoCommand implements Callable<Integer> {
         }
         Agent agent = ab
             .threadFactory(h.netns().threadFactory())
-            // iptables for this host's namespace, not the machine's.
-            .trafficManager(o -> TrafficManager.iptables(TrafficOptions.DEFAULT.withResyncPeriod(o.resyncPeriod())
-                .withCommandPrefix(List.of("ip", "netns", "exec", h.name()))))
+            // iptables or nft for this host's namespace, not the machine's.
+            .trafficManager((o, mode) -> TrafficManager.create(mode, TrafficOptions.DEFAULT
+                .withResyncPeriod(o.resyncPeriod()).withCommandPrefix(List.of("ip", "netns", "exec", h.name())),
+                TrafficListener.NONE))
             .listener(new AgentListener() {
               @Override
               public void onPeerAdded(Lease lease) {

@@ -84,9 +84,11 @@ final class PrometheusMetrics {
     }
     all.add(repairs.build());
     all.add(counter("overlaynet_repair_failures", "Reconciliations of the data plane that failed", m.repairFailures()));
-    all.add(counter("overlaynet_iptables_restores", "iptables rule sets the resync found incomplete and installed again",
-        m.iptablesRestores()));
-    all.add(counter("overlaynet_iptables_resync_failures", "iptables resyncs that failed", m.iptablesFailures()));
+    // The names stay "iptables" (dashboards use them); nftables mode counts its tables here too.
+    all.add(counter("overlaynet_iptables_restores",
+        "iptables rule sets or nftables tables the resync found incomplete and installed again", m.iptablesRestores()));
+    all.add(counter("overlaynet_iptables_resync_failures", "iptables or nftables resyncs that failed",
+        m.iptablesFailures()));
     m.traffic().ifPresent(t -> addTraffic(all, t));
     return new MetricSnapshots(all);
   }

@@ -163,6 +163,36 @@ class AgentProcessIT {
   }
 
   /**
+   * Issue 17: the agent process with {@code "EnableNFTables": true}, restarted from iptables mode:
+   * flannel's nftables tables, and no iptables chain of the earlier run.
+   */
+  @Test
+  void switchingToNftablesLeavesNoIptablesChain() throws Exception {
+    Prerequisites.require(Files.isExecutable(Path.of("/usr/sbin/nft")), "the nft command", "apt-get install nftables");
+    String h1 = cluster.host(1).name();
+    try (NotifySocket n1 = new NotifySocket(dir.resolve("n1"))) {
+      Process a1 = startAgent(1, n1.path);
+      Ip4Net s1 = awaitSubnetFile(1, 0).subnet().orElseThrow();
+      n1.receiveUntil("READY=1", Duration.ofSeconds(30));
+      assertTrue(run("ip", "netns", "exec", h1, "iptables-save").contains("FLANNEL-POSTRTG"));
+      a1.destroy();
+      assertTrue(a1.waitFor(10, TimeUnit.SECONDS), "the agent did not exit within 10 s of SIGTERM");
+
+      etcdctl("put", "/coreos.com/network/config",
+          "{\"Network\":\"10.5.0.0/16\",\"EnableNFTables\":true,\"Backend\":{\"Type\":\"vxlan\"}}");
+      long restartedAt = System.currentTimeMillis();
+      startAgent(1, n1.path);
+      assertEquals(s1, awaitSubnetFile(1, restartedAt).subnet().orElseThrow(), "the subnet from subnet.env");
+      n1.receiveUntil("READY=1", Duration.ofSeconds(30));
+      String iptables = run("ip", "netns", "exec", h1, "iptables-save");
+      assertTrue(!iptables.contains("FLANNEL-") && !iptables.contains("flanneld"), iptables);
+      String nft = run("ip", "netns", "exec", h1, "nft", "list", "table", "ip", "flannel-ipv4");
+      assertTrue(nft.contains("ip saddr " + s1 + " ip daddr 10.5.0.0/16 return"), nft);
+      assertTrue(nft.contains("ip saddr 10.5.0.0/16 ip daddr != 224.0.0.0/4 masquerade fully-random"), nft);
+    }
+  }
+
+  /**
    * A running {@code ping -i 0.2} whose replies are collected by icmp_seq as they arrive. Losses
    * are counted here rather than by ping's summary, which also counts a reply as lost when it
    * comes later than twice the largest round trip after the last probe: a loaded machine can be

@@ -65,6 +65,14 @@ class DemoIT {
     assertTrue(only.contains("OK: 2 of 2 container pairs reachable over " + backend + ", IPv6"), only);
   }
 
+  /** Issue 17: the agents in nftables mode; the masquerade and forward rules are nft's. */
+  @Test
+  void nftablesMode() throws Exception {
+    String out = demo(0, "demo", "--backend", "host-gw", "--hosts", "2", "--prefix", "ovlditnft", "--nftables");
+    assertTrue(out.contains("\"EnableNFTables\":true"), out);
+    assertTrue(out.contains("OK: 2 of 2 container pairs reachable over host-gw"), out);
+  }
+
   @Test
   void udpRefusesIpv6() throws Exception {
     demo(2, "demo", "--backend", "udp", "--ipv6-only");

@@ -30,8 +30,10 @@ import io.overlaynet.agent.AgentState.Phase;
 import io.overlaynet.agent.AgentState.Problem;
 import io.overlaynet.traffic.ForwardSpec;
 import io.overlaynet.traffic.MasqSpec;
+import io.overlaynet.traffic.TrafficException;
 import io.overlaynet.traffic.TrafficListener;
 import io.overlaynet.traffic.TrafficManager;
+import io.overlaynet.traffic.TrafficMode;
 import io.overlaynet.traffic.TrafficOptions;
 import java.io.IOException;
 import java.time.Duration;
@@ -51,6 +53,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -111,7 +114,7 @@ public final class Agent implements AutoCloseable {
   private final HostNetwork hostNetwork;
   private final Optional<ExternalInterface> fixedInterface;
   private final ThreadFactory threadFactory;
-  private final Function<AgentOptions, TrafficManager> trafficFactory;
+  private final BiFunction<AgentOptions, TrafficMode, TrafficManager> trafficFactory;
 
   private final ListenerDispatcher dispatcher = new ListenerDispatcher();
   private final MetricsRecorder metrics = new MetricsRecorder();
@@ -147,9 +150,10 @@ public final class Agent implements AutoCloseable {
     this.hostNetwork = b.hostNetwork != null ? b.hostNetwork : HostNetwork.system();
     this.fixedInterface = Optional.ofNullable(b.externalInterface);
     this.threadFactory = b.threadFactory;
-    // The default iptables manager reports its resyncs to the metrics; an embedder's own does not.
+    // The default managers report their resyncs to the metrics; an embedder's own do not.
     this.trafficFactory = b.trafficFactory != null ? b.trafficFactory
-        : o -> TrafficManager.iptables(TrafficOptions.DEFAULT.withResyncPeriod(o.resyncPeriod()), new TrafficCounter());
+        : (o, mode) -> TrafficManager.create(mode, TrafficOptions.DEFAULT.withResyncPeriod(o.resyncPeriod()),
+            new TrafficCounter());
   }
 
   /** Returns a builder; a subnet manager or a store is required. */
@@ -431,7 +435,9 @@ public final class Agent implements AutoCloseable {
       return;
     }
     try {
-      TrafficManager traffic = own(trafficFactory.apply(options));
+      TrafficMode mode = TrafficMode.of(config);
+      removeUnusedModeRules(mode.other());
+      TrafficManager traffic = own(trafficFactory.apply(options, mode));
       if (options.ipMasq()) {
         log.info("Setting up masking rules");
         Optional<Ip6Net> net6 = config.enableIpv6() ? Optional.of(config.ipv6Network()) : Optional.empty();
@@ -448,6 +454,20 @@ public final class Agent implements AutoCloseable {
       throw e;
     } catch (Exception e) {
       throw new AgentException("Failed to set up firewall rules: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * flanneld's "Cleaning-up unused traffic manager rules": what a run in the other mode left (its
+   * chains or tables) is removed, so switching modes leaves nothing behind. Leftovers do not stop
+   * the start: a failure here is logged and the agent goes on.
+   */
+  private void removeUnusedModeRules(TrafficMode unused) {
+    log.info("Cleaning-up unused traffic manager rules ({})", unused);
+    try (TrafficManager other = trafficFactory.apply(options, unused)) {
+      other.removeRules();
+    } catch (TrafficException e) {
+      log.warn("Could not remove the {} rules of an earlier run: {}", unused, e.getMessage());
     }
   }
 
@@ -949,8 +969,8 @@ public final class Agent implements AutoCloseable {
     private HostNetwork hostNetwork;
     private ExternalInterface externalInterface;
     private ThreadFactory threadFactory = r -> new Thread(r, "overlaynet-agent-start");
-    /** Null: the iptables manager, reporting its resyncs to the agent's metrics. */
-    private Function<AgentOptions, TrafficManager> trafficFactory;
+    /** Null: the manager of the config's mode, reporting its resyncs to the agent's metrics. */
+    private BiFunction<AgentOptions, TrafficMode, TrafficManager> trafficFactory;
 
     private Builder() {}
 
@@ -1021,11 +1041,19 @@ public final class Agent implements AutoCloseable {
     }
 
     /**
-     * Replaces the iptables traffic manager (e.g. one that runs iptables in a namespace). To have
-     * its resyncs counted in {@link Agent#metrics()}, build it with a {@link TrafficListener}
-     * of your own; the agent's default manager is counted.
+     * Replaces the traffic managers (e.g. with ones that run iptables or nft in a namespace). The
+     * agent asks {@code factory} for the mode the network config chooses ({@code EnableNFTables}),
+     * and, at start-up, for the other mode, whose {@link TrafficManager#removeRules()} it calls and
+     * which it closes at once. {@link TrafficManager#create} builds either. To have the resyncs
+     * counted in {@link Agent#metrics()}, build them with a {@link TrafficListener} of your own; the
+     * agent's default managers are counted.
+     *
+     * <pre>{@code
+     * builder.trafficManager((options, mode) -> TrafficManager.create(mode,
+     *     TrafficOptions.DEFAULT.withCommandPrefix(List.of("ip", "netns", "exec", "node1")), TrafficListener.NONE));
+     * }</pre>
      */
-    public Builder trafficManager(Function<AgentOptions, TrafficManager> factory) {
+    public Builder trafficManager(BiFunction<AgentOptions, TrafficMode, TrafficManager> factory) {
       this.trafficFactory = Objects.requireNonNull(factory, "factory");
       return this;
     }

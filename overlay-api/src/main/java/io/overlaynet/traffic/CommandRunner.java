@@ -1,10 +1,13 @@
 package io.overlaynet.traffic;
 
 import java.io.ByteArrayOutputStream;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,13 +39,18 @@ final class CommandRunner implements AutoCloseable {
   private final ExecutorService io;
 
   CommandRunner(List<String> prefix, Duration timeout) {
+    this(prefix, timeout, "overlaynet-iptables-io-");
+  }
+
+  /** As {@link #CommandRunner(List, Duration)}, naming the pipe threads {@code threadPrefix + n}. */
+  CommandRunner(List<String> prefix, Duration timeout, String threadPrefix) {
     this.prefix = List.copyOf(prefix);
     this.timeout = timeout;
     AtomicInteger n = new AtomicInteger();
     // Pipes are drained on their own threads: a process that fills a pipe buffer nobody reads
     // would block forever and look like a hang.
     this.io = Executors.newCachedThreadPool(r -> {
-      Thread t = new Thread(r, "overlaynet-iptables-io-" + n.incrementAndGet());
+      Thread t = new Thread(r, threadPrefix + n.incrementAndGet());
       t.setDaemon(true);
       return t;
     });
@@ -60,7 +68,11 @@ final class CommandRunner implements AutoCloseable {
     String shown = String.join(" ", full);
     Process p;
     try {
-      p = new ProcessBuilder(full).start();
+      ProcessBuilder pb = new ProcessBuilder(full);
+      // Messages are matched (nft's "No such file or directory" for a missing table): keep them
+      // in English whatever the host's locale.
+      pb.environment().put("LC_ALL", "C");
+      p = pb.start();
     } catch (IOException e) {
       throw new TrafficException("cannot run `" + shown + "`: " + e.getMessage(), e, full, OptionalInt.empty(), "",
           false);
@@ -123,6 +135,34 @@ final class CommandRunner implements AutoCloseable {
     throw new TrafficException("`" + shown + "` failed with exit code " + r.exitCode()
         + (r.stderr().isEmpty() ? "" : ": " + r.stderr()), null, r.command(), OptionalInt.of(r.exitCode()),
         r.stderr(), false);
+  }
+
+  /**
+   * Returns the absolute path of the executable {@code name} in {@code directory}, or else in
+   * {@code PATH}, {@code /usr/sbin} or {@code /sbin}; empty if there is none.
+   */
+  static Optional<String> locate(String name, Optional<Path> directory) {
+    List<String> dirs = new ArrayList<>();
+    if (directory.isPresent()) {
+      dirs.add(directory.get().toString());
+    } else {
+      // Debian's PATH for services may lack /usr/sbin, where iptables and nft live; an absolute
+      // path also works unchanged behind a command prefix such as `ip netns exec`.
+      String path = System.getenv("PATH");
+      if (path != null) {
+        dirs.addAll(List.of(path.split(File.pathSeparator)));
+      }
+      dirs.addAll(List.of("/usr/sbin", "/sbin"));
+    }
+    for (String dir : dirs) {
+      if (!dir.isEmpty()) {
+        Path candidate = Path.of(dir, name).toAbsolutePath();
+        if (Files.isExecutable(candidate)) {
+          return Optional.of(candidate.toString());
+        }
+      }
+    }
+    return Optional.empty();
   }
 
   private static void kill(Process p) {

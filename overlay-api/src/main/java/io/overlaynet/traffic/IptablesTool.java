@@ -1,7 +1,6 @@
 package io.overlaynet.traffic;
 
 import io.overlaynet.traffic.IptablesRules.Rule;
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -72,6 +71,17 @@ final class IptablesTool {
     return version().atLeast(IptablesVersion.WAIT_AND_RANDOM_FULLY);
   }
 
+  /** Returns whether both binaries of this family ({@code iptables}, {@code iptables-restore}) are installed. */
+  boolean installed() {
+    return Files.isExecutable(Path.of(iptables)) && Files.isExecutable(Path.of(restore));
+  }
+
+  /** Returns every rule of {@code table} as {@code iptables -S} prints it ({@code -A CHAIN ...} lines only). */
+  List<String> listRules(String table) throws TrafficException {
+    String out = runner.runChecked(command("-t", table, "-S"), Optional.empty(), 0).stdout();
+    return out.lines().filter(l -> l.startsWith("-A ")).toList();
+  }
+
   /** Returns whether {@code chain} exists in {@code table} ({@code iptables -S CHAIN}: 0 yes, 1 no). */
   boolean chainExists(String table, String chain) throws TrafficException {
     return runner.runChecked(command("-t", table, "-S", chain), Optional.empty(), 0, 1).exitCode() == 0;
@@ -109,26 +119,10 @@ final class IptablesTool {
     return version().atLeast(IptablesVersion.WAIT_AND_RANDOM_FULLY);
   }
 
-  // Debian's PATH for services may lack /usr/sbin, where iptables lives; an absolute path also
-  // works unchanged behind a command prefix such as `ip netns exec`.
   private static String locate(String name, Optional<Path> directory) {
     if (directory.isPresent()) {
       return directory.get().resolve(name).toString();
     }
-    List<String> dirs = new ArrayList<>();
-    String path = System.getenv("PATH");
-    if (path != null) {
-      dirs.addAll(List.of(path.split(File.pathSeparator)));
-    }
-    dirs.addAll(List.of("/usr/sbin", "/sbin"));
-    for (String dir : dirs) {
-      if (!dir.isEmpty()) {
-        Path candidate = Path.of(dir, name);
-        if (Files.isExecutable(candidate)) {
-          return candidate.toString();
-        }
-      }
-    }
-    return name;  // not found: running it reports the error
+    return CommandRunner.locate(name, directory).orElse(name);  // not found: running it reports the error
   }
 }

@@ -107,6 +107,69 @@ final class IptablesTrafficManager implements TrafficManager {
   }
 
   /**
+   * flannel's {@code CleanUp}, made thorough: per family, every rule jumping to
+   * {@code FLANNEL-POSTRTG} or {@code FLANNEL-FWD} is deleted, then the chain is flushed and
+   * deleted, in one {@code iptables-restore} per table. flanneld's own clears {@code nat
+   * FLANNEL-POSTRTG} and {@code nat FLANNEL-FWD}: its {@code -X} fails while the POSTROUTING jump
+   * still points at the chain, and its forward chain lives in {@code filter}, so it leaves both
+   * behind; the chains it names are all covered here.
+   */
+  @Override
+  public void removeRules() throws TrafficException {
+    checkOpen();
+    lock.lock();
+    try {
+      kept.clear();
+      for (IptablesTool tool : List.of(v4, v6)) {
+        if (!tool.installed()) {
+          log.info("{} is not installed, so there are no {} iptables rules to clean up", tool.family().command,
+              tool.family());
+          continue;
+        }
+        log.info("Cleaning-up {} iptables rules...", tool.family());
+        removeChains(tool, "nat", List.of(IptablesRules.MASQ_CHAIN, IptablesRules.FORWARD_CHAIN));
+        removeChains(tool, "filter", List.of(IptablesRules.FORWARD_CHAIN));
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private static void removeChains(IptablesTool tool, String table, List<String> chains) throws TrafficException {
+    List<String> present = new ArrayList<>();
+    for (String chain : chains) {
+      if (tool.chainExists(table, chain)) {
+        present.add(chain);
+      }
+    }
+    if (present.isEmpty()) {
+      return;
+    }
+    StringBuilder payload = new StringBuilder("*").append(table).append('\n');
+    // A chain that a rule still jumps to cannot be deleted: the jumps go first, wherever they are.
+    for (String line : tool.listRules(table)) {
+      String target = line.substring(line.lastIndexOf(' ') + 1);
+      if (line.contains(" -j ") && present.contains(target) && !present.contains(chainOf(line))) {
+        payload.append("-D").append(line.substring(2)).append('\n');
+      }
+    }
+    for (String chain : present) {
+      payload.append(':').append(chain).append(" - [0:0]\n");  // --noflush: this flushes it
+      payload.append("-X ").append(chain).append('\n');
+    }
+    payload.append("COMMIT\n");
+    log.debug("{}-restore --noflush <<EOF\n{}EOF", tool.family(), payload);
+    tool.restore(payload.toString());
+    log.info("Removed {} {} chains {} and the rules jumping to them", tool.family(), table, present);
+  }
+
+  /** The chain of an {@code iptables -S} line {@code -A CHAIN ...}. */
+  private static String chainOf(String line) {
+    String[] words = line.split(" ", 3);
+    return words.length > 1 ? words[1] : "";
+  }
+
+  /**
    * The recycle step alone (package-private so the kernel test can observe it): per family, if the
    * previous network or lease differ from the current ones, delete the masquerade rules built from
    * the previous values.

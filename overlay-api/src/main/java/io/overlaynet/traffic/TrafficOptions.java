@@ -22,16 +22,18 @@ public final class TrafficOptions {
 
   /** flanneld's defaults: resync every 5 s, {@code --random-fully} when supported, 10 s per command. */
   public static final TrafficOptions DEFAULT =
-      new TrafficOptions(Duration.ofSeconds(5), true, Duration.ofSeconds(10), Optional.empty(), List.of());
+      new TrafficOptions(Duration.ofSeconds(5), true, Duration.ofSeconds(10), Optional.empty(), Optional.empty(),
+          List.of());
 
   private final Duration resyncPeriod;
   private final boolean randomFully;
   private final Duration commandTimeout;
   private final Optional<Path> iptablesDirectory;
+  private final Optional<Path> nftDirectory;
   private final List<String> commandPrefix;
 
   private TrafficOptions(Duration resyncPeriod, boolean randomFully, Duration commandTimeout,
-      Optional<Path> iptablesDirectory, List<String> commandPrefix) {
+      Optional<Path> iptablesDirectory, Optional<Path> nftDirectory, List<String> commandPrefix) {
     checkArgument(!resyncPeriod.isNegative() && !resyncPeriod.isZero(),
         "the resync period must be positive: %s", resyncPeriod);
     checkArgument(!commandTimeout.isNegative() && !commandTimeout.isZero(),
@@ -40,6 +42,7 @@ public final class TrafficOptions {
     this.randomFully = randomFully;
     this.commandTimeout = commandTimeout;
     this.iptablesDirectory = Objects.requireNonNull(iptablesDirectory);
+    this.nftDirectory = Objects.requireNonNull(nftDirectory);
     this.commandPrefix = List.copyOf(commandPrefix);
   }
 
@@ -50,14 +53,15 @@ public final class TrafficOptions {
 
   /**
    * Returns whether MASQUERADE rules get {@code --random-fully} when the installed iptables
-   * supports it (version 1.6.2 or later, probed once); default true. False is flanneld's
-   * {@code --ip-masq-fully-random-disable}.
+   * supports it (version 1.6.2 or later, probed once), and nftables masquerade statements
+   * {@code fully-random} when {@code nft --check} accepts it (flannel's probe); default true. False
+   * is flanneld's {@code --ip-masq-fully-random-disable}.
    */
   public boolean randomFully() {
     return randomFully;
   }
 
-  /** Returns how long one iptables command may run before it is killed, default 10 s. */
+  /** Returns how long one iptables or nft command may run before it is killed, default 10 s. */
   public Duration commandTimeout() {
     return commandTimeout;
   }
@@ -69,6 +73,14 @@ public final class TrafficOptions {
    */
   public Optional<Path> iptablesDirectory() {
     return iptablesDirectory;
+  }
+
+  /**
+   * Returns the directory holding {@code nft} (nftables mode); empty (the default) searches
+   * {@code PATH}, then {@code /usr/sbin} and {@code /sbin}.
+   */
+  public Optional<Path> nftDirectory() {
+    return nftDirectory;
   }
 
   /**
@@ -85,12 +97,12 @@ public final class TrafficOptions {
    * @throws IllegalArgumentException if not positive
    */
   public TrafficOptions withResyncPeriod(Duration period) {
-    return new TrafficOptions(period, randomFully, commandTimeout, iptablesDirectory, commandPrefix);
+    return new TrafficOptions(period, randomFully, commandTimeout, iptablesDirectory, nftDirectory, commandPrefix);
   }
 
   /** Returns a copy that uses {@code --random-fully} when supported (true) or never (false). */
   public TrafficOptions withRandomFully(boolean enabled) {
-    return new TrafficOptions(resyncPeriod, enabled, commandTimeout, iptablesDirectory, commandPrefix);
+    return new TrafficOptions(resyncPeriod, enabled, commandTimeout, iptablesDirectory, nftDirectory, commandPrefix);
   }
 
   /**
@@ -99,17 +111,24 @@ public final class TrafficOptions {
    * @throws IllegalArgumentException if not positive
    */
   public TrafficOptions withCommandTimeout(Duration timeout) {
-    return new TrafficOptions(resyncPeriod, randomFully, timeout, iptablesDirectory, commandPrefix);
+    return new TrafficOptions(resyncPeriod, randomFully, timeout, iptablesDirectory, nftDirectory, commandPrefix);
   }
 
   /** Returns a copy that runs the iptables binaries from {@code directory}. */
   public TrafficOptions withIptablesDirectory(Path directory) {
-    return new TrafficOptions(resyncPeriod, randomFully, commandTimeout, Optional.of(directory), commandPrefix);
+    return new TrafficOptions(resyncPeriod, randomFully, commandTimeout, Optional.of(directory), nftDirectory,
+        commandPrefix);
+  }
+
+  /** Returns a copy that runs {@code nft} from {@code directory}. */
+  public TrafficOptions withNftDirectory(Path directory) {
+    return new TrafficOptions(resyncPeriod, randomFully, commandTimeout, iptablesDirectory, Optional.of(directory),
+        commandPrefix);
   }
 
   /** Returns a copy that puts {@code prefix} before every command (empty for none). */
   public TrafficOptions withCommandPrefix(List<String> prefix) {
-    return new TrafficOptions(resyncPeriod, randomFully, commandTimeout, iptablesDirectory, prefix);
+    return new TrafficOptions(resyncPeriod, randomFully, commandTimeout, iptablesDirectory, nftDirectory, prefix);
   }
 
   /** Returns a builder starting from {@link #DEFAULT}. */
@@ -135,6 +154,7 @@ public final class TrafficOptions {
     private boolean randomFully;
     private Duration commandTimeout;
     private Optional<Path> iptablesDirectory;
+    private Optional<Path> nftDirectory;
     private List<String> commandPrefix;
 
     private Builder(TrafficOptions o) {
@@ -142,6 +162,7 @@ public final class TrafficOptions {
       this.randomFully = o.randomFully;
       this.commandTimeout = o.commandTimeout;
       this.iptablesDirectory = o.iptablesDirectory;
+      this.nftDirectory = o.nftDirectory;
       this.commandPrefix = o.commandPrefix;
     }
 
@@ -175,6 +196,18 @@ public final class TrafficOptions {
       return this;
     }
 
+    /** See {@link TrafficOptions#withNftDirectory}. */
+    public Builder withNftDirectory(Path directory) {
+      this.nftDirectory = Optional.of(directory);
+      return this;
+    }
+
+    /** Searches {@code PATH} for {@code nft} again (the default). */
+    public Builder withoutNftDirectory() {
+      this.nftDirectory = Optional.empty();
+      return this;
+    }
+
     /** See {@link TrafficOptions#withCommandPrefix}. */
     public Builder withCommandPrefix(List<String> prefix) {
       this.commandPrefix = List.copyOf(prefix);
@@ -187,7 +220,8 @@ public final class TrafficOptions {
      * @throws IllegalArgumentException if a value is out of range (the message names it)
      */
     public TrafficOptions build() {
-      return new TrafficOptions(resyncPeriod, randomFully, commandTimeout, iptablesDirectory, commandPrefix);
+      return new TrafficOptions(resyncPeriod, randomFully, commandTimeout, iptablesDirectory, nftDirectory,
+          commandPrefix);
     }
   }
 }

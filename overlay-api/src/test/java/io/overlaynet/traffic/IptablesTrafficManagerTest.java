@@ -118,6 +118,24 @@ class IptablesTrafficManagerTest {
   }
 
   @Test
+  void removeRulesWithoutChainsRestoresNothing() throws Exception {
+    try (TrafficManager tm = TrafficManager.iptables(options())) {
+      tm.removeRules();  // the fakes report every chain absent
+    }
+    assertEquals("", restored("iptables"));
+    assertEquals("", restored("ip6tables"));
+    assertTrue(calls().contains("iptables --wait -t filter -S FLANNEL-FWD"), calls().toString());
+  }
+
+  @Test
+  void withoutIptablesThereIsNothingToRemove(@TempDir Path empty) {
+    // nftables mode on a host without iptables: flanneld exits here, the agent goes on.
+    try (TrafficManager tm = TrafficManager.iptables(options().withIptablesDirectory(empty))) {
+      tm.removeRules();
+    }
+  }
+
+  @Test
   void everyCommandRunsBehindTheCommandPrefix() throws Exception {
     Path wrap = script("wrap", "echo \"wrapped $(basename \"$1\")\" >> '" + dir + "/wrap.log'\nexec \"$@\"\n");
     try (TrafficManager tm = TrafficManager.iptables(options().withCommandPrefix(List.of(wrap.toString())))) {
