@@ -30,6 +30,7 @@ final class ChaChaBatch {
   static final int MIN_LANES = 32;
 
   private static final VarHandle LE_INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle LE_LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
   private static final int[] SIGMA = {0x61707865, 0x3320646e, 0x79622d32, 0x6b206574};
 
   private final int maxMessages;
@@ -146,31 +147,43 @@ final class ChaChaBatch {
     clear();
   }
 
-  /** The first 32 bytes of message {@code m}'s block 0. */
+  /** The first 32 bytes of message {@code m}'s block 0 (the rounds' output plus the initial state). */
   private byte[] oneTimeKey(int m) {
     byte[] k = new byte[32];
     int l = firstLane[m];
     for (int w = 0; w < 8; w++) {
-      LE_INT.set(k, 4 * w, x[w][l]);
+      LE_INT.set(k, 4 * w, x[w][l] + initial(m, w));
     }
     return k;
   }
 
-  /** XORs message {@code m}'s keystream (blocks 1..) into its first {@code len} bytes. */
+  /**
+   * XORs message {@code m}'s keystream (blocks 1..) into its first {@code len} bytes: each word is
+   * the rounds' output plus the initial state (added here rather than in a pass of its own), two
+   * words at a time.
+   */
   private void xor(int m, int len) {
     byte[] buf = bufs[m];
     int off = offs[m];
-    int lane = firstLane[m] + 1;
+    int first = firstLane[m];
+    int[] init = new int[16];
+    for (int w = 0; w < 16; w++) {
+      init[w] = initial(m, w);
+    }
     int full = len & ~63;
+    int lane = first + 1;
     for (int at = 0; at < full; at += 64, lane++) {
-      for (int w = 0; w < 16; w++) {
+      init[12] = lane - first;
+      for (int w = 0; w < 16; w += 2) {
         int p = off + at + 4 * w;
-        LE_INT.set(buf, p, (int) LE_INT.get(buf, p) ^ x[w][lane]);
+        long ks = ((x[w][lane] + init[w]) & 0xffffffffL) | ((long) (x[w + 1][lane] + init[w + 1]) << 32);
+        LE_LONG.set(buf, p, (long) LE_LONG.get(buf, p) ^ ks);
       }
     }
+    init[12] = lane - first;
     for (int i = full; i < len; i++) {
       int w = (i & 63) >> 2;
-      buf[off + i] ^= (byte) (x[w][lane] >>> ((i & 3) << 3));
+      buf[off + i] ^= (byte) ((x[w][lane] + init[w]) >>> ((i & 3) << 3));
     }
   }
 
@@ -198,7 +211,10 @@ final class ChaChaBatch {
     };
   }
 
-  /** Runs the 20 rounds over all lanes and adds the initial state: x becomes the keystream. */
+  /**
+   * Sets every lane's initial state and runs the 20 rounds over all lanes; the keystream is then
+   * {@code x} plus the initial state, which {@link #xor} and {@link #oneTimeKey} add as they read.
+   */
   private void keystream() {
     int n = lanes;
     for (int m = 0; m < count; m++) {
@@ -224,23 +240,6 @@ final class ChaChaBatch {
       quarter(x[1], x[6], x[11], x[12], n);
       quarter(x[2], x[7], x[8], x[13], n);
       quarter(x[3], x[4], x[9], x[14], n);
-    }
-    for (int m = 0; m < count; m++) {
-      int from = firstLane[m];
-      int to = m + 1 < count ? firstLane[m + 1] : n;
-      for (int w = 0; w < 16; w++) {
-        int[] xw = x[w];
-        if (w == 12) {
-          for (int j = from; j < to; j++) {
-            xw[j] += j - from;
-          }
-        } else {
-          int v = initial(m, w);
-          for (int j = from; j < to; j++) {
-            xw[j] += v;
-          }
-        }
-      }
     }
   }
 

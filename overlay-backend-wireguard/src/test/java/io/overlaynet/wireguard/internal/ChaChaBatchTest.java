@@ -81,6 +81,24 @@ class ChaChaBatchTest {
   }
 
   @Test
+  void smallBatchesGoTheScalarWayAndLargeOnesTheLaneWayWithTheSameResult() {
+    byte[] key = new byte[32];
+    new Random(5).nextBytes(key);
+    for (int messages : new int[] {1, 3, 40}) {
+      ChaChaBatch batch = new ChaChaBatch(64, 64 * 24);
+      byte[] buf = new byte[messages * 1500];
+      byte[] expected = buf.clone();
+      for (int m = 0; m < messages; m++) {
+        int len = m % 2 == 0 ? 1424 : 64; // lanes: 1 -> 24 (scalar), 3 -> 50, 40 -> 540
+        batch.add(words(key), 1000 + m, buf, m * 1500, len);
+        new ChaChaPoly(key).seal(1000 + m, expected, m * 1500, len);
+      }
+      batch.seal();
+      assertArrayEquals(expected, buf, messages + " messages");
+    }
+  }
+
+  @Test
   void aFullBatchSaysSo() {
     ChaChaBatch batch = new ChaChaBatch(2, 10);
     int[] key = new int[8];
