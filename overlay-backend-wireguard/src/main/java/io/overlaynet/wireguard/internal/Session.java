@@ -24,6 +24,7 @@ final class Session {
 
   private final Noise.Keypair keys;
   private final long createdNanos;
+  private final Protocol.Timers timers;
   private final SecretKeySpec sendKey;
   private final SecretKeySpec receiveKey;
   private final Cipher sealer;
@@ -37,8 +38,14 @@ final class Session {
   private volatile boolean destroyed;
 
   Session(Noise.Keypair keys, long createdNanos) {
+    this(keys, createdNanos, Protocol.Timers.DEFAULT);
+  }
+
+  /** A session whose age limits are {@code timers}' (tests scale them down). */
+  Session(Noise.Keypair keys, long createdNanos, Protocol.Timers timers) {
     this.keys = keys;
     this.createdNanos = createdNanos;
+    this.timers = timers;
     this.sendKey = new SecretKeySpec(keys.sendKey(), "ChaCha20");
     this.receiveKey = new SecretKeySpec(keys.receiveKey(), "ChaCha20");
     this.sealer = newCipher();
@@ -64,18 +71,18 @@ final class Session {
 
   /** Returns whether it may seal now: confirmed, not too old, counter not exhausted. */
   boolean canSend(long nowNanos) {
-    return confirmed && !destroyed && nowNanos - createdNanos < Protocol.REJECT_AFTER_TIME.toNanos()
+    return confirmed && !destroyed && nowNanos - createdNanos < timers.rejectAfterTime().toNanos()
         && Long.compareUnsigned(sendCounter.get(), Protocol.REKEY_AFTER_MESSAGES) < 0;
   }
 
   /** Returns whether messages for it are still accepted. */
   boolean canReceive(long nowNanos) {
-    return !destroyed && nowNanos - createdNanos < Protocol.REJECT_AFTER_TIME.toNanos();
+    return !destroyed && nowNanos - createdNanos < timers.rejectAfterTime().toNanos();
   }
 
   /** Returns whether the initiator should start a new handshake (paper §6.2: REKEY_AFTER_TIME). */
   boolean wantsRekey(long nowNanos) {
-    return keys.initiator() && nowNanos - createdNanos >= Protocol.REKEY_AFTER_TIME.toNanos();
+    return keys.initiator() && nowNanos - createdNanos >= timers.rekeyAfterTime().toNanos();
   }
 
   /**

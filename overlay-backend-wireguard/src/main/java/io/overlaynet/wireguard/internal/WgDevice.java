@@ -113,14 +113,16 @@ public final class WgDevice implements AutoCloseable {
   private volatile AllowedIps<Peer> routes = AllowedIps.empty();
   private final Map<Drop, LongAdder> drops = new EnumMap<>(Drop.class);
   private final LongAdder handshakes = new LongAdder();
+  private final Protocol.Timers timers;
   private final ScheduledExecutorService timer;
   private final Thread tunLoop;
   private final Thread udpLoop;
   private volatile boolean closed;
 
   private WgDevice(PrivateKey key, TunDevice tun, DatagramChannel udp, int mtu, SecureRandom random,
-      BooleanSupplier forcedLoad) {
+      BooleanSupplier forcedLoad, Protocol.Timers timers) {
     this.tun = tun;
+    this.timers = timers;
     this.cookies = new CookieChecker(key.publicKey(), random, System::nanoTime);
     this.forcedLoad = forcedLoad;
     this.udp = udp;
@@ -145,7 +147,13 @@ public final class WgDevice implements AutoCloseable {
 
   /** As {@link #start(PrivateKey, TunDevice, DatagramChannel, int)}; {@code forcedLoad} makes tests see "under load". */
   static WgDevice start(PrivateKey key, TunDevice tun, DatagramChannel udp, int mtu, BooleanSupplier forcedLoad) {
-    WgDevice d = new WgDevice(key, tun, udp, mtu, new SecureRandom(), forcedLoad);
+    return start(key, tun, udp, mtu, forcedLoad, Protocol.Timers.DEFAULT);
+  }
+
+  /** As {@link #start(PrivateKey, TunDevice, DatagramChannel, int, BooleanSupplier)}, running by {@code timers} (tests). */
+  static WgDevice start(PrivateKey key, TunDevice tun, DatagramChannel udp, int mtu, BooleanSupplier forcedLoad,
+      Protocol.Timers timers) {
+    WgDevice d = new WgDevice(key, tun, udp, mtu, new SecureRandom(), forcedLoad, timers);
     d.tunLoop.start();
     d.udpLoop.start();
     d.timer.scheduleWithFixedDelay(d::tick, 100, 100, TimeUnit.MILLISECONDS);
@@ -461,7 +469,7 @@ public final class WgDevice implements AutoCloseable {
       if (endpoint == null) {
         return;
       }
-      if (pending != null && !retry && now - pendingSince < Protocol.REKEY_TIMEOUT.toNanos()) {
+      if (pending != null && !retry && now - pendingSince < timers.rekeyTimeout().toNanos()) {
         return;
       }
       if (pending == null) {
@@ -475,7 +483,7 @@ public final class WgDevice implements AutoCloseable {
           msg);
       jar.writeMac2(msg, 0, msg.length);
       // Jitter, as the paper asks, so that two peers do not keep colliding.
-      pendingSince = now + random.nextInt((int) Protocol.REKEY_TIMEOUT_JITTER_MAX.toMillis()) * 1_000_000L;
+      pendingSince = now + random.nextInt((int) timers.rekeyTimeoutJitterMax().toMillis()) * 1_000_000L;
       transmit(msg, msg.length, endpoint);
       lastSent = now;
     }
@@ -494,7 +502,7 @@ public final class WgDevice implements AutoCloseable {
       if (next != null) {
         retire(next);
       }
-      next = new Session(k, System.nanoTime());
+      next = new Session(k, System.nanoTime(), timers);
       transmit(msg, msg.length, from);
       handshakes.increment();
     }
@@ -512,7 +520,7 @@ public final class WgDevice implements AutoCloseable {
         return false;
       }
       endpoint = from;
-      install(new Session(k.get(), System.nanoTime()));
+      install(new Session(k.get(), System.nanoTime(), timers));
       handshakes.increment();
       // The responder may send only after we did: flush the queue, or say hello with a keepalive.
       byte[] out = new byte[65535 + Messages.TRANSPORT_OVERHEAD + Protocol.PADDING_MULTIPLE];
@@ -592,8 +600,8 @@ public final class WgDevice implements AutoCloseable {
     }
 
     synchronized void tick(long now) throws IOException {
-      if (pending != null && now - pendingSince >= Protocol.REKEY_TIMEOUT.toNanos()) {
-        if (now - attemptsSince >= Protocol.REKEY_ATTEMPT_TIME.toNanos()) {
+      if (pending != null && now - pendingSince >= timers.rekeyTimeout().toNanos()) {
+        if (now - attemptsSince >= timers.rekeyAttemptTime().toNanos()) {
           // Give up: the queued packets go, the next packet starts again.
           indices.remove(pending.localIndex());
           pending.destroy();
@@ -613,7 +621,7 @@ public final class WgDevice implements AutoCloseable {
         return;
       }
       Duration persistent = config.persistentKeepalive();
-      boolean passive = lastReceivedData > lastSent && now - lastReceivedData >= Protocol.KEEPALIVE_TIMEOUT.toNanos();
+      boolean passive = lastReceivedData > lastSent && now - lastReceivedData >= timers.keepaliveTimeout().toNanos();
       boolean scheduled = !persistent.isZero() && now - lastSent >= persistent.toNanos();
       if (passive || scheduled) {
         byte[] out = new byte[Messages.TRANSPORT_OVERHEAD];

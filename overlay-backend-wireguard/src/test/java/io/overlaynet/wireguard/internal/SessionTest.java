@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.overlaynet.ip.IpNet;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -55,6 +56,15 @@ class SessionTest {
     assertFalse(s[0].canReceive(reject));
     assertTrue(s[0].wantsRekey(Protocol.REKEY_AFTER_TIME.toNanos()));
     assertFalse(s[1].wantsRekey(Protocol.REKEY_AFTER_TIME.toNanos()), "only the initiator rekeys by time");
+  }
+
+  @Test
+  void scaledTimersSetASessionsAgeLimits() {
+    Protocol.Timers fast = Protocol.Timers.DEFAULT.withRekeyAfterTime(Duration.ofMillis(1500));
+    Session s = new Session(new Noise.Keypair(new byte[32], new byte[32], 1, 2, true), 0, fast);
+    assertFalse(s.wantsRekey(Duration.ofMillis(1499).toNanos()));
+    assertTrue(s.wantsRekey(Duration.ofMillis(1500).toNanos()));
+    assertTrue(s.canSend(Protocol.REJECT_AFTER_TIME.toNanos() - 1), "the other timers stay the paper's");
   }
 
   @Test
