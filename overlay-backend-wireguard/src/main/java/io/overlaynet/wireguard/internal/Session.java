@@ -22,6 +22,11 @@ import javax.crypto.spec.SecretKeySpec;
  */
 final class Session {
 
+  /** {@link #open}'s result for a message that does not authenticate (or whose counter is out of range). */
+  static final int FORGED = -1;
+  /** {@link #open}'s result for an authentic message whose counter was seen already or is too old. */
+  static final int REPLAYED = -2;
+
   private final Noise.Keypair keys;
   private final long createdNanos;
   private final Protocol.Timers timers;
@@ -116,12 +121,13 @@ final class Session {
    * Opens the transport data message {@code msg[0, len)} (its receiver already matched) in place:
    * on success the padded packet is at {@link Messages#TRANSPORT_CONTENT}.
    *
-   * @return the padded packet's length, or -1 if it does not authenticate or replays a counter
+   * @return the padded packet's length, {@link #FORGED} if it does not authenticate, {@link #REPLAYED} if it
+   *     authenticates but its counter was accepted before or is behind the replay window
    */
   int open(byte[] msg, int len) {
     long counter = ByteBuffer.wrap(msg).order(ByteOrder.LITTLE_ENDIAN).getLong(Messages.TRANSPORT_COUNTER);
     if (Long.compareUnsigned(counter, Protocol.REJECT_AFTER_MESSAGES) >= 0) {
-      return -1;
+      return FORGED;
     }
     int sealedLen = len - Messages.TRANSPORT_CONTENT;
     int n;
@@ -139,14 +145,14 @@ final class Session {
         }
         n = opener.doFinal(msg, Messages.TRANSPORT_CONTENT, sealedLen, msg, Messages.TRANSPORT_CONTENT);
       } catch (AEADBadTagException e) {
-        return -1;
+        return FORGED;
       } catch (GeneralSecurityException e) {
         throw new IllegalStateException("ChaCha20-Poly1305 opening failed", e);
       }
     }
     // Only an authentic counter may move the window: a forged one must not shift it.
     if (!window.accept(counter)) {
-      return -1;
+      return REPLAYED;
     }
     confirmed = true;
     return n;

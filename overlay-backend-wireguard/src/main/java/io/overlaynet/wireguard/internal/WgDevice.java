@@ -67,8 +67,10 @@ public final class WgDevice implements AutoCloseable {
     REPLAYED_HANDSHAKE,
     /** A transport message for no session we have. */
     UNKNOWN_INDEX,
-    /** A transport message that does not authenticate, or replays a counter. */
+    /** A transport message that does not authenticate. */
     BAD_TRANSPORT,
+    /** An authentic transport message whose counter was seen already or is behind the replay window. */
+    REPLAYED_TRANSPORT,
     /** A decrypted packet whose source is not among its peer's allowed IPs. */
     NOT_ALLOWED,
     /** A packet from the TUN device for no peer's allowed IPs. */
@@ -555,7 +557,7 @@ public final class WgDevice implements AutoCloseable {
       }
       int n = s.open(msg, len);
       if (n < 0) {
-        drop(Drop.BAD_TRANSPORT);
+        drop(n == Session.REPLAYED ? Drop.REPLAYED_TRANSPORT : Drop.BAD_TRANSPORT);
         return;
       }
       endpoint = from; // roaming: the last authenticated source

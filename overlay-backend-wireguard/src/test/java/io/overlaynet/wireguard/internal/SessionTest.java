@@ -39,12 +39,15 @@ class SessionTest {
     byte[] replay = copy.clone();
     byte[] tampered = copy.clone();
     tampered[Messages.TRANSPORT_CONTENT + 2] ^= 1;
-    assertEquals(-1, s[1].open(tampered, n), "a flipped bit does not authenticate");
+    assertEquals(Session.FORGED, s[1].open(tampered, n), "a flipped bit does not authenticate");
     assertFalse(s[1].canSend(1), "a forged message confirms nothing");
     assertEquals(16, s[1].open(copy, n));
     assertEquals("hello, peer", new String(copy, Messages.TRANSPORT_CONTENT, 11));
     assertTrue(s[1].canSend(1), "confirmed by the initiator's first message");
-    assertEquals(-1, s[1].open(replay, n), "a replayed counter");
+    assertEquals(Session.REPLAYED, s[1].open(replay, n), "a replayed counter, told apart from a forgery");
+    byte[] forgedReplay = replay.clone();
+    forgedReplay[Messages.TRANSPORT_CONTENT] ^= 1;
+    assertEquals(Session.FORGED, s[1].open(forgedReplay, n), "a forgery of a seen counter is a forgery");
   }
 
   @Test
