@@ -41,8 +41,9 @@ import org.slf4j.LoggerFactory;
  * REJECT_AFTER_TIME; a responder's session is used for sending only once the initiator has sent
  * with it; a peer's endpoint follows the source of its last authenticated message (roaming); an
  * incoming packet is delivered only if its source is one of its peer's allowed IPs; a peer that
- * received data and sent none for KEEPALIVE_TIMEOUT sends a keepalive, and a persistent keepalive
- * is sent if configured. Bad input of any kind is dropped and counted ({@link Drop}), never thrown.
+ * received data and sent none for KEEPALIVE_TIMEOUT sends a keepalive, one that sent data and
+ * heard nothing for KEEPALIVE_TIMEOUT + REKEY_TIMEOUT starts a new handshake, and a persistent
+ * keepalive is sent if configured. Bad input of any kind is dropped and counted ({@link Drop}), never thrown.
  *
  * <p>Under load (more than {@link #LOAD_THRESHOLD} handshake messages in a second, as wireguard-go
  * reckons it from its queue), a handshake message without a valid MAC2 gets a cookie reply instead
@@ -425,6 +426,9 @@ public final class WgDevice implements AutoCloseable {
     long lastSent;
     long lastReceivedData;
     long lastReceived;
+    /** Data went out since the peer was last heard from (authenticated), first at {@link #unansweredSince}. */
+    boolean unanswered;
+    long unansweredSince;
 
     Peer(PublicKey key) {
       this.key = key;
@@ -447,6 +451,10 @@ public final class WgDevice implements AutoCloseable {
         int n = s.seal(packet, out);
         transmit(out, n, endpoint);
         lastSent = now;
+        if (!unanswered) {
+          unanswered = true;
+          unansweredSince = now;
+        }
         if (s.wantsRekey(now)) {
           initiate(now, false);
         }
@@ -522,6 +530,7 @@ public final class WgDevice implements AutoCloseable {
         return false;
       }
       endpoint = from;
+      unanswered = false;
       install(new Session(k.get(), System.nanoTime(), timers));
       handshakes.increment();
       // The responder may send only after we did: flush the queue, or say hello with a keepalive.
@@ -562,6 +571,7 @@ public final class WgDevice implements AutoCloseable {
       }
       endpoint = from; // roaming: the last authenticated source
       lastReceived = now;
+      unanswered = false;
       if (s == next) {
         next = null;
         install(s);
@@ -617,6 +627,13 @@ public final class WgDevice implements AutoCloseable {
         if (s != null && !s.canReceive(now)) {
           retire(s);
         }
+      }
+      if (unanswered && now - unansweredSince >= timers.keepaliveTimeout().plus(timers.rekeyTimeout()).toNanos()) {
+        // Data went out and nothing authentic came back for KEEPALIVE_TIMEOUT + REKEY_TIMEOUT (the
+        // peer sends a keepalive within KEEPALIVE_TIMEOUT of receiving data): it may have lost the
+        // session, e.g. restarted. A new handshake (paper §6.5; wireguard-go's newHandshake timer).
+        unanswered = false;
+        initiate(now, false);
       }
       Session s = current;
       if (s == null || !s.canSend(now) || endpoint == null) {

@@ -318,6 +318,28 @@ class WgDeviceProtocolIT {
   }
 
   @Test
+  void aPeerThatRestartsWithItsKeyIsReachedAgainByANewHandshakeWhenItStopsAnswering() throws Exception {
+    startWireGuardGo(its);
+    // KEEPALIVE_TIMEOUT + REKEY_TIMEOUT is 15 s in the paper, 2 s here.
+    startDevice(Protocol.Timers.DEFAULT.withKeepaliveTimeout(Duration.ofSeconds(1)).withRekeyTimeout(Duration.ofSeconds(1)));
+    setPeer(its.publicKey(), Optional.empty(), h2(PORT), Duration.ZERO);
+    assertTrue(ping(1, ITS, 5), "before the restart");
+    assertEquals(1, device.handshakes());
+
+    // The node restarts, keeping its key (flanneld restarted, its key file kept): our session is
+    // still good for minutes on our side, and means nothing to it.
+    peer.close();
+    startWireGuardGo(its);
+    long start = System.nanoTime();
+    assertTrue(pingWithin(1, ITS, 6), "h1 -> wireguard-go resumes: data went out and nothing came back for"
+        + " KEEPALIVE_TIMEOUT + REKEY_TIMEOUT, so we handshake again (paper §6.5)\n" + peer.log());
+    long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    assertEquals(2, device.handshakes(), "one new handshake");
+    assertTrue(took >= 1900, "not before KEEPALIVE_TIMEOUT + REKEY_TIMEOUT: " + took + " ms");
+    assertTrue(ping(2, OURS, 5), "wireguard-go -> h1");
+  }
+
+  @Test
   void theEndpointFollowsTheLastAuthenticatedSourceAndAReconfiguredOneIsUsed() throws Exception {
     startWireGuardGo(its);
     startDevice(Protocol.Timers.DEFAULT);
