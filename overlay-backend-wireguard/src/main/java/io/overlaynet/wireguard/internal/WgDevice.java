@@ -424,6 +424,7 @@ public final class WgDevice implements AutoCloseable {
     Tai64n lastTimestamp = Tai64n.ZERO;
     final ArrayDeque<byte[]> queue = new ArrayDeque<>();
     long lastSent;
+    /** The first data received since {@link #lastSent} (the passive keepalive's start). */
     long lastReceivedData;
     long lastReceived;
     /** Data went out since the peer was last heard from (authenticated), first at {@link #unansweredSince}. */
@@ -592,7 +593,11 @@ public final class WgDevice implements AutoCloseable {
         drop(Drop.NOT_ALLOWED);
         return;
       }
-      lastReceivedData = now;
+      if (lastReceivedData - lastSent <= 0) {
+        // The first data since we last sent: KEEPALIVE_TIMEOUT runs from it, so that a one-way
+        // stream gets a keepalive every KEEPALIVE_TIMEOUT (wireguard-go's timersDataReceived).
+        lastReceivedData = now;
+      }
       toTun.clear();
       toTun.put(msg, Messages.TRANSPORT_CONTENT, length).flip();
       try {

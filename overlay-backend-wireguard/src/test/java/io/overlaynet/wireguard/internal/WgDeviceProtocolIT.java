@@ -449,6 +449,76 @@ class WgDeviceProtocolIT {
     }
   }
 
+  /** A UDP listener on h1 (10.5.1.0:9999) that counts what arrives: datagrams get no answer, no ICMP either. */
+  final class Sink implements AutoCloseable {
+    final DatagramChannel channel;
+    final java.util.concurrent.atomic.AtomicInteger received = new java.util.concurrent.atomic.AtomicInteger();
+
+    Sink() throws Exception {
+      channel = cluster.host(1).netns().run(() -> {
+        DatagramChannel ch = DatagramChannel.open();
+        ch.bind(new InetSocketAddress(OURS.toInetAddress(), 9999));
+        return ch;
+      });
+      Thread t = new Thread(() -> {
+        ByteBuffer b = ByteBuffer.allocate(2048);
+        try {
+          while (true) {
+            b.clear();
+            channel.receive(b);
+            received.incrementAndGet();
+          }
+        } catch (IOException e) {
+          // closed
+        }
+      }, "wg-sink");
+      t.setDaemon(true);
+      t.start();
+    }
+
+    /** Sends {@code count} datagrams from h2 to the sink, one every {@code interval}; returns when done. */
+    void streamFromIt(int count, Duration interval) throws Exception {
+      cluster.host(2).netns().run(() -> {
+        try (DatagramChannel ch = DatagramChannel.open()) {
+          for (int i = 0; i < count; i++) {
+            ch.send(ByteBuffer.wrap(("datagram " + i).getBytes(StandardCharsets.US_ASCII)),
+                new InetSocketAddress(OURS.toInetAddress(), 9999));
+            Thread.sleep(interval.toMillis());
+          }
+        }
+        return null;
+      });
+    }
+
+    void awaitReceived(int count) throws InterruptedException {
+      await(() -> received.get() >= count, Duration.ofSeconds(3), () -> received.get() + " of " + count
+          + " datagrams arrived; drops " + device.drops());
+    }
+
+    @Override
+    public void close() throws IOException {
+      channel.close();
+    }
+  }
+
+  @Test
+  void duringAOneWayStreamWeSendAKeepaliveEveryKeepaliveTimeout() throws Exception {
+    startWireGuardGo(its);
+    startDevice(Protocol.Timers.DEFAULT.withKeepaliveTimeout(Duration.ofSeconds(1)));
+    setPeer(its.publicKey(), Optional.empty(), h2(PORT), Duration.ZERO);
+    try (Sink sink = new Sink()) {
+      assertTrue(ping(2, OURS, 5));
+      long rx = peer.show("transfer", ours.publicKey(), 0);
+      // 3 s of datagrams from wireguard-go and nothing from us but keepalives: one KEEPALIVE_TIMEOUT
+      // (1 s here) after the first data we did not answer, and again (wireguard-go would otherwise
+      // take our silence for a lost session after 15 s and handshake anew).
+      sink.streamFromIt(150, Duration.ofMillis(20));
+      long keepalives = (peer.show("transfer", ours.publicKey(), 0) - rx) / Messages.TRANSPORT_OVERHEAD;
+      assertTrue(keepalives >= 2 && keepalives <= 3, "keepalives during a 3 s one-way stream: " + keepalives);
+      sink.awaitReceived(150);
+    }
+  }
+
   /**
    * A relay on h1 between wireguard-go and our device that keeps the last message of each type
    * wireguard-go sent: wireguard-go's endpoint for us is the relay, and it initiates, so both
