@@ -154,6 +154,20 @@ public final class Protocol {
         throw new IllegalArgumentException("REKEY_AFTER_TIME " + rekeyAfterTime + " must be under REJECT_AFTER_TIME "
             + rejectAfterTime);
       }
+      if (rejectAfterTime.compareTo(keepaliveTimeout.plus(rekeyTimeout)) <= 0) {
+        throw new IllegalArgumentException("REJECT_AFTER_TIME " + rejectAfterTime
+            + " must be over KEEPALIVE_TIMEOUT + REKEY_TIMEOUT " + keepaliveTimeout.plus(rekeyTimeout));
+      }
+    }
+
+    /** {@link #REKEY_ON_RECEIVE_AFTER_TIME} of these timers: REJECT_AFTER_TIME - KEEPALIVE_TIMEOUT - REKEY_TIMEOUT. */
+    Duration rekeyOnReceiveAfterTime() {
+      return rejectAfterTime.minus(keepaliveTimeout).minus(rekeyTimeout);
+    }
+
+    /** Returns these timers with {@code d} as REJECT_AFTER_TIME. */
+    Timers withRejectAfterTime(Duration d) {
+      return new Timers(rekeyAfterTime, d, rekeyAttemptTime, rekeyTimeout, rekeyTimeoutJitterMax, keepaliveTimeout);
     }
 
     /** Returns these timers with {@code d} as REKEY_AFTER_TIME. */

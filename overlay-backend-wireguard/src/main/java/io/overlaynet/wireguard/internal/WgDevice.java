@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>What it does, as the paper says: a packet for a peer without a usable session is queued
  * (up to {@link #QUEUE}) and starts a handshake, retried every REKEY_TIMEOUT (with jitter) for up
- * to REKEY_ATTEMPT_TIME; the initiator rekeys after REKEY_AFTER_TIME; sessions are dropped after
+ * to REKEY_ATTEMPT_TIME; the initiator rekeys after REKEY_AFTER_TIME when sending, and after
+ * REJECT_AFTER_TIME - KEEPALIVE_TIMEOUT - REKEY_TIMEOUT when still receiving; sessions are dropped after
  * REJECT_AFTER_TIME; a responder's session is used for sending only once the initiator has sent
  * with it; a peer's endpoint follows the source of its last authenticated message (roaming); an
  * incoming packet is delivered only if its source is one of its peer's allowed IPs; a peer that
@@ -641,6 +642,13 @@ public final class WgDevice implements AutoCloseable {
         initiate(now, false);
       }
       Session s = current;
+      if (s != null && s.initiator() && pending == null
+          && lastReceived - s.createdNanos() >= timers.rekeyOnReceiveAfterTime().toNanos()) {
+        // Our keypair is still received with close to REJECT_AFTER_TIME; a peer that only receives
+        // never meets REKEY_AFTER_TIME (checked when sending data): renew it before it expires
+        // (paper §6.2; wireguard-go's keepKeyFreshReceiving).
+        initiate(now, false);
+      }
       if (s == null || !s.canSend(now) || endpoint == null) {
         return;
       }

@@ -46,7 +46,10 @@ class ProtocolTest {
         Protocol.REKEY_TIMEOUT, Protocol.REKEY_TIMEOUT_JITTER_MAX, Protocol.KEEPALIVE_TIMEOUT),
         List.of(t.rekeyAfterTime(), t.rejectAfterTime(), t.rekeyAttemptTime(), t.rekeyTimeout(),
             t.rekeyTimeoutJitterMax(), t.keepaliveTimeout()));
+    assertEquals(Protocol.REKEY_ON_RECEIVE_AFTER_TIME, t.rekeyOnReceiveAfterTime());
     assertEquals(Duration.ofSeconds(1), t.withKeepaliveTimeout(Duration.ofSeconds(1)).keepaliveTimeout());
+    assertEquals(Duration.ofMillis(1500), t.withKeepaliveTimeout(Duration.ofSeconds(1)).withRekeyTimeout(Duration.ofMillis(500))
+        .withRekeyAfterTime(Duration.ofSeconds(2)).withRejectAfterTime(Duration.ofSeconds(3)).rekeyOnReceiveAfterTime());
     assertThrows(IllegalArgumentException.class, () -> t.withRekeyTimeout(Duration.ZERO));
     assertThrows(IllegalArgumentException.class, () -> t.withRekeyAfterTime(Protocol.REJECT_AFTER_TIME),
         "a rekey must come before the keypair is rejected");

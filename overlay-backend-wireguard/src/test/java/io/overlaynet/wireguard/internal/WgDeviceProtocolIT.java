@@ -519,6 +519,27 @@ class WgDeviceProtocolIT {
     }
   }
 
+  @Test
+  void asTheInitiatorThatOnlyReceivesWeRekeyBeforeTheKeypairExpires() throws Exception {
+    startWireGuardGo(its);
+    // REJECT_AFTER_TIME 3 s here (180 s in the paper), so REJECT - KEEPALIVE - REKEY_TIMEOUT is 1.5 s.
+    Protocol.Timers timers = Protocol.Timers.DEFAULT.withKeepaliveTimeout(Duration.ofSeconds(1))
+        .withRekeyTimeout(Duration.ofMillis(500)).withRekeyAfterTime(Duration.ofMillis(2500))
+        .withRejectAfterTime(Duration.ofSeconds(3));
+    startDevice(timers);
+    setPeer(its.publicKey(), Optional.empty(), h2(PORT), Duration.ZERO);
+    try (Sink sink = new Sink()) {
+      assertTrue(ping(1, ITS, 5), "we initiate");
+      assertEquals(1, device.handshakes());
+      // 4 s of datagrams from wireguard-go, past our keypair's 3 s; we send only keepalives, so
+      // REKEY_AFTER_TIME (checked when sending data) never comes: we rekey on receiving.
+      sink.streamFromIt(200, Duration.ofMillis(20));
+      sink.awaitReceived(200);
+      assertTrue(device.handshakes() >= 3, "rekeyed on receive, twice: handshakes " + device.handshakes());
+      assertEquals(Map.of(), dropsSince(ZERO), "nothing dropped: no message came for an expired keypair");
+    }
+  }
+
   /**
    * A relay on h1 between wireguard-go and our device that keeps the last message of each type
    * wireguard-go sent: wireguard-go's endpoint for us is the relay, and it initiates, so both
