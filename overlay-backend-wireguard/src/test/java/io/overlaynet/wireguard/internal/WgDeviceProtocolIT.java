@@ -626,6 +626,20 @@ class WgDeviceProtocolIT {
       fakeInitiation[1] = fakeInitiation[2] = fakeInitiation[3] = 0;
       sent.add(fakeInitiation);
       expected.put(WgDevice.Drop.BAD_MAC1, 1L);
+      // A cookie reply of random bytes (for no handshake of ours), a transport message of random
+      // bytes (for no session of ours).
+      byte[] fakeCookie = new byte[Messages.COOKIE_REPLY_SIZE];
+      random.nextBytes(fakeCookie);
+      fakeCookie[0] = 3;
+      fakeCookie[1] = fakeCookie[2] = fakeCookie[3] = 0;
+      sent.add(fakeCookie);
+      expected.put(WgDevice.Drop.COOKIE, 1L);
+      byte[] fakeTransport = new byte[Messages.TRANSPORT_OVERHEAD + 64];
+      random.nextBytes(fakeTransport);
+      fakeTransport[0] = 4;
+      fakeTransport[1] = fakeTransport[2] = fakeTransport[3] = 0;
+      sent.add(fakeTransport);
+      expected.put(WgDevice.Drop.UNKNOWN_INDEX, 1L);
       // Its captured initiation again: authentic, but its timestamp is not newer.
       sent.add(initiation);
       expected.put(WgDevice.Drop.REPLAYED_HANDSHAKE, 1L);
