@@ -45,10 +45,15 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The protocol's life with a real peer (issue 16): our device ({@code flannel-wg} in h1, lease
  * 10.5.1.0/24) beside wireguard-go in h2 configured as a flannel node's WireGuard (lease
- * 10.5.2.0/24, port 51820, a peer and route per lease). A rekey under TCP load both ways, a peer
- * that comes back with a new key, roaming and a reconfigured endpoint, preshared keys,
- * keepalives, and garbage, forgeries and replays dropped and counted. Timers that would take
- * minutes run scaled down ({@link Protocol.Timers}); each test takes seconds.
+ * 10.5.2.0/24, port 51820, a peer and route per lease); our peer is configured as the backend
+ * does from a lease ({@link WgDevice#setPeers}). Covered: rekeys (REKEY_AFTER_TIME) under TCP
+ * streams both ways checked by SHA-256, and the rekey of a keypair that is only received with; a
+ * peer that restarts with its key (a new handshake after KEEPALIVE_TIMEOUT + REKEY_TIMEOUT of
+ * silence) or with a new key (its new lease); roaming to a new address and port, and a
+ * reconfigured endpoint; preshared keys, and a mismatch counted; persistent and passive
+ * keepalives, the latter during a one-way stream too; garbage, forgeries and replays dropped and
+ * counted by reason. Timers that would take minutes run scaled down ({@link Protocol.Timers});
+ * each test takes seconds.
  */
 @Tag("privileged")
 class WgDeviceProtocolIT {
@@ -512,9 +517,12 @@ class WgDeviceProtocolIT {
       // 3 s of datagrams from wireguard-go and nothing from us but keepalives: one KEEPALIVE_TIMEOUT
       // (1 s here) after the first data we did not answer, and again (wireguard-go would otherwise
       // take our silence for a lost session after 15 s and handshake anew).
+      long start = System.nanoTime();
       sink.streamFromIt(150, Duration.ofMillis(20));
       long keepalives = (peer.show("transfer", ours.publicKey(), 0) - rx) / Messages.TRANSPORT_OVERHEAD;
-      assertTrue(keepalives >= 2 && keepalives <= 3, "keepalives during a 3 s one-way stream: " + keepalives);
+      long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
+      assertTrue(keepalives >= 2 && keepalives <= seconds + 1,
+          "keepalives during a one-way stream of " + seconds + "+ s: " + keepalives);
       sink.awaitReceived(150);
     }
   }
