@@ -507,6 +507,7 @@ public final class WgDevice implements AutoCloseable {
       }
       lastTimestamp = in.timestamp();
       endpoint = from;
+      unanswered = false;
       byte[] msg = new byte[Messages.RESPONSE_SIZE];
       int index = newIndex(this);
       Noise.Keypair k = noise.respond(in, config.presharedKey().orElse(null), index, msg);
