@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * incoming packet is delivered only if its source is one of its peer's allowed IPs; a peer that
  * received data and sent none for KEEPALIVE_TIMEOUT sends a keepalive, one that sent data and
  * heard nothing for KEEPALIVE_TIMEOUT + REKEY_TIMEOUT starts a new handshake, and a persistent
- * keepalive is sent if configured. Bad input of any kind is dropped and counted ({@link Drop}), never thrown.
+ * keepalive is sent if configured (starting a handshake if there is no session). Bad input of any kind is dropped and counted ({@link Drop}), never thrown.
  *
  * <p>Under load (more than {@link #LOAD_THRESHOLD} handshake messages in a second, as wireguard-go
  * reckons it from its queue), a handshake message without a valid MAC2 gets a cookie reply instead
@@ -650,10 +650,15 @@ public final class WgDevice implements AutoCloseable {
         // (paper §6.2; wireguard-go's keepKeyFreshReceiving).
         initiate(now, false);
       }
+      Duration persistent = config.persistentKeepalive();
       if (s == null || !s.canSend(now) || endpoint == null) {
+        if (!persistent.isZero() && pending == null && now - lastSent >= persistent.toNanos()) {
+          // A persistent keepalive needs a session: it starts a handshake, as wireguard-go's does, so
+          // that a peer behind NAT is reachable before it has anything to send.
+          initiate(now, false);
+        }
         return;
       }
-      Duration persistent = config.persistentKeepalive();
       boolean passive = lastReceivedData > lastSent && now - lastReceivedData >= timers.keepaliveTimeout().toNanos();
       boolean scheduled = !persistent.isZero() && now - lastSent >= persistent.toNanos();
       if (passive || scheduled) {

@@ -412,6 +412,19 @@ class WgDeviceProtocolIT {
   }
 
   @Test
+  void aPersistentKeepaliveBringsTheTunnelUpWithoutTraffic() throws Exception {
+    startWireGuardGo(its);
+    startDevice(Protocol.Timers.DEFAULT);
+    // Nothing to send: the keepalive itself needs a session, so it starts a handshake (as
+    // wireguard-go's does), and a node behind NAT becomes reachable before it sends anything.
+    setPeer(its.publicKey(), Optional.empty(), h2(PORT), Duration.ofSeconds(1));
+    await(() -> device.handshakes() == 1, Duration.ofSeconds(3), () -> "no handshake without traffic");
+    long latest = peer.show("latest-handshakes", ours.publicKey(), 0);
+    assertTrue(latest > 0, "wireguard-go saw the handshake: " + peer.dump());
+    assertTrue(ping(2, OURS, 5), "wireguard-go -> h1 over the session the keepalive made");
+  }
+
+  @Test
   void aPeerThatOnlyReceivesSendsOnePassiveKeepaliveAfterKeepaliveTimeout() throws Exception {
     startWireGuardGo(its);
     startDevice(Protocol.Timers.DEFAULT.withKeepaliveTimeout(Duration.ofSeconds(1)));
