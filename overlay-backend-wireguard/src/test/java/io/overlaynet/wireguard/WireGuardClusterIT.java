@@ -144,4 +144,41 @@ class WireGuardClusterIT {
     assertFalse(run(cluster.host(2).name(), "ip", "link", "show", "flannel-wg").startsWith("0:"),
         "flannel-wg is gone after the agent stopped");
   }
+
+  /** wireguard-go on h3 as a flannel node: key {@code key}, a peer per lease of ours, its lease in the store. */
+  WireGuardGo startWireGuardGoNode(PrivateKey key, List<Lease> ours) throws Exception {
+    WireGuardGo node = WireGuardGo.start(cluster.host(3).netns(), dir);
+    node.configure(key, 51820, "10.5.200.0/32", "10.5.0.0/16");
+    for (Lease l : ours) {
+      node.addPeer(PublicKey.parse(publicKeyOf(l)), l.subnet().toString(), l.attrs().publicIp() + ":51820");
+    }
+    store.put(PREFIX + "/subnets/10.5.200.0-24", LeaseCodec.toJson(LeaseAttrs.of(cluster.host(3).underlayIp())
+        .withBackend("wireguard", "{\"PublicKey\":\"" + key.publicKey().toBase64() + "\",\"Port\":51820}")),
+        Store.NO_TTL);
+    return node;
+  }
+
+  void awaitPing(int from, Ip4 to, String what) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!run(cluster.host(from).name(), "ping", "-c", "1", "-W", "1", to.toString()).startsWith("0:")) {
+      assertTrue(System.nanoTime() < deadline, what + ": " + wg.dump());
+    }
+  }
+
+  @Test
+  void aWireGuardGoNodeThatRestartsWithANewKeyAndLeaseIsReachedAgain() throws Exception {
+    Lease l1 = startAgent(1);
+    wg = startWireGuardGoNode(PrivateKey.generate(), List.of(l1));
+    awaitPing(1, Ip4.parse("10.5.200.0"), "h1 -> the wireguard-go node");
+
+    // The node restarts with a fresh key and republishes its lease (same subnet, new PublicKey).
+    wg.close();
+    PrivateKey fresh = PrivateKey.generate();
+    wg = startWireGuardGoNode(fresh, List.of(l1));
+    awaitPing(1, Ip4.parse("10.5.200.0"), "h1 -> the restarted node, from its new lease");
+    assertTrue(ping(3, l1.subnet().address()), "the restarted node -> h1");
+    io.overlaynet.PeerStatus p3 = agents.get(0).dataPlane().peers().get(0);
+    assertTrue(p3.entries().get(0).description().contains(fresh.publicKey().toBase64()), p3.toString());
+    assertTrue(p3.inSync(), p3.toString());
+  }
 }

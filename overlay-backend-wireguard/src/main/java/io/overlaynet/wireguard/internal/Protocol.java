@@ -116,5 +116,75 @@ public final class Protocol {
   /** The plaintext of a data message is zero-padded to a multiple of this (paper §5.4.6: 16). */
   public static final int PADDING_MULTIPLE = 16;
 
+  /**
+   * The timers a {@link WgDevice} and its {@link Session}s run by. Always {@link #DEFAULT} (the
+   * paper's values above) but in tests, which scale some down to see a rekey or a keepalive in
+   * seconds rather than minutes:
+   *
+   * <pre>{@code
+   * Protocol.Timers fast = Protocol.Timers.DEFAULT.withRekeyAfterTime(Duration.ofMillis(1500));
+   * }</pre>
+   *
+   * @param rekeyAfterTime {@link #REKEY_AFTER_TIME}
+   * @param rejectAfterTime {@link #REJECT_AFTER_TIME}
+   * @param rekeyAttemptTime {@link #REKEY_ATTEMPT_TIME}
+   * @param rekeyTimeout {@link #REKEY_TIMEOUT}
+   * @param rekeyTimeoutJitterMax {@link #REKEY_TIMEOUT_JITTER_MAX}
+   * @param keepaliveTimeout {@link #KEEPALIVE_TIMEOUT}
+   */
+  record Timers(Duration rekeyAfterTime, Duration rejectAfterTime, Duration rekeyAttemptTime, Duration rekeyTimeout,
+      Duration rekeyTimeoutJitterMax, Duration keepaliveTimeout) {
+
+    /** The paper's timers. */
+    static final Timers DEFAULT = new Timers(REKEY_AFTER_TIME, REJECT_AFTER_TIME, REKEY_ATTEMPT_TIME, REKEY_TIMEOUT,
+        REKEY_TIMEOUT_JITTER_MAX, KEEPALIVE_TIMEOUT);
+
+    /** Checks that each is positive (the jitter at least 1 ms) and that a rekey comes before the rejection. */
+    Timers {
+      for (Duration d : new Duration[] {rekeyAfterTime, rejectAfterTime, rekeyAttemptTime, rekeyTimeout,
+          keepaliveTimeout}) {
+        if (d.isNegative() || d.isZero()) {
+          throw new IllegalArgumentException("a timer must be positive: " + d);
+        }
+      }
+      if (rekeyTimeoutJitterMax.toMillis() < 1) {
+        throw new IllegalArgumentException("the jitter must be at least 1 ms: " + rekeyTimeoutJitterMax);
+      }
+      if (rekeyAfterTime.compareTo(rejectAfterTime) >= 0) {
+        throw new IllegalArgumentException("REKEY_AFTER_TIME " + rekeyAfterTime + " must be under REJECT_AFTER_TIME "
+            + rejectAfterTime);
+      }
+      if (rejectAfterTime.compareTo(keepaliveTimeout.plus(rekeyTimeout)) <= 0) {
+        throw new IllegalArgumentException("REJECT_AFTER_TIME " + rejectAfterTime
+            + " must be over KEEPALIVE_TIMEOUT + REKEY_TIMEOUT " + keepaliveTimeout.plus(rekeyTimeout));
+      }
+    }
+
+    /** {@link #REKEY_ON_RECEIVE_AFTER_TIME} of these timers: REJECT_AFTER_TIME - KEEPALIVE_TIMEOUT - REKEY_TIMEOUT. */
+    Duration rekeyOnReceiveAfterTime() {
+      return rejectAfterTime.minus(keepaliveTimeout).minus(rekeyTimeout);
+    }
+
+    /** Returns these timers with {@code d} as REJECT_AFTER_TIME. */
+    Timers withRejectAfterTime(Duration d) {
+      return new Timers(rekeyAfterTime, d, rekeyAttemptTime, rekeyTimeout, rekeyTimeoutJitterMax, keepaliveTimeout);
+    }
+
+    /** Returns these timers with {@code d} as REKEY_AFTER_TIME. */
+    Timers withRekeyAfterTime(Duration d) {
+      return new Timers(d, rejectAfterTime, rekeyAttemptTime, rekeyTimeout, rekeyTimeoutJitterMax, keepaliveTimeout);
+    }
+
+    /** Returns these timers with {@code d} as REKEY_TIMEOUT. */
+    Timers withRekeyTimeout(Duration d) {
+      return new Timers(rekeyAfterTime, rejectAfterTime, rekeyAttemptTime, d, rekeyTimeoutJitterMax, keepaliveTimeout);
+    }
+
+    /** Returns these timers with {@code d} as KEEPALIVE_TIMEOUT. */
+    Timers withKeepaliveTimeout(Duration d) {
+      return new Timers(rekeyAfterTime, rejectAfterTime, rekeyAttemptTime, rekeyTimeout, rekeyTimeoutJitterMax, d);
+    }
+  }
+
   private Protocol() {}
 }

@@ -17,8 +17,14 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class Session {
 
+  /** {@link #open}'s result for a message that does not authenticate (or whose counter is out of range). */
+  static final int FORGED = -1;
+  /** {@link #open}'s result for an authentic message whose counter was seen already or is too old. */
+  static final int REPLAYED = -2;
+
   private final Noise.Keypair keys;
   private final long createdNanos;
+  private final Protocol.Timers timers;
   private final ChaChaPoly sealer;
   private final ChaChaPoly opener;
   /** Read by seal and open, written by destroy: keys are zeroed only when no one uses them. */
@@ -30,8 +36,14 @@ final class Session {
   private volatile boolean destroyed;
 
   Session(Noise.Keypair keys, long createdNanos) {
+    this(keys, createdNanos, Protocol.Timers.DEFAULT);
+  }
+
+  /** A session whose age limits are {@code timers}' (tests scale them down). */
+  Session(Noise.Keypair keys, long createdNanos, Protocol.Timers timers) {
     this.keys = keys;
     this.createdNanos = createdNanos;
+    this.timers = timers;
     this.sealer = new ChaChaPoly(keys.sendKey());
     this.opener = new ChaChaPoly(keys.receiveKey());
     this.confirmed = keys.initiator();
@@ -55,18 +67,18 @@ final class Session {
 
   /** Returns whether it may seal now: confirmed, not too old, counter not exhausted. */
   boolean canSend(long nowNanos) {
-    return confirmed && !destroyed && nowNanos - createdNanos < Protocol.REJECT_AFTER_TIME.toNanos()
+    return confirmed && !destroyed && nowNanos - createdNanos < timers.rejectAfterTime().toNanos()
         && Long.compareUnsigned(sendCounter.get(), Protocol.REKEY_AFTER_MESSAGES) < 0;
   }
 
   /** Returns whether messages for it are still accepted. */
   boolean canReceive(long nowNanos) {
-    return !destroyed && nowNanos - createdNanos < Protocol.REJECT_AFTER_TIME.toNanos();
+    return !destroyed && nowNanos - createdNanos < timers.rejectAfterTime().toNanos();
   }
 
   /** Returns whether the initiator should start a new handshake (paper §6.2: REKEY_AFTER_TIME). */
   boolean wantsRekey(long nowNanos) {
-    return keys.initiator() && nowNanos - createdNanos >= Protocol.REKEY_AFTER_TIME.toNanos();
+    return keys.initiator() && nowNanos - createdNanos >= timers.rekeyAfterTime().toNanos();
   }
 
   /**
@@ -158,7 +170,7 @@ final class Session {
    * @return whether it was new
    */
   boolean accept(long counter) {
-    if (Long.compareUnsigned(counter, Protocol.REJECT_AFTER_MESSAGES) >= 0 || !window.accept(counter)) {
+    if (!window.accept(counter)) {
       return false;
     }
     confirmed = true;
@@ -169,7 +181,8 @@ final class Session {
    * Opens the transport data message {@code msg[0, len)} (its receiver already matched) in place:
    * on success the padded packet is at {@link Messages#TRANSPORT_CONTENT}.
    *
-   * @return the padded packet's length, or -1 if it does not authenticate or replays a counter
+   * @return the padded packet's length, {@link #FORGED} if it does not authenticate, {@link #REPLAYED} if it
+   *     authenticates but its counter was accepted before or is behind the replay window
    */
   int open(byte[] msg, int len) {
     return openInPlace(msg, 0, len);
@@ -179,28 +192,28 @@ final class Session {
    * Opens the transport data message {@code buf[at, at + len)} in place, as {@link #open}: on
    * success the padded packet is at {@code at + 16}.
    *
-   * @return the padded packet's length, or -1 if it does not authenticate or replays a counter
+   * @return the padded packet's length, {@link #FORGED} or {@link #REPLAYED} as for {@link #open}
    */
   int openInPlace(byte[] buf, int at, int len) {
     if (len < Messages.TRANSPORT_CONTENT + ChaChaPoly.TAG_LEN) {
-      return -1;
+      return FORGED;
     }
     long counter = ByteBuffer.wrap(buf).order(ByteOrder.LITTLE_ENDIAN).getLong(at + Messages.TRANSPORT_COUNTER);
     if (Long.compareUnsigned(counter, Protocol.REJECT_AFTER_MESSAGES) >= 0) {
-      return -1;
+      return FORGED;
     }
     int sealedLen = len - Messages.TRANSPORT_CONTENT;
     use.readLock().lock();
     try {
       if (destroyed || !opener.open(counter, buf, at + Messages.TRANSPORT_CONTENT, sealedLen)) {
-        return -1;
+        return FORGED;
       }
     } finally {
       use.readLock().unlock();
     }
     // Only an authentic counter may move the window: a forged one must not shift it.
     if (!window.accept(counter)) {
-      return -1;
+      return REPLAYED;
     }
     confirmed = true;
     return sealedLen - ChaChaPoly.TAG_LEN;

@@ -37,12 +37,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>What it does, as the paper says: a packet for a peer without a usable session is queued
  * (up to {@link #QUEUE}) and starts a handshake, retried every REKEY_TIMEOUT (with jitter) for up
- * to REKEY_ATTEMPT_TIME; the initiator rekeys after REKEY_AFTER_TIME; sessions are dropped after
+ * to REKEY_ATTEMPT_TIME; the initiator rekeys after REKEY_AFTER_TIME when sending, and after
+ * REJECT_AFTER_TIME - KEEPALIVE_TIMEOUT - REKEY_TIMEOUT when still receiving; sessions are dropped after
  * REJECT_AFTER_TIME; a responder's session is used for sending only once the initiator has sent
  * with it; a peer's endpoint follows the source of its last authenticated message (roaming); an
  * incoming packet is delivered only if its source is one of its peer's allowed IPs; a peer that
- * received data and sent none for KEEPALIVE_TIMEOUT sends a keepalive, and a persistent keepalive
- * is sent if configured. Bad input of any kind is dropped and counted ({@link Drop}), never thrown.
+ * received data and sent none for KEEPALIVE_TIMEOUT sends a keepalive, one that sent data and
+ * heard nothing for KEEPALIVE_TIMEOUT + REKEY_TIMEOUT starts a new handshake, and a persistent
+ * keepalive is sent if configured (starting a handshake if there is no session). Bad input of any kind is dropped and counted ({@link Drop}), never thrown.
  *
  * <p>Under load (more than {@link #LOAD_THRESHOLD} handshake messages in a second, as wireguard-go
  * reckons it from its queue), a handshake message without a valid MAC2 gets a cookie reply instead
@@ -67,8 +69,10 @@ public final class WgDevice implements AutoCloseable {
     REPLAYED_HANDSHAKE,
     /** A transport message for no session we have. */
     UNKNOWN_INDEX,
-    /** A transport message that does not authenticate, or replays a counter. */
+    /** A transport message that does not authenticate. */
     BAD_TRANSPORT,
+    /** An authentic transport message whose counter was seen already or is behind the replay window. */
+    REPLAYED_TRANSPORT,
     /** A decrypted packet whose source is not among its peer's allowed IPs. */
     NOT_ALLOWED,
     /** A packet from the TUN device for no peer's allowed IPs. */
@@ -120,14 +124,16 @@ public final class WgDevice implements AutoCloseable {
   private final LongAdder txBytes = new LongAdder();
   private final LongAdder rxPackets = new LongAdder();
   private final LongAdder rxBytes = new LongAdder();
+  private final Protocol.Timers timers;
   private final ScheduledExecutorService timer;
   private final Thread tunLoop;
   private final Thread udpLoop;
   private volatile boolean closed;
 
   private WgDevice(PrivateKey key, TunDevice tun, Wire wire, int mtu, SecureRandom random,
-      BooleanSupplier forcedLoad) {
+      BooleanSupplier forcedLoad, Protocol.Timers timers) {
     this.tun = tun;
+    this.timers = timers;
     this.cookies = new CookieChecker(key.publicKey(), random, System::nanoTime);
     this.forcedLoad = forcedLoad;
     this.wire = wire;
@@ -150,7 +156,7 @@ public final class WgDevice implements AutoCloseable {
    * closes them.
    */
   public static WgDevice start(PrivateKey key, TunDevice tun, DatagramChannel udp, int mtu) {
-    return start(key, tun, Wire.of(udp), mtu, () -> false);
+    return start(key, tun, udp, mtu, () -> false);
   }
 
   /**
@@ -167,17 +173,30 @@ public final class WgDevice implements AutoCloseable {
   /** As {@link #start(PrivateKey, TunDevice, UdpSocket, int)}; {@code forcedLoad} makes tests see "under load". */
   static WgDevice start(PrivateKey key, TunDevice tun, UdpSocket udp, int mtu, BooleanSupplier forcedLoad)
       throws NetlinkException {
-    udp.setGro(true);
-    return start(key, tun, Wire.of(udp), mtu, forcedLoad);
+    return start(key, tun, udp, mtu, forcedLoad, Protocol.Timers.DEFAULT);
   }
 
   /** As {@link #start(PrivateKey, TunDevice, DatagramChannel, int)}; {@code forcedLoad} makes tests see "under load". */
   static WgDevice start(PrivateKey key, TunDevice tun, DatagramChannel udp, int mtu, BooleanSupplier forcedLoad) {
-    return start(key, tun, Wire.of(udp), mtu, forcedLoad);
+    return start(key, tun, Wire.of(udp), mtu, forcedLoad, Protocol.Timers.DEFAULT);
   }
 
-  private static WgDevice start(PrivateKey key, TunDevice tun, Wire wire, int mtu, BooleanSupplier forcedLoad) {
-    WgDevice d = new WgDevice(key, tun, wire, mtu, new SecureRandom(), forcedLoad);
+  /** As {@link #start(PrivateKey, TunDevice, DatagramChannel, int, BooleanSupplier)}, running by {@code timers} (tests). */
+  static WgDevice start(PrivateKey key, TunDevice tun, DatagramChannel udp, int mtu, BooleanSupplier forcedLoad,
+      Protocol.Timers timers) {
+    return start(key, tun, Wire.of(udp), mtu, forcedLoad, timers);
+  }
+
+  /** As {@link #start(PrivateKey, TunDevice, UdpSocket, int, BooleanSupplier)}, running by {@code timers} (tests). */
+  static WgDevice start(PrivateKey key, TunDevice tun, UdpSocket udp, int mtu, BooleanSupplier forcedLoad,
+      Protocol.Timers timers) throws NetlinkException {
+    udp.setGro(true);
+    return start(key, tun, Wire.of(udp), mtu, forcedLoad, timers);
+  }
+
+  private static WgDevice start(PrivateKey key, TunDevice tun, Wire wire, int mtu, BooleanSupplier forcedLoad,
+      Protocol.Timers timers) {
+    WgDevice d = new WgDevice(key, tun, wire, mtu, new SecureRandom(), forcedLoad, timers);
     d.tunLoop.start();
     d.udpLoop.start();
     d.timer.scheduleWithFixedDelay(d::tick, 100, 100, TimeUnit.MILLISECONDS);
@@ -465,8 +484,10 @@ public final class WgDevice implements AutoCloseable {
       java.util.Arrays.fill(key, 0);
       for (int i = 0; i < count; i++) {
         int off = i * slotBytes;
-        if (!opened[i] || !session[i].accept(counter[i])) {
+        if (!opened[i]) {
           drop(Drop.BAD_TRANSPORT);
+        } else if (!session[i].accept(counter[i])) {
+          drop(Drop.REPLAYED_TRANSPORT);
         } else {
           int n = peer[i].opened(session[i], buf, off, length[i] - Messages.TRANSPORT_OVERHEAD, source[i]);
           if (n > 0) {
@@ -618,7 +639,7 @@ public final class WgDevice implements AutoCloseable {
     }
     int n = s.openInPlace(msg, 0, len);
     if (n < 0) {
-      drop(Drop.BAD_TRANSPORT);
+      drop(n == Session.REPLAYED ? Drop.REPLAYED_TRANSPORT : Drop.BAD_TRANSPORT);
       return;
     }
     n = p.opened(s, msg, 0, n, source);
@@ -676,8 +697,12 @@ public final class WgDevice implements AutoCloseable {
     Tai64n lastTimestamp = Tai64n.ZERO;
     final ArrayDeque<byte[]> queue = new ArrayDeque<>();
     long lastSent;
+    /** The first data received since {@link #lastSent} (the passive keepalive's start). */
     long lastReceivedData;
     long lastReceived;
+    /** Data went out since the peer was last heard from (authenticated), first at {@link #unansweredSince}. */
+    boolean unanswered;
+    long unansweredSince;
 
     Peer(PublicKey key) {
       this.key = key;
@@ -710,6 +735,10 @@ public final class WgDevice implements AutoCloseable {
           return;
         }
         lastSent = now;
+        if (!unanswered) {
+          unanswered = true;
+          unansweredSince = now;
+        }
         if (s.wantsRekey(now)) {
           initiate(now, false);
         }
@@ -747,7 +776,7 @@ public final class WgDevice implements AutoCloseable {
       if (endpoint == null) {
         return;
       }
-      if (pending != null && !retry && now - pendingSince < Protocol.REKEY_TIMEOUT.toNanos()) {
+      if (pending != null && !retry && now - pendingSince < timers.rekeyTimeout().toNanos()) {
         return;
       }
       if (pending == null) {
@@ -761,7 +790,7 @@ public final class WgDevice implements AutoCloseable {
           msg);
       jar.writeMac2(msg, 0, msg.length);
       // Jitter, as the paper asks, so that two peers do not keep colliding.
-      pendingSince = now + random.nextInt((int) Protocol.REKEY_TIMEOUT_JITTER_MAX.toMillis()) * 1_000_000L;
+      pendingSince = now + random.nextInt((int) timers.rekeyTimeoutJitterMax().toMillis()) * 1_000_000L;
       transmit(msg, msg.length, endpoint);
       lastSent = now;
     }
@@ -773,6 +802,7 @@ public final class WgDevice implements AutoCloseable {
       }
       lastTimestamp = in.timestamp();
       endpoint = from;
+      unanswered = false;
       byte[] msg = new byte[Messages.RESPONSE_SIZE];
       int index = newIndex(this);
       Noise.Keypair k = noise.respond(in, config.presharedKey().orElse(null), index, msg);
@@ -780,7 +810,7 @@ public final class WgDevice implements AutoCloseable {
       if (next != null) {
         retire(next);
       }
-      next = new Session(k, System.nanoTime());
+      next = new Session(k, System.nanoTime(), timers);
       transmit(msg, msg.length, from);
       handshakes.increment();
     }
@@ -798,7 +828,8 @@ public final class WgDevice implements AutoCloseable {
         return false;
       }
       endpoint = from;
-      install(new Session(k.get(), System.nanoTime()));
+      unanswered = false;
+      install(new Session(k.get(), System.nanoTime(), timers));
       handshakes.increment();
       // The responder may send only after we did: flush the queue, or say hello with a keepalive.
       byte[] out = new byte[65535 + Messages.TRANSPORT_OVERHEAD + Protocol.PADDING_MULTIPLE];
@@ -842,6 +873,7 @@ public final class WgDevice implements AutoCloseable {
         endpoint = source; // roaming: the last authenticated source
       }
       lastReceived = now;
+      unanswered = false;
       if (s == next) {
         next = null;
         install(s);
@@ -862,7 +894,11 @@ public final class WgDevice implements AutoCloseable {
         drop(Drop.NOT_ALLOWED);
         return -1;
       }
-      lastReceivedData = now;
+      if (lastReceivedData - lastSent <= 0) {
+        // The first data since we last sent: KEEPALIVE_TIMEOUT runs from it, so that a one-way
+        // stream gets a keepalive every KEEPALIVE_TIMEOUT (wireguard-go's timersDataReceived).
+        lastReceivedData = now;
+      }
       return length;
     }
 
@@ -876,8 +912,8 @@ public final class WgDevice implements AutoCloseable {
     }
 
     synchronized void tick(long now) throws IOException {
-      if (pending != null && now - pendingSince >= Protocol.REKEY_TIMEOUT.toNanos()) {
-        if (now - attemptsSince >= Protocol.REKEY_ATTEMPT_TIME.toNanos()) {
+      if (pending != null && now - pendingSince >= timers.rekeyTimeout().toNanos()) {
+        if (now - attemptsSince >= timers.rekeyAttemptTime().toNanos()) {
           // Give up: the queued packets go, the next packet starts again.
           indices.remove(pending.localIndex());
           pending.destroy();
@@ -892,12 +928,31 @@ public final class WgDevice implements AutoCloseable {
           retire(s);
         }
       }
+      if (unanswered && now - unansweredSince >= timers.keepaliveTimeout().plus(timers.rekeyTimeout()).toNanos()) {
+        // Data went out and nothing authentic came back for KEEPALIVE_TIMEOUT + REKEY_TIMEOUT (the
+        // peer sends a keepalive within KEEPALIVE_TIMEOUT of receiving data): it may have lost the
+        // session, e.g. restarted. A new handshake (paper §6.5; wireguard-go's newHandshake timer).
+        unanswered = false;
+        initiate(now, false);
+      }
       Session s = current;
-      if (s == null || !s.canSend(now) || endpoint == null) {
-        return;
+      if (s != null && s.initiator() && pending == null
+          && lastReceived - s.createdNanos() >= timers.rekeyOnReceiveAfterTime().toNanos()) {
+        // Our keypair is still received with close to REJECT_AFTER_TIME; a peer that only receives
+        // never meets REKEY_AFTER_TIME (checked when sending data): renew it before it expires
+        // (paper §6.2; wireguard-go's keepKeyFreshReceiving).
+        initiate(now, false);
       }
       Duration persistent = config.persistentKeepalive();
-      boolean passive = lastReceivedData > lastSent && now - lastReceivedData >= Protocol.KEEPALIVE_TIMEOUT.toNanos();
+      if (s == null || !s.canSend(now) || endpoint == null) {
+        if (!persistent.isZero() && pending == null && now - lastSent >= persistent.toNanos()) {
+          // A persistent keepalive needs a session: it starts a handshake, as wireguard-go's does, so
+          // that a peer behind NAT is reachable before it has anything to send.
+          initiate(now, false);
+        }
+        return;
+      }
+      boolean passive = lastReceivedData > lastSent && now - lastReceivedData >= timers.keepaliveTimeout().toNanos();
       boolean scheduled = !persistent.isZero() && now - lastSent >= persistent.toNanos();
       if (passive || scheduled) {
         byte[] out = new byte[Messages.TRANSPORT_OVERHEAD];

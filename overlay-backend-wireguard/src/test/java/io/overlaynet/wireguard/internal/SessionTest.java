@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.overlaynet.ip.IpNet;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -38,12 +39,15 @@ class SessionTest {
     byte[] replay = copy.clone();
     byte[] tampered = copy.clone();
     tampered[Messages.TRANSPORT_CONTENT + 2] ^= 1;
-    assertEquals(-1, s[1].open(tampered, n), "a flipped bit does not authenticate");
+    assertEquals(Session.FORGED, s[1].open(tampered, n), "a flipped bit does not authenticate");
     assertFalse(s[1].canSend(1), "a forged message confirms nothing");
     assertEquals(16, s[1].open(copy, n));
     assertEquals("hello, peer", new String(copy, Messages.TRANSPORT_CONTENT, 11));
     assertTrue(s[1].canSend(1), "confirmed by the initiator's first message");
-    assertEquals(-1, s[1].open(replay, n), "a replayed counter");
+    assertEquals(Session.REPLAYED, s[1].open(replay, n), "a replayed counter, told apart from a forgery");
+    byte[] forgedReplay = replay.clone();
+    forgedReplay[Messages.TRANSPORT_CONTENT] ^= 1;
+    assertEquals(Session.FORGED, s[1].open(forgedReplay, n), "a forgery of a seen counter is a forgery");
   }
 
   @Test
@@ -55,6 +59,15 @@ class SessionTest {
     assertFalse(s[0].canReceive(reject));
     assertTrue(s[0].wantsRekey(Protocol.REKEY_AFTER_TIME.toNanos()));
     assertFalse(s[1].wantsRekey(Protocol.REKEY_AFTER_TIME.toNanos()), "only the initiator rekeys by time");
+  }
+
+  @Test
+  void scaledTimersSetASessionsAgeLimits() {
+    Protocol.Timers fast = Protocol.Timers.DEFAULT.withRekeyAfterTime(Duration.ofMillis(1500));
+    Session s = new Session(new Noise.Keypair(new byte[32], new byte[32], 1, 2, true), 0, fast);
+    assertFalse(s.wantsRekey(Duration.ofMillis(1499).toNanos()));
+    assertTrue(s.wantsRekey(Duration.ofMillis(1500).toNanos()));
+    assertTrue(s.canSend(Protocol.REJECT_AFTER_TIME.toNanos() - 1), "the other timers stay the paper's");
   }
 
   @Test

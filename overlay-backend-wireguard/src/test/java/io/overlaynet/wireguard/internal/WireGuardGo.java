@@ -129,6 +129,30 @@ public final class WireGuardGo implements AutoCloseable {
     set("peer", key.toBase64(), "allowed-ips", allowedIps, "endpoint", endpoint);
   }
 
+  /** Sets {@code psk} for peer {@code key} (written to a file beside its log, mode 0600). */
+  public void setPresharedKey(PublicKey key, PresharedKey psk) throws IOException, InterruptedException {
+    Path file = Files.createTempFile(log.getParent(), name + "-psk", ".key",
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Files.write(file, psk.toBase64Ascii());
+    set("peer", key.toBase64(), "preshared-key", file.toString());
+  }
+
+  /**
+   * Returns a number {@code wg show <name> <what>} prints for peer {@code key}: column
+   * {@code column} after the key (e.g. {@code latest-handshakes} 0: unix seconds; {@code transfer}
+   * 0: bytes received, 1: bytes sent).
+   */
+  public long show(String what, PublicKey key, int column) throws IOException, InterruptedException {
+    Result r = run("wg", "show", name, what);
+    for (String line : r.output().split("\n")) {
+      String[] f = line.trim().split("\\s+");
+      if (f.length > column + 1 && f[0].equals(key.toBase64())) {
+        return Long.parseLong(f[column + 1]);
+      }
+    }
+    throw new IOException("wg show " + name + " " + what + ": no peer " + key.toBase64() + " in " + r.output());
+  }
+
   /** Returns {@code wg show <name> dump} (tab-separated: the interface, then one line per peer). */
   public String dump() throws IOException, InterruptedException {
     return run("wg", "show", name, "dump").output();
