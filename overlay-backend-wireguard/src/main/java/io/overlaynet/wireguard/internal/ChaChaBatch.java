@@ -30,7 +30,6 @@ final class ChaChaBatch {
   static final int MIN_LANES = 32;
 
   private static final VarHandle LE_INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
-  private static final VarHandle LE_LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
   private static final int[] SIGMA = {0x61707865, 0x3320646e, 0x79622d32, 0x6b206574};
 
   private final int maxMessages;
@@ -159,8 +158,8 @@ final class ChaChaBatch {
 
   /**
    * XORs message {@code m}'s keystream (blocks 1..) into its first {@code len} bytes: each word is
-   * the rounds' output plus the initial state (added here rather than in a pass of its own), two
-   * words at a time.
+   * the rounds' output plus the initial state (added here rather than in a pass of its own), one
+   * word of every block at a time.
    */
   private void xor(int m, int len) {
     byte[] buf = bufs[m];
@@ -171,15 +170,18 @@ final class ChaChaBatch {
       init[w] = initial(m, w);
     }
     int full = len & ~63;
-    int lane = first + 1;
-    for (int at = 0; at < full; at += 64, lane++) {
-      init[12] = lane - first;
-      for (int w = 0; w < 16; w += 2) {
-        int p = off + at + 4 * w;
-        long ks = ((x[w][lane] + init[w]) & 0xffffffffL) | ((long) (x[w + 1][lane] + init[w + 1]) << 32);
-        LE_LONG.set(buf, p, (long) LE_LONG.get(buf, p) ^ ks);
+    int blocks = full >> 6;
+    // Word by word, block by block: one lane array at a time, read in order.
+    for (int w = 0; w < 16; w++) {
+      int[] xw = x[w];
+      int iw = init[w];
+      int p = off + 4 * w;
+      for (int b = 0, lane = first + 1; b < blocks; b++, lane++, p += 64) {
+        int k = xw[lane] + (w == 12 ? lane - first : iw);
+        LE_INT.set(buf, p, (int) LE_INT.get(buf, p) ^ k);
       }
     }
+    int lane = first + 1 + blocks;
     init[12] = lane - first;
     for (int i = full; i < len; i++) {
       int w = (i & 63) >> 2;
