@@ -84,7 +84,9 @@ public final class WgDevice implements AutoCloseable {
     /** A handshake message answered with a cookie reply (we are under load), or a cookie reply we cannot use. */
     COOKIE,
     /** A super-packet from the TUN device (vnet header) that cannot be cut into packets. */
-    TUN_MALFORMED
+    TUN_MALFORMED,
+    /** An initiation from a peer less than HANDSHAKE_INITIATION_RATE (20 ms) after the last one we answered. */
+    HANDSHAKE_FLOOD
   }
 
   /** A peer as configured: its key, optional preshared key and endpoint, its allowed IPs. */
@@ -695,6 +697,9 @@ public final class WgDevice implements AutoCloseable {
     long pendingSince;
     long attemptsSince;
     Tai64n lastTimestamp = Tai64n.ZERO;
+    /** When we last answered an initiation of this peer (rate limit). */
+    long lastAnswered;
+    boolean answeredAny;
     final ArrayDeque<byte[]> queue = new ArrayDeque<>();
     long lastSent;
     /** The first data received since {@link #lastSent} (the passive keepalive's start). */
@@ -800,6 +805,15 @@ public final class WgDevice implements AutoCloseable {
         drop(Drop.REPLAYED_HANDSHAKE);
         return;
       }
+      long now = System.nanoTime();
+      if (answeredAny && now - lastAnswered < Protocol.HANDSHAKE_INITIATION_RATE.toNanos()) {
+        // A flood of fresh initiations (each with a newer timestamp) would each cost a DH and
+        // replace the next session: one per HANDSHAKE_INITIATION_RATE at most, as wireguard-go.
+        drop(Drop.HANDSHAKE_FLOOD);
+        return;
+      }
+      answeredAny = true;
+      lastAnswered = now;
       lastTimestamp = in.timestamp();
       endpoint = from;
       unanswered = false;

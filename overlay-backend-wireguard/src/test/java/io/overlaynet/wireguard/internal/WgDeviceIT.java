@@ -155,6 +155,38 @@ class WgDeviceIT {
   }
 
   @Test
+  void aSecondFreshInitiationWithin20msIsDroppedAsAFloodAndOneAfterItIsAnswered() throws Exception {
+    // Initiations made with wireguard-go's key (so they authenticate), each with a newer
+    // timestamp, sent back to back from h2: only the first is answered.
+    Noise theirs = new Noise(its, random);
+    java.time.Instant t = java.time.Instant.now();
+    byte[][] msgs = new byte[3][];
+    for (int i = 0; i < 3; i++) {
+      msgs[i] = new byte[Messages.INITIATION_SIZE];
+      // 50 ms apart: TAI64N timestamps are whitened to about 16 ms, so closer ones would be equal.
+      theirs.initiate(ours.publicKey(), null, 100 + i, Tai64n.of(t.plusMillis(50L * i)), msgs[i]);
+    }
+    long before = device.handshakes();
+    InetSocketAddress to = new InetSocketAddress(cluster.host(1).underlayIp().toInetAddress(), PORT);
+    cluster.host(2).netns().run(() -> {
+      try (DatagramChannel ch = DatagramChannel.open()) {
+        ch.send(ByteBuffer.wrap(msgs[0]), to);
+        ch.send(ByteBuffer.wrap(msgs[1]), to);
+        Thread.sleep(60);
+        ch.send(ByteBuffer.wrap(msgs[2]), to);
+      }
+      return null;
+    });
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (device.handshakes() < before + 2) {
+      assertTrue(System.nanoTime() < deadline, "answered: " + (device.handshakes() - before) + ", " + device.drops());
+      Thread.sleep(10);
+    }
+    assertEquals(1, device.drops(WgDevice.Drop.HANDSHAKE_FLOOD), device.drops().toString());
+    assertEquals(before + 2, device.handshakes());
+  }
+
+  @Test
   void underLoadWeAskWireGuardGoForACookieAndItsRetryWithMac2IsAnswered() throws Exception {
     device.close();
     startDevice(() -> true);
