@@ -12,9 +12,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,9 +42,8 @@ final class IptablesTrafficManager implements TrafficManager {
   // with a setup could otherwise delete a rule the other just checked and fail its restore.
   private final ReentrantLock lock = new ReentrantLock();
   private final Map<String, KeptSet> kept = new LinkedHashMap<>();  // guarded by lock
-  private final ScheduledExecutorService resync;
+  private final ResyncLoop resync;
   private final TrafficListener listener;
-  private volatile boolean closed;
 
   IptablesTrafficManager(TrafficOptions options, TrafficListener listener) {
     this.options = options;
@@ -55,13 +51,7 @@ final class IptablesTrafficManager implements TrafficManager {
     this.runner = new CommandRunner(options.commandPrefix(), options.commandTimeout());
     this.v4 = new IptablesTool(Family.IPV4, options, runner);
     this.v6 = new IptablesTool(Family.IPV6, options, runner);
-    this.resync = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "overlaynet-iptables-resync");
-      t.setDaemon(true);
-      return t;
-    });
-    long period = options.resyncPeriod().toNanos();
-    resync.scheduleWithFixedDelay(this::resyncAll, period, period, TimeUnit.NANOSECONDS);
+    this.resync = new ResyncLoop("iptables", options.resyncPeriod(), this::resyncAll);
   }
 
   @Override
@@ -289,7 +279,7 @@ final class IptablesTrafficManager implements TrafficManager {
   }
 
   private void resyncAll() {
-    if (closed) {
+    if (resync.isClosed()) {
       return;
     }
     try {
@@ -299,7 +289,7 @@ final class IptablesTrafficManager implements TrafficManager {
     }
     try {
       for (KeptSet set : List.copyOf(kept.values())) {
-        if (closed) {
+        if (resync.isClosed()) {
           return;
         }
         try {
@@ -311,7 +301,7 @@ final class IptablesTrafficManager implements TrafficManager {
             tell(() -> listener.onRestored(set.name(), missing.size()));
           }
         } catch (TrafficException e) {
-          if (closed) {
+          if (resync.isClosed()) {
             return;  // the command was killed by close(): not a failure
           }
           log.warn("Failed to ensure {} iptables rules, retrying in {} ms: {}", set.name(),
@@ -327,36 +317,18 @@ final class IptablesTrafficManager implements TrafficManager {
     }
   }
 
-  /** Calls the listener; what it throws must not end the resync loop. */
   private static void tell(Runnable call) {
-    try {
-      call.run();
-    } catch (RuntimeException e) {
-      log.warn("TrafficListener threw; ignored: {}", e.toString());
-    }
+    ResyncLoop.tell(call);
   }
 
   private void checkOpen() {
-    if (closed) {
-      throw new IllegalStateException("the traffic manager is closed");
-    }
+    resync.checkOpen();
   }
 
   @Override
   public void close() {
-    if (closed) {
-      return;
+    if (resync.close()) {
+      runner.close();
     }
-    closed = true;
-    // Interrupting the resync thread kills any iptables command it is waiting for.
-    resync.shutdownNow();
-    try {
-      if (!resync.awaitTermination(2, TimeUnit.SECONDS)) {
-        log.warn("The iptables resync thread did not stop within 2 s");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    runner.close();
   }
 }

@@ -9,9 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,8 +39,7 @@ final class NftablesTrafficManager implements TrafficManager {
   private boolean initialized;
   /** The fully-random probe's answer, once asked; guarded by lock. */
   private Boolean fullyRandomSupported;
-  private final ScheduledExecutorService resync;
-  private volatile boolean closed;
+  private final ResyncLoop resync;
 
   NftablesTrafficManager(TrafficOptions options, TrafficListener listener) {
     this.options = options;
@@ -53,13 +49,7 @@ final class NftablesTrafficManager implements TrafficManager {
     for (Family f : Family.values()) {
       kept.put(f, new LinkedHashMap<>());
     }
-    this.resync = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "overlaynet-nftables-resync");
-      t.setDaemon(true);
-      return t;
-    });
-    long period = options.resyncPeriod().toNanos();
-    resync.scheduleWithFixedDelay(this::resyncAll, period, period, TimeUnit.NANOSECONDS);
+    this.resync = new ResyncLoop("nftables", options.resyncPeriod(), this::resyncAll);
   }
 
   @Override
@@ -195,7 +185,7 @@ final class NftablesTrafficManager implements TrafficManager {
 
   /** One resync pass: each family's table against what was set up; the whole table replaced if they differ. */
   private void resyncAll() {
-    if (closed) {
+    if (resync.isClosed()) {
       return;
     }
     try {
@@ -208,14 +198,14 @@ final class NftablesTrafficManager implements TrafficManager {
         return;
       }
       for (Family f : Family.values()) {
-        if (closed) {
+        if (resync.isClosed()) {
           return;
         }
         String name = f + " nftables table " + f.table();
         try {
           ensure(f, name);
         } catch (TrafficException e) {
-          if (closed) {
+          if (resync.isClosed()) {
             return;  // the command was killed by close(): not a failure
           }
           log.warn("Failed to ensure {}, retrying in {} ms: {}", name, options.resyncPeriod().toMillis(),
@@ -247,36 +237,18 @@ final class NftablesTrafficManager implements TrafficManager {
     tell(() -> listener.onRestored(name, differences));
   }
 
-  /** Calls the listener; what it throws must not end the resync loop. */
   private static void tell(Runnable call) {
-    try {
-      call.run();
-    } catch (RuntimeException e) {
-      log.warn("TrafficListener threw; ignored: {}", e.toString());
-    }
+    ResyncLoop.tell(call);
   }
 
   private void checkOpen() {
-    if (closed) {
-      throw new IllegalStateException("the traffic manager is closed");
-    }
+    resync.checkOpen();
   }
 
   @Override
   public void close() {
-    if (closed) {
-      return;
+    if (resync.close()) {
+      runner.close();
     }
-    closed = true;
-    // Interrupting the resync thread kills any nft command it is waiting for.
-    resync.shutdownNow();
-    try {
-      if (!resync.awaitTermination(2, TimeUnit.SECONDS)) {
-        log.warn("The nftables resync thread did not stop within 2 s");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    runner.close();
   }
 }
