@@ -1,5 +1,5 @@
 /**
- * overlaynet's {@code wireguard} backend (issue 16, in progress): WireGuard implemented in Java
+ * overlaynet's {@code wireguard} backend: WireGuard implemented in Java
  * over a TUN device, so an encrypted overlay runs where the kernel has no WireGuard module, and
  * talks to any WireGuard peer (kernel or wireguard-go). Found by {@code Backend.byType} through
  * {@link io.overlaynet.BackendProvider}. The protocol lives in the closed package

@@ -44,12 +44,20 @@ import org.slf4j.LoggerFactory;
  * incoming packet is delivered only if its source is one of its peer's allowed IPs; a peer that
  * received data and sent none for KEEPALIVE_TIMEOUT sends a keepalive, one that sent data and
  * heard nothing for KEEPALIVE_TIMEOUT + REKEY_TIMEOUT starts a new handshake, and a persistent
- * keepalive is sent if configured (starting a handshake if there is no session). Bad input of any kind is dropped and counted ({@link Drop}), never thrown.
+ * keepalive is sent if configured (starting a handshake if there is no session); a peer's fresh
+ * initiations are answered at most one per HANDSHAKE_INITIATION_RATE. Bad input of any kind is
+ * dropped and counted ({@link Drop}), never thrown.
  *
  * <p>Under load (more than {@link #LOAD_THRESHOLD} handshake messages in a second, as wireguard-go
  * reckons it from its queue), a handshake message without a valid MAC2 gets a cookie reply instead
- * of the DH work; our own handshake messages carry MAC2 once a peer sent us a cookie. Not done yet
- * (issue 16 continues): batching and offloads on the data path.
+ * of the DH work; our own handshake messages carry MAC2 once a peer sent us a cookie.
+ *
+ * <p>The packet threads work in batches (docs/wireguard.md §11a): the TUN thread reads until the
+ * device is empty, cutting TCP super-packets (vnet header) into packets, seals them together in
+ * an {@code Outbox} and hands them to the {@link Wire} at once; the socket thread opens a
+ * receive's transport messages together in an {@code Inbox} and hands their packets to a
+ * {@link TunWriter}, which joins TCP segments. Peer locks cover the choice of session and what a
+ * message changes, never the crypto.
  */
 public final class WgDevice implements AutoCloseable {
 
