@@ -127,6 +127,11 @@ public final class OverlayAgent implements Callable<Integer> {
       description = "setup IP masquerade rule for traffic destined outside of overlay network")
   boolean ipMasq;
 
+  @Option(names = {"--ip-masq-fully-random-disable", "-ip-masq-fully-random-disable"}, arity = "0..1",
+      fallbackValue = "true", defaultValue = "false",
+      description = "disable the fully random source ports (--random-fully) of the IP masquerade rules")
+  boolean masqFullyRandomDisable;
+
   @Option(names = {"--iptables-resync", "-iptables-resync"}, defaultValue = "5",
       description = "resync period for iptables rules, in seconds (default: ${DEFAULT-VALUE})")
   int iptablesResync;
@@ -265,6 +270,7 @@ public final class OverlayAgent implements Callable<Integer> {
     pub.ifPresent(b::withPublicIp);
     pub6.ifPresent(b::withPublicIpv6);
     return b.withSubnetFile(subnetFile).withIpMasq(ipMasq).withForwardRules(forwardRules)
+        .withMasqFullyRandom(!masqFullyRandomDisable)
         .withResyncPeriod(Duration.ofSeconds(iptablesResync)).withRenewMargin(Duration.ofMinutes(renewMarginMinutes))
         .build();
   }

@@ -1,6 +1,7 @@
 package io.overlaynet.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -83,11 +84,13 @@ class AgentProcessIT {
     return etcd.etcdctl(args);
   }
 
-  Process startAgent(int host, Path notifySocket) throws IOException {
+  Process startAgent(int host, Path notifySocket, String... extraFlags) throws IOException {
     String java = ProcessHandle.current().info().command().orElse("java");
-    ProcessBuilder pb = new ProcessBuilder("ip", "netns", "exec", cluster.host(host).name(), java, "-jar",
+    List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", cluster.host(host).name(), java, "-jar",
         JAR.toAbsolutePath().toString(), "-etcd-endpoints=" + ETCD, "--iface=eth0", "--ip-masq",
-        "--subnet-file=" + dir.resolve("h" + host + ".env"))
+        "--subnet-file=" + dir.resolve("h" + host + ".env")));
+    cmd.addAll(List.of(extraFlags));
+    ProcessBuilder pb = new ProcessBuilder(cmd)
         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("h" + host + ".log").toFile()));
     pb.environment().put("NOTIFY_SOCKET", notifySocket.toString());
     pb.environment().keySet().removeIf(k -> k.startsWith("WATCHDOG_"));
@@ -189,6 +192,18 @@ class AgentProcessIT {
       String nft = run("ip", "netns", "exec", h1, "nft", "list", "table", "ip", "flannel-ipv4");
       assertTrue(nft.contains("ip saddr " + s1 + " ip daddr 10.5.0.0/16 return"), nft);
       assertTrue(nft.contains("ip saddr 10.5.0.0/16 ip daddr != 224.0.0.0/4 masquerade fully-random"), nft);
+
+      // flanneld v0.27.4's --ip-masq-fully-random-disable: the same rules without fully-random.
+      Process a2 = processes.get(processes.size() - 1);
+      a2.destroy();
+      assertTrue(a2.waitFor(10, TimeUnit.SECONDS), "the agent did not exit within 10 s of SIGTERM");
+      long thirdStart = System.currentTimeMillis();
+      startAgent(1, n1.path, "--ip-masq-fully-random-disable");
+      awaitSubnetFile(1, thirdStart);
+      n1.receiveUntil("READY=1", Duration.ofSeconds(30));
+      nft = run("ip", "netns", "exec", h1, "nft", "list", "table", "ip", "flannel-ipv4");
+      assertTrue(nft.contains("ip saddr 10.5.0.0/16 ip daddr != 224.0.0.0/4 masquerade"), nft);
+      assertFalse(nft.contains("fully-random"), nft);
     }
   }
 

@@ -66,6 +66,15 @@ class FlagsTest {
   }
 
   @Test
+  void fullyRandomMasqueradeIsOnUnlessDisabledByFlagOrEnvironment() {
+    assertTrue(parse(Map.of()).agentOptions().masqFullyRandom());
+    assertFalse(parse(Map.of(), "--ip-masq-fully-random-disable").agentOptions().masqFullyRandom());
+    assertFalse(parse(Map.of(), "-ip-masq-fully-random-disable=true").agentOptions().masqFullyRandom());
+    assertTrue(parse(Map.of(), "--ip-masq-fully-random-disable=false").agentOptions().masqFullyRandom());
+    assertFalse(parse(Map.of("FLANNELD_IP_MASQ_FULLY_RANDOM_DISABLE", "true")).agentOptions().masqFullyRandom());
+  }
+
+  @Test
   void publicIpv6FromTheFlagOrTheEnvironment() {
     assertEquals(Optional.of(Ip6.parse("2001:db8::11")),
         parse(Map.of(), "--public-ipv6=2001:db8::11").agentOptions().publicIpv6());

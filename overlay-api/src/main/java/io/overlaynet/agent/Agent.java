@@ -152,7 +152,8 @@ public final class Agent implements AutoCloseable {
     this.threadFactory = b.threadFactory;
     // The default managers report their resyncs to the metrics; an embedder's own do not.
     this.trafficFactory = b.trafficFactory != null ? b.trafficFactory
-        : (o, mode) -> TrafficManager.create(mode, TrafficOptions.DEFAULT.withResyncPeriod(o.resyncPeriod()),
+        : (o, mode) -> TrafficManager.create(mode,
+            TrafficOptions.DEFAULT.withResyncPeriod(o.resyncPeriod()).withRandomFully(o.masqFullyRandom()),
             new TrafficCounter());
   }
 

@@ -30,7 +30,7 @@ public final class AgentOptions {
   /** flanneld's defaults: default-route interface, {@code /run/flannel/subnet.env}, no masquerade,
    * forward rules on, 5 s resync, lease renewed 60 min before expiry. */
   public static final AgentOptions DEFAULT = new AgentOptions(List.of(), List.of(), Optional.empty(),
-      Optional.empty(), Optional.empty(), Optional.of(Path.of("/run/flannel/subnet.env")), false, true, Duration.ofSeconds(5),
+      Optional.empty(), Optional.empty(), Optional.of(Path.of("/run/flannel/subnet.env")), false, true, true, Duration.ofSeconds(5),
       Duration.ofMinutes(60), Duration.ofSeconds(1));
 
   private final List<String> interfaces;
@@ -41,13 +41,14 @@ public final class AgentOptions {
   private final Optional<Path> subnetFile;
   private final boolean ipMasq;
   private final boolean forwardRules;
+  private final boolean masqFullyRandom;
   private final Duration resyncPeriod;
   private final Duration renewMargin;
   private final Duration configRetry;
 
   private AgentOptions(List<String> interfaces, List<Pattern> interfaceRegexes, Optional<IpAddress> interfaceCanReach,
-      Optional<Ip4> publicIp, Optional<Ip6> publicIpv6, Optional<Path> subnetFile, boolean ipMasq, boolean forwardRules, Duration resyncPeriod,
-      Duration renewMargin, Duration configRetry) {
+      Optional<Ip4> publicIp, Optional<Ip6> publicIpv6, Optional<Path> subnetFile, boolean ipMasq, boolean forwardRules, boolean masqFullyRandom,
+      Duration resyncPeriod, Duration renewMargin, Duration configRetry) {
     checkArgument(!resyncPeriod.isNegative() && !resyncPeriod.isZero(), "resync period must be positive: %s",
         resyncPeriod);
     checkArgument(!renewMargin.isNegative(), "renew margin must not be negative: %s", renewMargin);
@@ -61,6 +62,7 @@ public final class AgentOptions {
     this.subnetFile = Objects.requireNonNull(subnetFile);
     this.ipMasq = ipMasq;
     this.forwardRules = forwardRules;
+    this.masqFullyRandom = masqFullyRandom;
     this.resyncPeriod = resyncPeriod;
     this.renewMargin = renewMargin;
     this.configRetry = configRetry;
@@ -117,6 +119,15 @@ public final class AgentOptions {
   /** Returns {@code --iptables-forward-rules}. */
   public boolean forwardRules() {
     return forwardRules;
+  }
+
+  /**
+   * Returns whether the masquerade rules pick source ports fully at random ({@code --random-fully},
+   * nftables {@code fully-random}) where the tools support it: true unless
+   * {@code --ip-masq-fully-random-disable}.
+   */
+  public boolean masqFullyRandom() {
+    return masqFullyRandom;
   }
 
   /** Returns {@code --iptables-resync}: how often the firewall rules are re-checked. */
@@ -218,6 +229,11 @@ public final class AgentOptions {
     return toBuilder().withForwardRules(value).build();
   }
 
+  /** Returns a copy with fully random masquerade ports on or off ({@code --ip-masq-fully-random-disable} turns them off). */
+  public AgentOptions withMasqFullyRandom(boolean value) {
+    return toBuilder().withMasqFullyRandom(value).build();
+  }
+
   /**
    * Returns a copy with this firewall resync period.
    *
@@ -252,7 +268,7 @@ public final class AgentOptions {
         + ", publicIp=" + publicIp.map(Object::toString).orElse("none")
         + ", publicIpv6=" + publicIpv6.map(Object::toString).orElse("none")
         + ", subnetFile=" + subnetFile.map(Object::toString).orElse("none") + ", ipMasq=" + ipMasq
-        + ", forwardRules=" + forwardRules + ", resyncPeriod=" + resyncPeriod + ", renewMargin=" + renewMargin
+        + ", forwardRules=" + forwardRules + ", masqFullyRandom=" + masqFullyRandom + ", resyncPeriod=" + resyncPeriod + ", renewMargin=" + renewMargin
         + ", configRetry=" + configRetry + "}";
   }
 
@@ -266,6 +282,7 @@ public final class AgentOptions {
     private Optional<Path> subnetFile;
     private boolean ipMasq;
     private boolean forwardRules;
+    private boolean masqFullyRandom;
     private Duration resyncPeriod;
     private Duration renewMargin;
     private Duration configRetry;
@@ -279,6 +296,7 @@ public final class AgentOptions {
       this.subnetFile = o.subnetFile;
       this.ipMasq = o.ipMasq;
       this.forwardRules = o.forwardRules;
+      this.masqFullyRandom = o.masqFullyRandom;
       this.resyncPeriod = o.resyncPeriod;
       this.renewMargin = o.renewMargin;
       this.configRetry = o.configRetry;
@@ -356,6 +374,12 @@ public final class AgentOptions {
       return this;
     }
 
+    /** Sets fully random masquerade ports on or off. */
+    public Builder withMasqFullyRandom(boolean value) {
+      this.masqFullyRandom = value;
+      return this;
+    }
+
     /** Sets this firewall resync period. */
     public Builder withResyncPeriod(Duration value) {
       this.resyncPeriod = Objects.requireNonNull(value, "value");
@@ -381,7 +405,7 @@ public final class AgentOptions {
      */
     public AgentOptions build() {
       return new AgentOptions(interfaces, interfaceRegexes, interfaceCanReach, publicIp, publicIpv6, subnetFile, ipMasq,
-          forwardRules, resyncPeriod, renewMargin, configRetry);
+          forwardRules, masqFullyRandom, resyncPeriod, renewMargin, configRetry);
     }
   }
 }
